@@ -1,0 +1,96 @@
+/*
+ * auth.c - one attempt: lock the user's state, refuse if locked, verify,
+ * record the outcome, save; see auth.h.
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include "auth.h"
+#include "lockout.h"
+#include "otp.h"
+
+int
+auth_code_wellformed(const char *code, size_t len)
+{
+	size_t i;
+
+	if (code == NULL || len == 0 || len > MFA_CODE_MAX)
+		return 0;
+	for (i = 0; i < len; i++)
+		if (code[i] < '0' || code[i] > '9')
+			return 0;
+	return 1;
+}
+
+static void
+policy_from_conf(const struct mfa_conf *conf, struct lockout_policy *p)
+{
+	p->deny = conf->deny;
+	p->fail_interval = conf->fail_interval;
+	p->unlock_time = conf->unlock_time;
+}
+
+enum mfa_err
+auth_attempt(const struct mfa_conf *conf, struct mfa_store *store,
+    const struct auth_request *req, struct auth_result *res)
+{
+	struct otp_params params = { conf->window, conf->hotp_lookahead };
+	struct lockout_policy policy;
+	struct mfa_token tok;
+	struct mfa_state st;
+	struct mfa_txn *txn;
+	enum mfa_err rc, vrc;
+	uint64_t matched = 0;
+
+	memset(res, 0, sizeof(*res));
+	if (!auth_code_wellformed(req->code, req->code_len))
+		return MFA_EINPUT;
+	if (req->now <= 0)
+		return MFA_ECLOCK;
+	policy_from_conf(conf, &policy);
+
+	if ((rc = store_begin(store, req->user, &tok, &st, &txn)) != MFA_OK)
+		return rc;
+	if (tok.flags & TOKEN_F_PENDING) {
+		rc = MFA_ENOTENROLLED;
+		goto out_abort;
+	}
+	if (lockout_locked(&policy, &st, req->now)) {
+		res->fail_count = st.fail_count;
+		res->locked_until = st.locked_until;
+		rc = MFA_ELOCKED;
+		goto out_abort;
+	}
+
+	vrc = otp_verify(&tok, &params, req->code, req->code_len, req->now,
+	    st.next_step, &matched);
+	switch (vrc) {
+	case MFA_OK:
+		st.next_step = matched + 1;
+		lockout_success(&st, req->now, req->rhost);
+		break;
+	case MFA_EINPUT:	/* digits, but not as many as enrolled */
+		vrc = MFA_EBADCODE;
+		/* FALLTHROUGH */
+	case MFA_EBADCODE:
+	case MFA_EREPLAY:
+		res->locked_now = lockout_fail(&policy, &st, req->now);
+		res->locked_until = st.locked_until;
+		break;
+	default:
+		rc = vrc;
+		goto out_abort;
+	}
+	res->fail_count = st.fail_count;
+	token_wipe(&tok);
+	/* A success or failure that can't be saved is an error. */
+	if ((rc = store_commit(txn, &st)) != MFA_OK)
+		return rc;
+	return vrc;
+
+out_abort:
+	token_wipe(&tok);
+	store_abort(txn);
+	return rc;
+}

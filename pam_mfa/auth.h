@@ -1,0 +1,41 @@
+/*
+ * auth.h - one second-factor attempt, from a checked user name and code to
+ * a decision, with the store transaction and the lockout around it.  No
+ * PAM, no logging: the glue (pam_mfa.c) converses and reports.
+ */
+#ifndef MFA_AUTH_H
+#define MFA_AUTH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "conf.h"
+#include "mfa.h"
+#include "store.h"
+
+struct auth_request {
+	const char *user;	/* passed user_valid */
+	const char *code;	/* passed auth_code_wellformed; not NUL-ended */
+	size_t code_len;
+	const char *rhost;	/* PAM_RHOST or NULL, kept for status */
+	int64_t now;		/* unix time, read once by the caller */
+};
+
+struct auth_result {
+	uint32_t fail_count;	/* failures counted after this attempt */
+	int locked_now;		/* this failure locked the user */
+	int64_t locked_until;	/* when locked: until when */
+};
+
+/* True if code is 1..MFA_CODE_MAX ASCII digits (before any token). */
+int auth_code_wellformed(const char *code, size_t len);
+
+/*
+ * Run one attempt.  MFA_OK only if the code is valid and unused and the
+ * new state was saved.  MFA_ELOCKED is returned before any code is
+ * checked and without a write.  Any error leaves the login denied.
+ */
+enum mfa_err auth_attempt(const struct mfa_conf *conf, struct mfa_store *store,
+    const struct auth_request *req, struct auth_result *res);
+
+#endif

@@ -1,0 +1,61 @@
+/*
+ * conf.h - pam_mfa.conf: loaded from a root-owned file that others can't
+ * write, every key checked against its bounds, unknown keys refused.
+ * conf/pam_mfa.conf documents each key and its default.
+ */
+#ifndef MFA_CONF_H
+#define MFA_CONF_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "mfa.h"
+#include "token.h"
+
+enum mfa_unenrolled {
+	MFA_UNENROLLED_DENY,	/* PAM_AUTH_ERR */
+	MFA_UNENROLLED_IGNORE,	/* PAM_IGNORE, never PAM_SUCCESS */
+};
+
+enum mfa_flush {
+	MFA_FLUSH_ALWAYS,	/* fdatasync every state update before answering */
+	MFA_FLUSH_OS,		/* leave flushing to the kernel */
+};
+
+struct mfa_conf {
+	char *path;			/* the file this came from */
+	char *state_dir;
+	unsigned window;
+	unsigned hotp_lookahead;
+	enum mfa_unenrolled unenrolled;
+	char **unenrolled_groups;
+	size_t n_unenrolled_groups;
+	enum mfa_flush state_flush;
+	unsigned lock_wait_ms;
+	unsigned deny;
+	unsigned fail_interval;
+	unsigned unlock_time;
+	char *prompt;
+	bool prompt_echo;
+	char *issuer;
+	enum mfa_algo algorithm;
+	unsigned digits;
+	unsigned period;
+	unsigned secret_bytes;
+};
+
+#define CONF_ERRMSG_MAX 256
+
+/*
+ * Load path (absolute).  On failure returns MFA_ECONFIG, MFA_EUNSAFE,
+ * MFA_EIO or MFA_ENOMEM with a one-line explanation in errmsg that names
+ * the key or line but never echoes a value.
+ */
+enum mfa_err conf_load(const char *path, struct mfa_conf **out,
+    char errmsg[CONF_ERRMSG_MAX]);
+/* Parse a config text (used by conf_load and by the fuzzer). */
+enum mfa_err conf_parse(const char *text, size_t len, struct mfa_conf **out,
+    char errmsg[CONF_ERRMSG_MAX]);
+void conf_free(struct mfa_conf *conf);
+
+#endif

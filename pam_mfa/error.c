@@ -1,0 +1,45 @@
+/*
+ * error.c - the one table that names each mfa_err, for logs and for people.
+ */
+#include "config.h"
+
+#include "mfa.h"
+
+static const struct {
+	const char *reason;
+	const char *text;
+} mfa_errors[MFA_ERR_MAX] = {
+	[MFA_OK] =		{ "ok", "success" },
+	[MFA_EINTERNAL] =	{ "internal_error", "internal error" },
+	[MFA_ENOMEM] =		{ "out_of_memory", "out of memory" },
+	[MFA_EINPUT] =		{ "bad_input", "malformed input" },
+	[MFA_ENOTENROLLED] =	{ "not_enrolled", "user is not enrolled" },
+	[MFA_EBADCODE] =	{ "bad_code", "wrong one-time code" },
+	[MFA_EREPLAY] =		{ "replay", "one-time code already used" },
+	[MFA_ELOCKED] =		{ "locked", "user is locked out" },
+	[MFA_ECONFIG] =		{ "config_error", "invalid configuration" },
+	[MFA_EUNSAFE] =		{ "unsafe_file", "unsafe file owner, mode or type" },
+	[MFA_ECORRUPT] =	{ "corrupt_state", "corrupt record" },
+	[MFA_EVERSION] =	{ "state_version", "record from a newer version" },
+	[MFA_EIO] =		{ "state_error", "I/O error on the state store" },
+	[MFA_EBUSY] =		{ "state_busy", "state record locked too long" },
+	[MFA_EEXIST] =		{ "exists", "already exists" },
+	[MFA_ECLOCK] =		{ "clock_error", "clock unreadable" },
+	[MFA_ECRYPTO] =		{ "crypto_error", "cryptographic failure" },
+};
+
+const char *
+mfa_reason(enum mfa_err err)
+{
+	if ((unsigned)err >= MFA_ERR_MAX)
+		return "internal_error";
+	return mfa_errors[err].reason;
+}
+
+const char *
+mfa_strerror(enum mfa_err err)
+{
+	if ((unsigned)err >= MFA_ERR_MAX)
+		return "unknown error";
+	return mfa_errors[err].text;
+}

@@ -1,0 +1,47 @@
+/*
+ * mfa.h - error codes and limits shared by every part of pam_mfa.
+ * The core returns these codes and never logs; the edges (the PAM glue and
+ * the CLI) turn them into syslog lines, PAM codes and exit statuses.
+ */
+#ifndef MFA_H
+#define MFA_H
+
+#include <stddef.h>
+
+enum mfa_err {
+	MFA_OK = 0,
+	MFA_EINTERNAL,		/* bug or unexpected library failure */
+	MFA_ENOMEM,		/* allocation failed */
+	MFA_EINPUT,		/* hostile or malformed client input */
+	MFA_ENOTENROLLED,	/* no token for this user */
+	MFA_EBADCODE,		/* code does not match any allowed step */
+	MFA_EREPLAY,		/* code matches an already used step */
+	MFA_ELOCKED,		/* user is locked out */
+	MFA_ECONFIG,		/* configuration missing, unsafe or invalid */
+	MFA_EUNSAFE,		/* file or directory fails ownership/mode checks */
+	MFA_ECORRUPT,		/* record fails its checksum or format checks */
+	MFA_EVERSION,		/* record written by a newer version */
+	MFA_EIO,		/* read, write or flush failed */
+	MFA_EBUSY,		/* lock not obtained in bounded time */
+	MFA_EEXIST,		/* object already exists */
+	MFA_ECLOCK,		/* clock unreadable or before the epoch */
+	MFA_ECRYPTO,		/* random or cryptographic primitive failed */
+	MFA_ERR_MAX
+};
+
+/* Short, fixed, log-friendly reason for an error ("bad_code"). */
+const char *mfa_reason(enum mfa_err err);
+/* Human-readable description for the CLI. */
+const char *mfa_strerror(enum mfa_err err);
+
+/* Limits on what a client may send; anything longer is refused. */
+#define MFA_USER_MAX	128	/* bytes in a user name, without NUL */
+#define MFA_CODE_MAX	8	/* digits in a one-time code */
+#define MFA_INPUT_MAX	512	/* bytes accepted from one conversation reply */
+
+/* Limits on what the admin may configure or enroll. */
+#define MFA_SECRET_MIN	16	/* bytes: 128 bits, RFC 4226 minimum */
+#define MFA_SECRET_MAX	64	/* bytes: one SHA-512 block */
+#define MFA_RHOST_MAX	63	/* bytes of PAM_RHOST kept in the state record */
+
+#endif

@@ -1,0 +1,117 @@
+/*
+ * store.c - dispatch to the configured store backend; see store.h.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "store.h"
+#include "user.h"
+
+struct mfa_store {
+	const struct store_ops *ops;
+	void *be;
+};
+
+struct mfa_txn {
+	const struct store_ops *ops;
+	void *be;
+};
+
+enum mfa_err
+store_create(const struct mfa_conf *conf)
+{
+	return store_file_ops.create(conf);
+}
+
+enum mfa_err
+store_open(const struct mfa_conf *conf, struct mfa_store **out)
+{
+	struct mfa_store *s;
+	enum mfa_err rc;
+
+	*out = NULL;
+	if ((s = calloc(1, sizeof(*s))) == NULL)
+		return MFA_ENOMEM;
+	s->ops = &store_file_ops;
+	if ((rc = s->ops->open(conf, &s->be)) != MFA_OK) {
+		free(s);
+		return rc;
+	}
+	*out = s;
+	return MFA_OK;
+}
+
+void
+store_close(struct mfa_store *s)
+{
+	if (s == NULL)
+		return;
+	s->ops->close(s->be);
+	free(s);
+}
+
+enum mfa_err
+store_begin(struct mfa_store *s, const char *user, struct mfa_token *tok,
+    struct mfa_state *st, struct mfa_txn **out)
+{
+	struct mfa_txn *t;
+	enum mfa_err rc;
+
+	*out = NULL;
+	if (!user_valid(user, strlen(user)))
+		return MFA_EINPUT;
+	if ((t = calloc(1, sizeof(*t))) == NULL)
+		return MFA_ENOMEM;
+	t->ops = s->ops;
+	if ((rc = s->ops->begin(s->be, user, tok, st, &t->be)) != MFA_OK) {
+		free(t);
+		return rc;
+	}
+	*out = t;
+	return MFA_OK;
+}
+
+enum mfa_err
+store_token_get(struct mfa_store *s, const char *user, struct mfa_token *tok)
+{
+	if (!user_valid(user, strlen(user)))
+		return MFA_EINPUT;
+	return s->ops->token_get(s->be, user, tok);
+}
+
+enum mfa_err
+store_commit(struct mfa_txn *t, const struct mfa_state *st)
+{
+	enum mfa_err rc = t->ops->commit(t->be, st);
+
+	free(t);
+	return rc;
+}
+
+void
+store_abort(struct mfa_txn *t)
+{
+	if (t == NULL)
+		return;
+	t->ops->abort(t->be);
+	free(t);
+}
+
+enum mfa_err
+store_token_put(struct mfa_store *s, const char *user,
+    const struct mfa_token *tok)
+{
+	if (!user_valid(user, strlen(user)))
+		return MFA_EINPUT;
+	return s->ops->token_put(s->be, user, tok);
+}
+
+enum mfa_err
+store_remove(struct mfa_store *s, const char *user)
+{
+	if (!user_valid(user, strlen(user)))
+		return MFA_EINPUT;
+	return s->ops->remove(s->be, user);
+}

@@ -1,0 +1,69 @@
+/*
+ * store.h - where tokens and login state live, behind a small interface so
+ * that a shared backend (PostgreSQL, for several VPN gateways) can replace
+ * the embedded file store.  A login attempt is one transaction on one
+ * user: store_begin reads the token and the state and holds the user's
+ * lock; store_commit writes the new state, flushes it as configured and
+ * releases the lock; store_abort releases it without writing.  A
+ * transaction never spans a PAM conversation.
+ */
+#ifndef MFA_STORE_H
+#define MFA_STORE_H
+
+#include "conf.h"
+#include "mfa.h"
+#include "state.h"
+#include "token.h"
+
+struct mfa_store;
+struct mfa_txn;
+
+/* Open the store the config names; checks its location is safe. */
+enum mfa_err store_open(const struct mfa_conf *conf, struct mfa_store **out);
+void store_close(struct mfa_store *store);
+
+/*
+ * Begin a transaction on user (a name that passed user_valid).  If tok is
+ * not NULL the token is read into it: MFA_ENOTENROLLED if there is none.
+ * The state is returned as of the token: when the token was replaced since
+ * the state was written, its replay floor and backup code use start over,
+ * while failures and locks carry across.
+ */
+enum mfa_err store_begin(struct mfa_store *store, const char *user,
+    struct mfa_token *tok, struct mfa_state *st, struct mfa_txn **txn);
+/* Read the user's token without locking: MFA_ENOTENROLLED if none. */
+enum mfa_err store_token_get(struct mfa_store *store, const char *user,
+    struct mfa_token *tok);
+/* Write st, flush per state_flush, release, free txn (also on error). */
+enum mfa_err store_commit(struct mfa_txn *txn, const struct mfa_state *st);
+/* Release and free txn without writing. */
+void store_abort(struct mfa_txn *txn);
+
+/* Admin operations (the CLI). */
+/* Create the store if it does not exist (the file store: its directory,
+ * mode 0700, in a trusted parent). */
+enum mfa_err store_create(const struct mfa_conf *conf);
+enum mfa_err store_token_put(struct mfa_store *store, const char *user,
+    const struct mfa_token *tok);
+/* Remove the user's token and state; MFA_ENOTENROLLED if none. */
+enum mfa_err store_remove(struct mfa_store *store, const char *user);
+
+/* The backend interface. */
+struct store_ops {
+	const char *name;
+	enum mfa_err (*create)(const struct mfa_conf *);
+	enum mfa_err (*open)(const struct mfa_conf *, void **);
+	void (*close)(void *);
+	enum mfa_err (*begin)(void *, const char *, struct mfa_token *,
+	    struct mfa_state *, void **);
+	enum mfa_err (*token_get)(void *, const char *, struct mfa_token *);
+	enum mfa_err (*commit)(void *, const struct mfa_state *);
+	void (*abort)(void *);
+	enum mfa_err (*token_put)(void *, const char *,
+	    const struct mfa_token *);
+	enum mfa_err (*remove)(void *, const char *);
+};
+
+extern const struct store_ops store_file_ops;
+
+#endif

@@ -1,0 +1,357 @@
+/*
+ * store_file.c - the embedded store: one directory, two files per user.
+ * Rules this store obeys:
+ *  1. the directory is root's, mode 0700, reached through trusted
+ *     directories only (safefile.h); every file in it is checked on its
+ *     descriptor: regular, root's, mode 0600 or stricter, one link;
+ *  2. USER.token is written only by the CLI, replaced whole by rename;
+ *  3. USER.state is updated in place by logins, in the alternating slots
+ *     of state.h, so a crash at any instant leaves the old or the new
+ *     record; with state_flush "always" the slot is fdatasync'd before
+ *     the transaction ends;
+ *  4. the per-user lock is flock(2) on USER.state: held only between
+ *     store_begin and store_commit/abort, never across a conversation,
+ *     released by the kernel if the process dies, so it can't go stale;
+ *     waiting for it is bounded by lock_wait_ms;
+ *  5. temporary files start with '.', which no user name can, and are
+ *     created with O_EXCL; a leftover one blocks nothing.
+ * Every lookup is an openat in one directory: cost is O(1) in the number
+ * of enrolled users.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "crypto.h"
+#include "safefile.h"
+#include "store.h"
+
+struct file_store {
+	int dirfd;
+	enum mfa_flush flush;
+	unsigned lock_wait_ms;
+};
+
+struct file_txn {
+	struct file_store *fs;
+	int fd;
+	int slot;		/* slot holding the record read, -1: none */
+	uint64_t seq;
+};
+
+#define NAME_BUF (MFA_USER_MAX + 8)
+
+static enum mfa_err
+file_name(char buf[NAME_BUF], const char *user, const char *suffix)
+{
+	int n = snprintf(buf, NAME_BUF, "%s.%s", user, suffix);
+
+	return n > 0 && n < NAME_BUF ? MFA_OK : MFA_EINPUT;
+}
+
+static enum mfa_err
+file_create(const struct mfa_conf *conf)
+{
+	char parent[PATH_MAX];
+	const char *slash;
+	enum mfa_err rc;
+	int pfd, fd;
+
+	fd = safe_opendir(conf->state_dir, SAFE_PRIVATE, &rc);
+	if (fd >= 0) {
+		close(fd);
+		return MFA_OK;
+	}
+	if (rc != MFA_EIO || errno != ENOENT)
+		return rc;
+	slash = strrchr(conf->state_dir, '/');
+	if (slash == NULL || slash[1] == '\0' ||
+	    (size_t)(slash - conf->state_dir) >= sizeof(parent))
+		return MFA_ECONFIG;
+	memcpy(parent, conf->state_dir, (size_t)(slash - conf->state_dir));
+	parent[slash - conf->state_dir] = '\0';
+	if ((pfd = safe_opendir(parent[0] ? parent : "/", 0, &rc)) < 0)
+		return rc;
+	rc = mkdirat(pfd, slash + 1, 0700) == 0 || errno == EEXIST ?
+	    MFA_OK : MFA_EIO;
+	if (rc == MFA_OK && fsync(pfd) != 0)
+		rc = MFA_EIO;
+	close(pfd);
+	if (rc != MFA_OK)
+		return rc;
+	/* Check what is there now, whoever made it. */
+	if ((fd = safe_opendir(conf->state_dir, SAFE_PRIVATE, &rc)) < 0)
+		return rc;
+	close(fd);
+	return MFA_OK;
+}
+
+static enum mfa_err
+file_open(const struct mfa_conf *conf, void **out)
+{
+	struct file_store *fs;
+	enum mfa_err rc;
+
+	*out = NULL;
+	if ((fs = calloc(1, sizeof(*fs))) == NULL)
+		return MFA_ENOMEM;
+	if ((fs->dirfd = safe_opendir(conf->state_dir, SAFE_PRIVATE, &rc)) < 0) {
+		free(fs);
+		return rc;
+	}
+	fs->flush = conf->state_flush;
+	fs->lock_wait_ms = conf->lock_wait_ms;
+	*out = fs;
+	return MFA_OK;
+}
+
+static void
+file_close(void *be)
+{
+	struct file_store *fs = be;
+
+	if (fs == NULL)
+		return;
+	close(fs->dirfd);
+	free(fs);
+}
+
+static enum mfa_err
+file_token_get(void *be, const char *user, struct mfa_token *tok)
+{
+	struct file_store *fs = be;
+	unsigned char buf[TOKEN_FILE_SIZE];
+	char name[NAME_BUF];
+	struct stat st;
+	enum mfa_err rc;
+	int fd;
+
+	if ((rc = file_name(name, user, "token")) != MFA_OK)
+		return rc;
+	fd = safe_openat(fs->dirfd, name, O_RDONLY, SAFE_PRIVATE, &st, &rc);
+	if (fd < 0)
+		return rc;
+	if (st.st_size != TOKEN_FILE_SIZE)
+		rc = MFA_ECORRUPT;
+	else if ((rc = safe_pread(fd, buf, sizeof(buf), 0)) == MFA_OK)
+		rc = token_decode(buf, tok);
+	crypto_wipe(buf, sizeof(buf));
+	close(fd);
+	return rc;
+}
+
+/* flock with a bounded wait, so a stuck holder can't stall every login. */
+static enum mfa_err
+lock_bounded(int fd, unsigned wait_ms)
+{
+	struct timespec start, now, pause = { 0, 200 * 1000 };
+	long elapsed_ms;
+
+	if (clock_gettime(CLOCK_MONOTONIC, &start) != 0)
+		return MFA_EINTERNAL;
+	for (;;) {
+		if (flock(fd, LOCK_EX | LOCK_NB) == 0)
+			return MFA_OK;
+		if (errno != EWOULDBLOCK && errno != EINTR)
+			return MFA_EIO;
+		if (clock_gettime(CLOCK_MONOTONIC, &now) != 0)
+			return MFA_EINTERNAL;
+		elapsed_ms = (now.tv_sec - start.tv_sec) * 1000 +
+		    (now.tv_nsec - start.tv_nsec) / 1000000;
+		if (elapsed_ms >= (long)wait_ms)
+			return MFA_EBUSY;
+		nanosleep(&pause, NULL);
+	}
+}
+
+static int
+state_open(struct file_store *fs, const char *name, int create,
+    enum mfa_err *rc)
+{
+	struct stat st;
+	int fd, tries;
+
+	for (tries = 0; tries < 2; tries++) {
+		fd = safe_openat(fs->dirfd, name, O_RDWR, SAFE_PRIVATE, &st, rc);
+		if (fd >= 0 || *rc != MFA_ENOTENROLLED || !create)
+			return fd;
+		fd = safe_create(fs->dirfd, name, O_RDWR, rc);
+		if (fd >= 0 || *rc != MFA_EEXIST)
+			return fd;
+		/* Another login created it first: open theirs. */
+	}
+	*rc = MFA_EIO;
+	return -1;
+}
+
+static enum mfa_err
+file_begin(void *be, const char *user, struct mfa_token *tok,
+    struct mfa_state *st, void **out)
+{
+	struct file_store *fs = be;
+	unsigned char buf[STATE_FILE_SIZE];
+	struct file_txn *t = NULL;
+	char name[NAME_BUF];
+	struct stat sb;
+	enum mfa_err rc;
+	int fd = -1;
+
+	*out = NULL;
+	memset(st, 0, sizeof(*st));
+	if (tok != NULL && (rc = file_token_get(fs, user, tok)) != MFA_OK)
+		return rc;
+	if ((rc = file_name(name, user, "state")) != MFA_OK)
+		goto fail;
+	if ((fd = state_open(fs, name, tok != NULL, &rc)) < 0)
+		goto fail;
+	if ((rc = lock_bounded(fd, fs->lock_wait_ms)) != MFA_OK)
+		goto fail;
+	/* Revoked while we waited: the file is no longer in the store. */
+	if (fstat(fd, &sb) != 0) {
+		rc = MFA_EIO;
+		goto fail;
+	}
+	if (sb.st_nlink != 1) {
+		rc = sb.st_nlink == 0 ? MFA_ENOTENROLLED : MFA_EUNSAFE;
+		goto fail;
+	}
+	if (sb.st_size > STATE_FILE_SIZE) {
+		rc = MFA_ECORRUPT;
+		goto fail;
+	}
+	if ((rc = safe_pread(fd, buf, (size_t)sb.st_size, 0)) != MFA_OK)
+		goto fail;
+	if ((t = calloc(1, sizeof(*t))) == NULL) {
+		rc = MFA_ENOMEM;
+		goto fail;
+	}
+	if ((rc = state_decode(buf, (size_t)sb.st_size, st, &t->slot)) !=
+	    MFA_OK)
+		goto fail;
+	t->fs = fs;
+	t->fd = fd;
+	t->seq = st->seq;
+	if (tok != NULL && st->token_id != tok->id) {
+		/* A new token: its codes have never been used. */
+		st->token_id = tok->id;
+		st->next_step = tok->type == MFA_HOTP ? tok->counter : 0;
+		st->backup_used = 0;
+		st->backup_gen = tok->backup_gen;
+	}
+	if (tok != NULL && st->backup_gen != tok->backup_gen) {
+		st->backup_used = 0;
+		st->backup_gen = tok->backup_gen;
+	}
+	*out = t;
+	return MFA_OK;
+fail:
+	free(t);
+	if (fd >= 0)
+		close(fd);
+	if (tok != NULL)
+		token_wipe(tok);
+	return rc;
+}
+
+static enum mfa_err
+file_commit(void *txn, const struct mfa_state *st)
+{
+	struct file_txn *t = txn;
+	unsigned char slot[STATE_SLOT_SIZE];
+	enum mfa_err rc;
+	int next = t->slot == 0 ? 1 : 0;
+
+	rc = state_encode(st, t->seq + 1, slot);
+	if (rc == MFA_OK)
+		rc = safe_pwrite(t->fd, slot, sizeof(slot),
+		    (off_t)next * STATE_SLOT_SIZE);
+	if (rc == MFA_OK && t->fs->flush == MFA_FLUSH_ALWAYS &&
+	    fdatasync(t->fd) != 0)
+		rc = MFA_EIO;
+	/* close() releases the flock. */
+	if (close(t->fd) != 0 && rc == MFA_OK)
+		rc = MFA_EIO;
+	free(t);
+	return rc;
+}
+
+static void
+file_abort(void *txn)
+{
+	struct file_txn *t = txn;
+
+	if (t == NULL)
+		return;
+	close(t->fd);
+	free(t);
+}
+
+static enum mfa_err
+file_token_put(void *be, const char *user, const struct mfa_token *tok)
+{
+	struct file_store *fs = be;
+	unsigned char buf[TOKEN_FILE_SIZE];
+	char name[NAME_BUF];
+	enum mfa_err rc;
+
+	if ((rc = file_name(name, user, "token")) != MFA_OK)
+		return rc;
+	if ((rc = token_encode(tok, buf)) == MFA_OK)
+		rc = safe_replace(fs->dirfd, name, buf, sizeof(buf));
+	crypto_wipe(buf, sizeof(buf));
+	return rc;
+}
+
+static enum mfa_err
+file_remove(void *be, const char *user)
+{
+	struct file_store *fs = be;
+	char tname[NAME_BUF], sname[NAME_BUF];
+	struct stat st;
+	enum mfa_err rc, rc2;
+	int fd, had_token;
+
+	if ((rc = file_name(tname, user, "token")) != MFA_OK ||
+	    (rc = file_name(sname, user, "state")) != MFA_OK)
+		return rc;
+	/* Hold the user's lock so no login is mid-update. */
+	fd = safe_openat(fs->dirfd, sname, O_RDWR, SAFE_PRIVATE, &st, &rc);
+	if (fd < 0 && rc != MFA_ENOTENROLLED)
+		return rc;
+	if (fd >= 0 && (rc = lock_bounded(fd, fs->lock_wait_ms)) != MFA_OK) {
+		close(fd);
+		return rc;
+	}
+	had_token = faccessat(fs->dirfd, tname, F_OK, AT_SYMLINK_NOFOLLOW) == 0;
+	rc = safe_unlink(fs->dirfd, tname);
+	rc2 = safe_unlink(fs->dirfd, sname);
+	if (fd >= 0)
+		close(fd);
+	if (rc == MFA_OK)
+		rc = rc2;
+	if (rc == MFA_OK && !had_token)
+		rc = MFA_ENOTENROLLED;
+	return rc;
+}
+
+const struct store_ops store_file_ops = {
+	.name = "file",
+	.create = file_create,
+	.open = file_open,
+	.close = file_close,
+	.begin = file_begin,
+	.token_get = file_token_get,
+	.commit = file_commit,
+	.abort = file_abort,
+	.token_put = file_token_put,
+	.remove = file_remove,
+};

@@ -1,0 +1,192 @@
+/*
+ * token.c - token record codec; the layout is documented in token.h.
+ */
+#include "config.h"
+
+#include <string.h>
+#include <strings.h>
+
+#include "bytes.h"
+#include "crypto.h"
+#include "token.h"
+
+#define OFF_MAGIC	0
+#define OFF_VERSION	4
+#define OFF_FLAGS	6
+#define OFF_ID		8
+#define OFF_CREATED	16
+#define OFF_TYPE	24
+#define OFF_ALGO	25
+#define OFF_DIGITS	26
+#define OFF_CIPHER	27
+#define OFF_PERIOD	28
+#define OFF_SECLEN	30
+#define OFF_COUNTER	32
+#define OFF_KEYID	40
+#define OFF_NONCE	44
+#define OFF_TAG		56
+#define OFF_SECRET	72
+#define OFF_BGEN	136
+#define OFF_BCOUNT	140
+#define OFF_BSLOTS	144
+#define BSLOT_SIZE	(TOKEN_BACKUP_SALT + TOKEN_BACKUP_HASH)
+#define OFF_DIGEST	(TOKEN_FILE_SIZE - CRYPTO_DIGEST_LEN)
+
+_Static_assert(OFF_SECRET + MFA_SECRET_MAX <= OFF_BGEN, "secret overlaps");
+_Static_assert(OFF_BSLOTS + TOKEN_BACKUP_MAX * BSLOT_SIZE <= OFF_DIGEST,
+    "backup slots overlap digest");
+
+static const unsigned char token_magic[4] = { 'M', 'F', 'A', 'T' };
+
+#define TOKEN_KNOWN_FLAGS	TOKEN_F_PENDING
+
+enum mfa_err
+token_check(const struct mfa_token *tok)
+{
+	if (tok->type != MFA_TOTP && tok->type != MFA_HOTP)
+		return MFA_ECORRUPT;
+	if (tok->algo != MFA_SHA1 && tok->algo != MFA_SHA256 &&
+	    tok->algo != MFA_SHA512)
+		return MFA_ECORRUPT;
+	/* liboath's HOTP is HMAC-SHA1 only, as RFC 4226 defines it. */
+	if (tok->type == MFA_HOTP && tok->algo != MFA_SHA1)
+		return MFA_ECORRUPT;
+	if (tok->digits != 6 && tok->digits != 8)
+		return MFA_ECORRUPT;
+	if (tok->type == MFA_TOTP && tok->period != 30 && tok->period != 60)
+		return MFA_ECORRUPT;
+	if (tok->secret_len < MFA_SECRET_MIN || tok->secret_len > MFA_SECRET_MAX)
+		return MFA_ECORRUPT;
+	if (tok->backup_count > TOKEN_BACKUP_MAX)
+		return MFA_ECORRUPT;
+	if ((tok->flags & ~TOKEN_KNOWN_FLAGS) != 0)
+		return MFA_ECORRUPT;
+	if (tok->id == 0)
+		return MFA_ECORRUPT;
+	return MFA_OK;
+}
+
+enum mfa_err
+token_encode(const struct mfa_token *tok, unsigned char buf[TOKEN_FILE_SIZE])
+{
+	enum mfa_err rc;
+	unsigned i;
+
+	memset(buf, 0, TOKEN_FILE_SIZE);
+	if ((rc = token_check(tok)) != MFA_OK)
+		return rc;
+	memcpy(buf + OFF_MAGIC, token_magic, sizeof(token_magic));
+	put_u16(buf + OFF_VERSION, TOKEN_VERSION);
+	put_u16(buf + OFF_FLAGS, tok->flags);
+	put_u64(buf + OFF_ID, tok->id);
+	put_u64(buf + OFF_CREATED, (uint64_t)tok->created);
+	buf[OFF_TYPE] = (unsigned char)tok->type;
+	buf[OFF_ALGO] = (unsigned char)tok->algo;
+	buf[OFF_DIGITS] = (unsigned char)tok->digits;
+	buf[OFF_CIPHER] = 0;
+	put_u16(buf + OFF_PERIOD, (uint16_t)tok->period);
+	put_u16(buf + OFF_SECLEN, (uint16_t)tok->secret_len);
+	put_u64(buf + OFF_COUNTER, tok->counter);
+	memcpy(buf + OFF_SECRET, tok->secret, tok->secret_len);
+	put_u32(buf + OFF_BGEN, tok->backup_gen);
+	put_u16(buf + OFF_BCOUNT, (uint16_t)tok->backup_count);
+	for (i = 0; i < tok->backup_count; i++) {
+		unsigned char *s = buf + OFF_BSLOTS + i * BSLOT_SIZE;
+
+		memcpy(s, tok->backup[i].salt, TOKEN_BACKUP_SALT);
+		memcpy(s + TOKEN_BACKUP_SALT, tok->backup[i].hash,
+		    TOKEN_BACKUP_HASH);
+	}
+	if ((rc = crypto_digest(buf, OFF_DIGEST, buf + OFF_DIGEST)) != MFA_OK) {
+		crypto_wipe(buf, TOKEN_FILE_SIZE);
+		return rc;
+	}
+	return MFA_OK;
+}
+
+enum mfa_err
+token_decode(const unsigned char buf[TOKEN_FILE_SIZE], struct mfa_token *tok)
+{
+	unsigned char digest[CRYPTO_DIGEST_LEN];
+	enum mfa_err rc;
+	size_t seclen;
+	unsigned i;
+
+	memset(tok, 0, sizeof(*tok));
+	if (memcmp(buf + OFF_MAGIC, token_magic, sizeof(token_magic)) != 0)
+		return MFA_ECORRUPT;
+	if ((rc = crypto_digest(buf, OFF_DIGEST, digest)) != MFA_OK)
+		return rc;
+	if (!crypto_equal(digest, buf + OFF_DIGEST, sizeof(digest)))
+		return MFA_ECORRUPT;
+	if (get_u16(buf + OFF_VERSION) > TOKEN_VERSION)
+		return MFA_EVERSION;
+	if (get_u16(buf + OFF_VERSION) != TOKEN_VERSION)
+		return MFA_ECORRUPT;
+	if (buf[OFF_CIPHER] != 0)
+		return MFA_EVERSION;
+	seclen = get_u16(buf + OFF_SECLEN);
+	if (seclen < MFA_SECRET_MIN || seclen > MFA_SECRET_MAX)
+		return MFA_ECORRUPT;
+
+	tok->flags = get_u16(buf + OFF_FLAGS);
+	tok->id = get_u64(buf + OFF_ID);
+	tok->created = (int64_t)get_u64(buf + OFF_CREATED);
+	tok->type = (enum mfa_otp_type)buf[OFF_TYPE];
+	tok->algo = (enum mfa_algo)buf[OFF_ALGO];
+	tok->digits = buf[OFF_DIGITS];
+	tok->period = get_u16(buf + OFF_PERIOD);
+	tok->counter = get_u64(buf + OFF_COUNTER);
+	tok->secret_len = seclen;
+	memcpy(tok->secret, buf + OFF_SECRET, seclen);
+	tok->backup_gen = get_u32(buf + OFF_BGEN);
+	tok->backup_count = get_u16(buf + OFF_BCOUNT);
+	if (tok->backup_count > TOKEN_BACKUP_MAX) {
+		token_wipe(tok);
+		return MFA_ECORRUPT;
+	}
+	for (i = 0; i < tok->backup_count; i++) {
+		const unsigned char *s = buf + OFF_BSLOTS + i * BSLOT_SIZE;
+
+		memcpy(tok->backup[i].salt, s, TOKEN_BACKUP_SALT);
+		memcpy(tok->backup[i].hash, s + TOKEN_BACKUP_SALT,
+		    TOKEN_BACKUP_HASH);
+	}
+	if ((rc = token_check(tok)) != MFA_OK) {
+		token_wipe(tok);
+		return rc;
+	}
+	return MFA_OK;
+}
+
+void
+token_wipe(struct mfa_token *tok)
+{
+	crypto_wipe(tok, sizeof(*tok));
+}
+
+const char *
+token_algo_name(enum mfa_algo algo)
+{
+	switch (algo) {
+	case MFA_SHA1:
+		return "SHA1";
+	case MFA_SHA256:
+		return "SHA256";
+	case MFA_SHA512:
+		return "SHA512";
+	}
+	return "?";
+}
+
+enum mfa_algo
+token_algo_parse(const char *name)
+{
+	if (strcasecmp(name, "SHA1") == 0)
+		return MFA_SHA1;
+	if (strcasecmp(name, "SHA256") == 0)
+		return MFA_SHA256;
+	if (strcasecmp(name, "SHA512") == 0)
+		return MFA_SHA512;
+	return 0;
+}

@@ -1,0 +1,78 @@
+/*
+ * token.h - a user's enrolled token: what the admin (the CLI) writes and the
+ * module only reads.  Encoding and decoding are pure: no files, no clock.
+ *
+ * On disk a token is exactly TOKEN_FILE_SIZE bytes, little-endian, ending in
+ * a SHA-256 digest of everything before it.  Version 1 layout:
+ *   0 magic "MFAT"   4 version u16   6 flags u16    8 token id u64
+ *  16 created s64   24 type u8      25 algorithm u8 26 digits u8
+ *  27 cipher u8     28 period u16   30 secret length u16
+ *  32 HOTP first counter u64        40 key id u32   44 nonce[12]
+ *  56 tag[16]       72 secret[64]  136 backup generation u32
+ * 140 backup count u16  142 reserved u16
+ * 144 backup slots[16] of salt[16] hash[32]   912 reserved   992 digest[32]
+ * cipher 0 stores the secret in clear; other values are reserved for
+ * encryption at rest and refused by this version.
+ */
+#ifndef MFA_TOKEN_H
+#define MFA_TOKEN_H
+
+#include <stdint.h>
+
+#include "mfa.h"
+
+#define TOKEN_FILE_SIZE		1024
+#define TOKEN_VERSION		1
+#define TOKEN_BACKUP_MAX	16
+#define TOKEN_BACKUP_SALT	16
+#define TOKEN_BACKUP_HASH	32
+
+enum mfa_otp_type {
+	MFA_TOTP = 1,
+	MFA_HOTP = 2,
+};
+
+enum mfa_algo {
+	MFA_SHA1 = 1,
+	MFA_SHA256 = 2,
+	MFA_SHA512 = 3,
+};
+
+#define TOKEN_F_PENDING	0x0001	/* enrolled but not yet confirmed */
+
+struct mfa_backup_slot {
+	unsigned char salt[TOKEN_BACKUP_SALT];
+	unsigned char hash[TOKEN_BACKUP_HASH];
+};
+
+struct mfa_token {
+	uint64_t id;			/* random; ties state to this token */
+	int64_t created;		/* unix time of enrollment */
+	uint16_t flags;
+	enum mfa_otp_type type;
+	enum mfa_algo algo;
+	unsigned digits;		/* 6 or 8 */
+	unsigned period;		/* TOTP step in seconds: 30 or 60 */
+	uint64_t counter;		/* HOTP: first counter value accepted */
+	size_t secret_len;
+	unsigned char secret[MFA_SECRET_MAX];
+	uint32_t backup_gen;
+	unsigned backup_count;
+	struct mfa_backup_slot backup[TOKEN_BACKUP_MAX];
+};
+
+/* Check the fields an admin or an import may get wrong. */
+enum mfa_err token_check(const struct mfa_token *tok);
+enum mfa_err token_encode(const struct mfa_token *tok,
+    unsigned char buf[TOKEN_FILE_SIZE]);
+/* Decodes and checks buf; on failure *tok is wiped. */
+enum mfa_err token_decode(const unsigned char buf[TOKEN_FILE_SIZE],
+    struct mfa_token *tok);
+/* Wipe the secret and everything else. */
+void token_wipe(struct mfa_token *tok);
+
+const char *token_algo_name(enum mfa_algo algo);
+/* Parses "SHA1", "SHA256", "SHA512" (case-insensitive); 0 if unknown. */
+enum mfa_algo token_algo_parse(const char *name);
+
+#endif

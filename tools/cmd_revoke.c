@@ -1,0 +1,46 @@
+/*
+ * cmd_revoke.c - pam-mfa revoke: remove a user's token and login state.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "store.h"
+
+int
+cmd_revoke(struct cli *cli, int argc, char **argv)
+{
+	struct mfa_store *store = NULL;
+	enum mfa_err rc;
+	int ret;
+
+	if ((ret = cli_require_root("revoke")) != CLI_OK)
+		return ret;
+	if (argc != 2) {
+		fprintf(stderr, "usage: pam-mfa revoke USER\n");
+		return CLI_USAGE;
+	}
+	if ((ret = cli_user_arg(argv[1])) != CLI_OK ||
+	    (ret = cli_load_conf(cli)) != CLI_OK)
+		return ret;
+	if ((rc = store_open(cli->conf, &store)) != MFA_OK) {
+		fprintf(stderr, "pam-mfa: state directory %s: %s\n",
+		    cli->conf->state_dir, mfa_strerror(rc));
+		return CLI_FAIL;
+	}
+	rc = store_remove(store, argv[1]);
+	store_close(store);
+	if (rc == MFA_ENOTENROLLED) {
+		fprintf(stderr, "pam-mfa: revoke: %s is not enrolled\n", argv[1]);
+		return CLI_NOTFOUND;
+	}
+	if (rc != MFA_OK) {
+		cli_error("revoke", rc);
+		return CLI_FAIL;
+	}
+	cli_audit("revoke", argv[1]);
+	printf("revoked %s\n", argv[1]);
+	return CLI_OK;
+}
