@@ -113,11 +113,14 @@ otp_verify(const struct mfa_token *tok, const struct otp_params *p,
 		first = t >= p->window ? t - p->window : 0;
 		last = t + p->window;
 	} else {
-		/* HOTP: nothing below the floor is ever acceptable, so the
-		 * search starts there and a failure never moves it. */
+		/*
+		 * HOTP: counters from the floor to floor + lookahead are
+		 * acceptable, and a failure never moves the floor.  As many
+		 * below it are computed only to name a replay as such.
+		 */
 		if (next_step > UINT64_MAX - p->lookahead)
 			return MFA_EINTERNAL;
-		first = next_step;
+		first = next_step >= p->lookahead ? next_step - p->lookahead : 0;
 		last = next_step + p->lookahead;
 	}
 

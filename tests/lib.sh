@@ -1,0 +1,25 @@
+# lib.sh - shared by the shell tests: results counted as "PASS: name" /
+# "FAIL: name" lines, a private root-owned work directory, cleanup.
+set -u
+: "${MFA_BUILDDIR:?run through make check}"
+passed=0
+failed=0
+pass() { passed=$((passed + 1)); echo "PASS: $1"; }
+fail() { failed=$((failed + 1)); echo "FAIL: $1"; }
+check() {	# check NAME CMD...: pass if CMD succeeds
+	name=$1; shift
+	if "$@"; then pass "$name"; else fail "$name"; fi
+}
+finish() {
+	echo "$passed passed, $failed failed"
+	[ "$failed" -eq 0 ]
+}
+need_root() {
+	if [ "$(id -u)" -ne 0 ]; then
+		echo "FAIL: must run as root (the store refuses non-root files)"
+		exit 1
+	fi
+}
+WORK=$(mktemp -d /tmp/pam_mfa_sh.XXXXXX)
+chmod 0755 "$WORK"
+trap 'rm -rf "$WORK"' EXIT
