@@ -1,0 +1,77 @@
+#!/bin/sh
+# demo.sh - the main job, end to end, on a fresh Debian 12 as root:
+# install what is needed, build, then enroll a demo user in a private
+# state directory, show the otpauth:// URI, log in through a real PAM
+# stack (libpam loading pam_mfa.so, driven by pamtester) with a correct
+# code, and show the same code refused as a replay, and a wrong code.
+# Nothing is written to /etc or the system's PAM module directory: the
+# PAM service file lives in a private directory (pam_wrapper), and the
+# syslog lines go to a private /dev/log (a mount namespace).
+set -eu
+top=$(cd "$(dirname "$0")/.." && pwd)
+step() { printf '\n==> %s\n' "$*"; }
+
+if [ "${MFA_DEMO_WORK:-}" = "" ]; then
+	if [ "$(id -u)" -ne 0 ]; then
+		echo "demo: run as root (the store must be root-owned)" >&2
+		exit 1
+	fi
+	cd "$top"
+	step "Installing build and demo dependencies (Debian packages)"
+	./scripts/install-deps.sh all
+	step "Building"
+	if [ ! -f Makefile ]; then
+		autoreconf -fi >/dev/null 2>&1
+		./configure -q
+	fi
+	make -s -j2 >/dev/null
+	make -s -C tests logsink >/dev/null
+	work=$(mktemp -d /tmp/pam_mfa_demo.XXXXXX)
+	chmod 0755 "$work"
+	trap 'rm -rf "$work"' EXIT
+	export MFA_DEMO_WORK="$work" LOGSINK="$top/tests/logsink"
+	"$top/tests/with-logsink.sh" "$work/syslog" "$0"
+	step "What syslog (LOG_AUTHPRIV) received from pam_mfa"
+	grep 'pam_mfa(' "$work/syslog" | sed 's/^<[0-9]*>//'
+	exit 0
+fi
+
+work=$MFA_DEMO_WORK
+module=$top/pam_mfa/.libs/pam_mfa.so
+cli=$top/tools/pam-mfa
+conf=$work/pam_mfa.conf
+mkdir "$work/pam.d"
+printf 'state_dir = "%s";\nissuer = "Demo VPN";\n' "$work/state" >"$conf"
+chmod 0644 "$conf"
+# The line an admin adds to /etc/pam.d/openvpn, after the password module.
+echo "auth required $module conf=$conf" >"$work/pam.d/demo-vpn"
+step "PAM service 'demo-vpn'"
+cat "$work/pam.d/demo-vpn"
+
+step "Enrolling user 'demo': pam-mfa enroll demo"
+uri=$("$cli" -c "$conf" enroll demo)
+echo "$uri"
+echo "(an authenticator app scans this URI; here oathtool plays the phone)"
+secret=$(echo "$uri" | sed 's/.*secret=\([A-Z2-7]*\).*/\1/')
+
+login() {	# login CODE: pam_start/pam_authenticate/pam_end via libpam
+	echo "$1" | env LD_PRELOAD=libpam_wrapper.so PAM_WRAPPER=1 \
+	    PAM_WRAPPER_USE_SYSLOG=1 PAM_WRAPPER_SERVICE_DIR="$work/pam.d" \
+	    pamtester demo-vpn demo authenticate 2>&1 |
+	    grep -v 'PWRAP\|no default config' |
+	    sed 's/^Verification code: //' || true
+}
+
+code=$(oathtool --totp -b "$secret")
+step "Login with the current code $code"
+login "$code"
+step "The same code again (a phished code, replayed)"
+login "$code"
+n=$(echo "$code" | sed 's/^0*//')
+wrong=$(printf '%06d' $(( (${n:-0} + 123457) % 1000000 )))
+step "A wrong code $wrong"
+login "$wrong"
+step "Revoking: pam-mfa revoke demo"
+"$cli" -c "$conf" revoke demo
+step "Login after revocation, with a fresh code"
+login "$(oathtool --totp -b "$secret" --now="@$(( $(date +%s) + 30 ))")"

@@ -20,6 +20,13 @@ need_root() {
 		exit 1
 	fi
 }
+# Under the sanitizer build, libasan must come first in LD_PRELOAD; under
+# valgrind, programs that load the module run inside it.
+PAM_PRELOAD="${MFA_PRELOAD:+$MFA_PRELOAD:}$PAM_WRAPPER_LIB"
+VG=""
+if [ "${MFA_VALGRIND:-}" = 1 ]; then
+	VG="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite"
+fi
 WORK=$(mktemp -d /tmp/pam_mfa_sh.XXXXXX)
 chmod 0755 "$WORK"
 trap 'rm -rf "$WORK"' EXIT

@@ -1,0 +1,90 @@
+#!/bin/sh
+# run-all.sh - every test, from a fresh Debian 12 as root: install the
+# packages, build, run make check (unit, module, CLI tests), the same
+# suite under ASan+UBSan and under valgrind, and make distcheck.  Ends with
+# one line "N passed, N failed" counting individual test cases.
+set -u
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+if [ "$(id -u)" -ne 0 ]; then
+	echo "run-all: run as root (module tests need a root-owned store)" >&2
+	exit 1
+fi
+./scripts/install-deps.sh all || exit 1
+passed=0
+failed=0
+
+# count DIR: add the cases of every test log automake left in DIR.
+count() {
+	for trs in "$1"/*.trs; do
+		[ -e "$trs" ] || continue
+		log=${trs%.trs}.log
+		p=0 f=0
+		if grep -q '^\[==========\] .* test(s) run' "$log"; then
+			p=$(sed -n 's/^\[  PASSED  \] \([0-9]*\) test(s)\./\1/p' "$log" | tail -1)
+			f=$(sed -n 's/^\[  FAILED  \] \([0-9]*\) test(s),.*/\1/p' "$log" | tail -1)
+		elif grep -Eq '^[0-9]+ passed, [0-9]+ failed$' "$log"; then
+			line=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$log" | tail -1)
+			p=${line%% passed*}
+			f=${line#*, }
+			f=${f%% failed}
+		fi
+		p=${p:-0} f=${f:-0}
+		# A crash before the summary still counts as a failure.
+		if grep -q '^:test-result: \(FAIL\|ERROR\)' "$trs" && [ "$f" -eq 0 ]; then
+			f=1
+		fi
+		echo "  $(basename "$log"): $p passed, $f failed"
+		passed=$((passed + p))
+		failed=$((failed + f))
+	done
+}
+
+stage() {	# stage NAME CMD...: a whole step that passes or fails as one
+	name=$1
+	shift
+	echo "==> $name"
+	if "$@"; then
+		passed=$((passed + 1))
+	else
+		echo "FAIL: $name"
+		failed=$((failed + 1))
+	fi
+}
+
+echo "==> build"
+if ! { autoreconf -fi >/dev/null 2>&1 && ./configure -q --enable-werror &&
+    make -s -j2 >/dev/null; }; then
+	echo "build failed"
+	echo "0 passed, 1 failed"
+	exit 1
+fi
+echo "==> make check"
+make -s -j2 check >/dev/null 2>&1
+count tests
+
+echo "==> make check under ASan+UBSan"
+rm -rf build-asan && mkdir build-asan
+if (cd build-asan && ../configure -q --enable-werror \
+    CFLAGS="-O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" \
+    LDFLAGS="-fsanitize=address,undefined" && make -s -j2 >/dev/null); then
+	asan=$(gcc -print-file-name=libasan.so)
+	(cd build-asan && MFA_PRELOAD="$asan" \
+	    ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+	    UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	    make -s -j2 check >/dev/null 2>&1)
+	count build-asan/tests
+else
+	echo "FAIL: sanitizer build"
+	failed=$((failed + 1))
+fi
+
+echo "==> make check under valgrind"
+(MFA_VALGRIND=1 make -s check >/dev/null 2>&1)
+mkdir -p tests/valgrind
+count tests
+
+stage "make distcheck" sh -c 'make -s distcheck >distcheck.log 2>&1 || { tail -40 distcheck.log; false; }'
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]

@@ -1,0 +1,108 @@
+#!/bin/sh
+# pam-mfa enroll/revoke: golden output, files and modes, refusals, the
+# audit lines in syslog, and an enrolled user logging in through real
+# libpam (pamtester under pam_wrapper) with a code oathtool computes from
+# the printed URI.
+. "$(dirname "$0")/lib.sh"
+need_root
+here=$(cd "$(dirname "$0")" && pwd)
+cli="$VG $MFA_CLI"
+state=$WORK/state
+conf=$WORK/mfa.conf
+printf 'state_dir = "%s";\nissuer = "Example VPN";\n' "$state" >"$conf"
+chmod 0644 "$conf"
+
+# Usage text is the dispatch table.
+$cli -h >"$WORK/usage" 2>&1
+check "usage golden" cmp -s "$WORK/usage" "$here/golden/usage.txt"
+$cli frobnicate >/dev/null 2>&1; rc=$?
+check "unknown command exits 2" [ "$rc" -eq 2 ]
+
+# The shipped sample is valid, and the defaults it documents are the
+# compiled ones: uncommenting every key changes no effective value.
+sample=$MFA_SRCDIR/conf/pam_mfa.conf
+cp "$sample" "$WORK/sample.conf"
+sed 's/^#\([a-z_]* = .*;\)$/\1/' "$sample" >"$WORK/uncommented.conf"
+chmod 0644 "$WORK/sample.conf" "$WORK/uncommented.conf"
+check "sample documents every key" [ "$(grep -c '^[a-z_]* = ' "$WORK/uncommented.conf")" -eq 17 ]
+$cli -c "$WORK/sample.conf" check | tail -n +2 >"$WORK/check.sample"
+$cli -c "$WORK/uncommented.conf" check | tail -n +2 >"$WORK/check.uncommented"
+check "sample config is valid" [ -s "$WORK/check.sample" ]
+check "documented defaults are the compiled defaults" \
+    cmp -s "$WORK/check.sample" "$WORK/check.uncommented"
+check "check golden" cmp -s "$WORK/check.sample" "$here/golden/check-defaults.txt"
+
+# Enroll: a URI on a line of its own, the store created root-only.
+uri=$($cli -c "$conf" enroll alice); rc=$?
+check "enroll exits 0" [ "$rc" -eq 0 ]
+check "enroll prints a TOTP Key URI" sh -c "echo '$uri' | grep -Eqx \
+'otpauth://totp/Example%20VPN:alice\?secret=[A-Z2-7]{32}&issuer=Example%20VPN&algorithm=SHA1&digits=6&period=30'"
+check "state dir is 0700 root" [ "$(stat -c %a:%u "$state")" = "700:0" ]
+check "token is 0600 root" [ "$(stat -c %a:%u "$state/alice.token")" = "600:0" ]
+secret=$(echo "$uri" | sed 's/.*secret=\([A-Z2-7]*\).*/\1/')
+
+# Refusals.
+$cli -c "$conf" enroll alice >"$WORK/out" 2>"$WORK/err"; rc=$?
+check "second enroll refused (exit 1)" [ "$rc" -eq 1 ]
+check "second enroll names the fix" grep -q "already enrolled; use -f" "$WORK/err"
+check "second enroll prints no URI" [ ! -s "$WORK/out" ]
+$cli -c "$conf" enroll ../etc >/dev/null 2>&1; rc=$?
+check "path traversal name refused (exit 2)" [ "$rc" -eq 2 ]
+check "nothing created outside the store" [ ! -e "$WORK/etc.token" ]
+$cli -c "$conf" enroll -d 7 bob >/dev/null 2>&1; rc=$?
+check "bad digits refused (exit 2)" [ "$rc" -eq 2 ]
+$cli -c "$conf" enroll -t hotp -a SHA256 bob >/dev/null 2>&1; rc=$?
+check "HOTP with SHA256 refused (exit 2)" [ "$rc" -eq 2 ]
+chmod 0666 "$conf"
+$cli -c "$conf" enroll bob >/dev/null 2>"$WORK/err"; rc=$?
+check "writable config refused (exit 3)" [ "$rc" -eq 3 ]
+check "writable config error names the fix" grep -q "chmod 0644" "$WORK/err"
+chmod 0644 "$conf"
+setpriv --reuid=65534 --regid=65534 --clear-groups \
+    $cli -c "$conf" enroll bob >/dev/null 2>&1; rc=$?
+check "non-root enroll refused (exit 4)" [ "$rc" -eq 4 ]
+setpriv --reuid=65534 --regid=65534 --clear-groups \
+    $cli -c "$conf" revoke alice >/dev/null 2>&1; rc=$?
+check "non-root revoke refused (exit 4)" [ "$rc" -eq 4 ]
+
+# Every algorithm, digits, period: the URI's parameters give the codes.
+for spec in "SHA1 6 30" "SHA256 8 30" "SHA512 6 60" "SHA512 8 60"; do
+	set -- $spec
+	u=$($cli -c "$conf" enroll -a "$1" -d "$2" -p "$3" "u$1$2$3")
+	check "URI carries $1/$2/$3" sh -c "echo '$u' | grep -q 'algorithm=$1&digits=$2&period=$3'"
+done
+u=$($cli -c "$conf" enroll -t hotp carl)
+check "HOTP URI" sh -c "echo '$u' | grep -Eq '^otpauth://hotp/.*&counter=0$'"
+
+# Log in through real libpam with the enrolled token.
+mkdir "$WORK/svc"
+echo "auth required $MFA_MODULE conf=$conf" >"$WORK/svc/vpn"
+login() {
+	echo "$2" | env LD_PRELOAD="$PAM_PRELOAD" PAM_WRAPPER=1 \
+	    PAM_WRAPPER_SERVICE_DIR="$WORK/svc" $VG pamtester vpn "$1" authenticate \
+	    >/dev/null 2>&1
+}
+code=$("$OATHTOOL" --totp -b "$secret")
+check "login with the enrolled token" login alice "$code"
+if login alice "$code"; then fail "same code refused"; else
+	pass "same code refused"; fi
+
+# Each change leaves an audit line naming the invoking user.
+"$here/with-logsink.sh" "$WORK/audit" sh -c \
+    "$cli -c '$conf' enroll dora >/dev/null && $cli -c '$conf' revoke dora >/dev/null"
+check "enroll audited" grep -q "pam-mfa\[[0-9]*\]: action=enroll user=dora by=root" "$WORK/audit"
+check "revoke audited" grep -q "pam-mfa\[[0-9]*\]: action=revoke user=dora by=root" "$WORK/audit"
+check "audit lines are authpriv" sh -c "grep -c '^<85>' '$WORK/audit' | grep -qx 2"
+check "no secret in the audit log" sh -c "! grep -q 'secret' '$WORK/audit'"
+
+# Revoke.
+out=$($cli -c "$conf" revoke alice); rc=$?
+check "revoke exits 0" [ "$rc" -eq 0 ]
+check "revoke golden" [ "$out" = "revoked alice" ]
+check "revoke removed token and state" \
+    sh -c "[ ! -e '$state/alice.token' ] && [ ! -e '$state/alice.state' ]"
+$cli -c "$conf" revoke alice >/dev/null 2>&1; rc=$?
+check "revoke of unenrolled user exits 5" [ "$rc" -eq 5 ]
+code=$("$OATHTOOL" --totp -b "$secret" --now="@$(($(date +%s) + 30))")
+check "revoked user can't log in" sh -c "! (echo $code | env LD_PRELOAD='$PAM_PRELOAD' PAM_WRAPPER=1 PAM_WRAPPER_SERVICE_DIR='$WORK/svc' $VG pamtester vpn alice authenticate >/dev/null 2>&1)"
+finish

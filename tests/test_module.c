@@ -656,6 +656,32 @@ test_no_secret_in_log(void **st)
 	assert_true(n_codes_used > 10);
 }
 
+/* Stage 1 to 2: LD_PRELOAD pam_wrapper (after libasan in the sanitizer
+ * build), and valgrind around the whole when MFA_VALGRIND=1. */
+static int
+reexec_under_pam_wrapper(void)
+{
+	char self[PATH_MAX], preload[2 * PATH_MAX];
+	const char *asan = getenv("MFA_PRELOAD");
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+
+	if (n <= 0)
+		return 1;
+	self[n] = '\0';
+	snprintf(preload, sizeof(preload), "%s%s%s", asan ? asan : "",
+	    asan ? ":" : "", getenv("PAM_WRAPPER_LIB"));
+	setenv("LD_PRELOAD", preload, 1);
+	if (getenv("MFA_VALGRIND") != NULL &&
+	    strcmp(getenv("MFA_VALGRIND"), "1") == 0)
+		execlp("valgrind", "valgrind", "-q", "--error-exitcode=99",
+		    "--leak-check=full", "--errors-for-leak-kinds=definite",
+		    "--trace-children=no", self, (char *)NULL);
+	else
+		execl(self, "test_module", (char *)NULL);
+	perror("exec");
+	return 1;
+}
+
 int
 main(void)
 {
@@ -698,10 +724,7 @@ main(void)
 		setenv("PAM_WRAPPER_SERVICE_DIR", svc, 1);
 		setenv("PAM_WRAPPER", "1", 1);
 		setenv("PAM_WRAPPER_USE_SYSLOG", "1", 1);
-		setenv("LD_PRELOAD", getenv("PAM_WRAPPER_LIB"), 1);
-		execl("/proc/self/exe", "test_module", (char *)NULL);
-		perror("exec");
-		return 1;
+		return reexec_under_pam_wrapper();
 	}
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

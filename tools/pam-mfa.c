@@ -16,6 +16,8 @@ static const struct cli_cmd commands[] = {
 	    "create a token for USER and print its otpauth:// URI",
 	    cmd_enroll },
 	{ "revoke", "USER", "remove USER's token and state", cmd_revoke },
+	{ "check", "", "validate the config and print the effective values",
+	    cmd_check },
 };
 
 static void

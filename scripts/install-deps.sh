@@ -1,0 +1,28 @@
+#!/bin/sh
+# install-deps.sh [build|test|all] - install the Debian 12 packages needed
+# to build pam_mfa, and to test it.  Does nothing when all are present.
+set -eu
+build="build-essential autoconf automake autoconf-archive libtool pkg-config
+libpam0g-dev liboath-dev libssl-dev libconfig-dev"
+test="libcmocka-dev libpam-wrapper libpamtest0-dev oathtool pamtester
+util-linux valgrind"
+case "${1:-all}" in
+build) pkgs=$build ;;
+test|all) pkgs="$build $test" ;;
+*) echo "usage: $0 [build|test|all]" >&2; exit 2 ;;
+esac
+missing=""
+for p in $pkgs; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
+	    missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+if [ "$(id -u)" -ne 0 ]; then
+	echo "install-deps: missing packages:$missing (run as root)" >&2
+	exit 1
+fi
+echo "install-deps: installing$missing"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+# shellcheck disable=SC2086
+apt-get install -y -qq --no-install-recommends $missing >/dev/null
