@@ -99,7 +99,8 @@ read_code(pam_handle_t *pamh, const struct mfa_conf *conf,
 		*len = n;
 		rc = MFA_OK;
 	}
-	crypto_wipe(resp, n);
+	/* The whole reply, however long: it may hold a password. */
+	crypto_wipe(resp, strlen(resp));
 out:
 	free(resp);
 	return rc;

@@ -5,7 +5,7 @@ set -eu
 build="build-essential autoconf automake autoconf-archive libtool pkg-config
 libpam0g-dev liboath-dev libssl-dev libconfig-dev"
 test="libcmocka-dev libpam-wrapper libpamtest0-dev oathtool pamtester
-util-linux valgrind"
+util-linux valgrind mandoc"
 case "${1:-all}" in
 build) pkgs=$build ;;
 test|all) pkgs="$build $test" ;;
