@@ -1,0 +1,351 @@
+/*
+ * modutil.c - the harness shared by the tests that drive pam_mfa.so through
+ * the real libpam: a private directory of configs and PAM service files
+ * (pam_wrapper copies it when it starts, so the binary writes them, then
+ * re-executes itself under pam_wrapper), enrollment through the store API,
+ * codes from oathtool, conversations through libpamtest, and the syslog
+ * lines read back from the private /dev/log sink of with-logsink.sh.
+ */
+#include "config.h"
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <libpamtest.h>
+#include <limits.h>
+#include <security/pam_appl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "conf.h"
+#include "modutil.h"
+#include "store.h"
+#include "testutil.h"
+
+char *mu_dir;		/* private root-owned 0755 test directory */
+char mu_state_dir[256];
+char mu_conf_path[256];
+const char *mu_logfile;
+static size_t mu_log_seen;		/* bytes of the log already examined */
+
+/* Secrets used by the tests, searched for in the log at the end. */
+const char *const mu_secrets_hex[MU_SECRETS] = {
+	"3132333435363738393031323334353637383930",
+	"00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff",
+	"a1a2a3a4a5a6a7a8a9aaabacadaeafb0b1b2b3b4",
+	"f0e1d2c3b4a5968778695a4b3c2d1e0ff0e1d2c3",
+};
+char mu_codes_used[64][16];
+int mu_n_codes_used;
+
+static void
+mu_remember_code(const char *code)
+{
+	if (mu_n_codes_used < 64)
+		snprintf(mu_codes_used[mu_n_codes_used++], sizeof(mu_codes_used[0]),
+		    "%s", code);
+}
+
+void
+mu_write_conf(const char *path, const char *extra)
+{
+	char text[4096];
+
+	snprintf(text, sizeof(text), "state_dir = \"%s\";\n%s", mu_state_dir,
+	    extra);
+	assert_int_equal(tu_write_file(path, text, 0644), 0);
+}
+
+void
+mu_write_service(const char *name, const char *body)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/svc/%s", mu_dir, name);
+	assert_int_equal(tu_write_file(path, body, 0644), 0);
+}
+
+void
+mu_service_with_conf(const char *name, const char *conf, const char *tail)
+{
+	char body[8192];
+
+	snprintf(body, sizeof(body), "auth required %s conf=%s\n%s",
+	    getenv("MFA_MODULE"), conf, tail);
+	mu_write_service(name, body);
+}
+
+static void
+hex_decode(const char *hex, unsigned char *out, size_t *len)
+{
+	size_t i, n = strlen(hex) / 2;
+
+	for (i = 0; i < n; i++) {
+		unsigned int b;
+		char pair[3] = { hex[2 * i], hex[2 * i + 1], '\0' };
+
+		b = (unsigned int)strtoul(pair, NULL, 16);
+		out[i] = (unsigned char)b;
+	}
+	*len = n;
+}
+
+/* Enroll user with a known secret straight through the store API. */
+void
+mu_enroll(const char *user, enum mfa_otp_type type, enum mfa_algo algo,
+    unsigned digits, unsigned period, const char *secret_hex)
+{
+	char errmsg[CONF_ERRMSG_MAX];
+	struct mfa_conf *conf = NULL;
+	struct mfa_store *store = NULL;
+	struct mfa_token tok;
+
+	memset(&tok, 0, sizeof(tok));
+	tok.id = (uint64_t)random() + 1;
+	tok.created = time(NULL);
+	tok.type = type;
+	tok.algo = algo;
+	tok.digits = digits;
+	tok.period = period;
+	hex_decode(secret_hex, tok.secret, &tok.secret_len);
+	if (conf_load(mu_conf_path, &conf, errmsg) != MFA_OK)
+		fail_msg("%s: %s", mu_conf_path, errmsg);
+	assert_int_equal(store_create(conf), MFA_OK);
+	assert_int_equal(store_open(conf, &store), MFA_OK);
+	assert_int_equal(store_token_put(store, user, &tok), MFA_OK);
+	store_close(store);
+	conf_free(conf);
+}
+
+/* The TOTP code oathtool computes for secret at now + offset seconds. */
+void
+mu_totp(char out[16], const char *algo, unsigned digits, unsigned period,
+    const char *secret_hex, long offset)
+{
+	char dopt[32], sopt[32], nopt[64], aopt[32];
+
+	snprintf(aopt, sizeof(aopt), "--totp=%s", algo);
+	snprintf(dopt, sizeof(dopt), "--digits=%u", digits);
+	snprintf(sopt, sizeof(sopt), "--time-step-size=%us", period);
+	snprintf(nopt, sizeof(nopt), "--now=@%lld",
+	    (long long)time(NULL) + offset);
+	assert_int_equal(tu_oathtool(out, 16, aopt, dopt, sopt, nopt,
+	    secret_hex, (char *)NULL), 0);
+	mu_remember_code(out);
+}
+
+void
+mu_hotp(char out[16], const char *secret_hex, unsigned long counter)
+{
+	char copt[48];
+
+	snprintf(copt, sizeof(copt), "--counter=%lu", counter);
+	assert_int_equal(tu_oathtool(out, 16, "--hotp", copt, secret_hex,
+	    (char *)NULL), 0);
+	mu_remember_code(out);
+}
+
+/* Run pam_authenticate for user on service answering every echo-off
+ * prompt with code; return what it returned. */
+int
+mu_auth(const char *service, const char *user, const char *code)
+{
+	const char *answers[] = { code, code, code, NULL };
+	struct pamtest_conv_data conv = { .in_echo_off = answers };
+	struct pam_testcase tests[] = {
+		pam_test(PAMTEST_AUTHENTICATE, PAM_SUCCESS),
+	};
+
+	enum pamtest_err perr;
+
+	perr = run_pamtest(service, user, &conv, tests, NULL);
+	/* Only a run that reached pam_authenticate tells anything. */
+	if (perr != PAMTEST_ERR_OK && perr != PAMTEST_ERR_CASE)
+		return -1000 - (int)perr;
+	return tests[0].op_rv;
+}
+
+/*
+ * Wait (bounded) until the log holds a new pam_mfa line containing every
+ * fragment, and return 1; 0 if none came within two seconds.
+ */
+int
+mu_log_wait(const char *f1, const char *f2)
+{
+	int tries;
+
+	for (tries = 0; tries < 200; tries++) {
+		char line[2048];
+		FILE *f = fopen(mu_logfile, "r");
+		size_t pos = 0;
+		int found = 0;
+
+		if (f == NULL)
+			return 0;
+		while (fgets(line, sizeof(line), f) != NULL) {
+			pos += strlen(line);
+			if (pos <= mu_log_seen || strstr(line, "pam_mfa(") == NULL)
+				continue;
+			if (strstr(line, f1) != NULL &&
+			    (f2 == NULL || strstr(line, f2) != NULL)) {
+				mu_log_seen = pos;
+				found = 1;
+				break;
+			}
+		}
+		fclose(f);
+		if (found)
+			return 1;
+		usleep(10000);
+	}
+	return 0;
+}
+
+/*
+ * Stage 1 (no pam_wrapper yet): make the private directory, the configs and
+ * every service file, then re-exec under pam_wrapper, which copies the
+ * service directory when it initialises.
+ */
+/* Wait (bounded) until the log holds at least n pam_mfa lines with frag;
+ * return how many it holds. */
+int
+mu_log_count(const char *frag, int n)
+{
+	int tries, count = 0;
+
+	for (tries = 0; tries < 300; tries++) {
+		char line[2048];
+		FILE *f = fopen(mu_logfile, "r");
+
+		if (f == NULL)
+			return 0;
+		count = 0;
+		while (fgets(line, sizeof(line), f) != NULL)
+			if (strstr(line, "pam_mfa(") != NULL &&
+			    strstr(line, frag) != NULL)
+				count++;
+		fclose(f);
+		if (count >= n)
+			break;
+		usleep(10000);
+	}
+	return count;
+}
+
+
+/* Stage 1 to 2: LD_PRELOAD pam_wrapper (after libasan in the sanitizer
+ * build) and the test clock, and valgrind around the whole when
+ * MFA_VALGRIND=1. */
+static int
+reexec_under_pam_wrapper(void)
+{
+	char self[PATH_MAX], preload[2 * PATH_MAX];
+	const char *asan = getenv("MFA_PRELOAD");
+	const char *fake = getenv("MFA_FAKETIME_LIB");
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+
+	if (n <= 0)
+		return 1;
+	self[n] = '\0';
+	snprintf(preload, sizeof(preload), "%s%s%s%s%s", asan ? asan : "",
+	    asan ? ":" : "", getenv("PAM_WRAPPER_LIB"), fake ? ":" : "",
+	    fake ? fake : "");
+	setenv("LD_PRELOAD", preload, 1);
+	if (getenv("MFA_VALGRIND") != NULL &&
+	    strcmp(getenv("MFA_VALGRIND"), "1") == 0)
+		execlp("valgrind", "valgrind", "-q", "--error-exitcode=99",
+		    "--leak-check=full", "--errors-for-leak-kinds=definite",
+		    "--trace-children=no", self, (char *)NULL);
+	else
+		execl(self, "test_module", (char *)NULL);
+	perror("exec");
+	return 1;
+}
+
+
+static int
+mu_setup(void **st)
+{
+	(void)st;
+	mu_logfile = getenv("MFA_TEST_LOG");
+	mu_dir = getenv("MFA_TEST_DIR");
+	if (mu_logfile == NULL || mu_dir == NULL)
+		return -1;
+	mu_dir = strdup(mu_dir);
+	snprintf(mu_state_dir, sizeof(mu_state_dir), "%s/state", mu_dir);
+	snprintf(mu_conf_path, sizeof(mu_conf_path), "%s/mfa.conf", mu_dir);
+	srandom((unsigned)getpid());
+	return 0;
+}
+
+static int
+mu_teardown(void **st)
+{
+	(void)st;
+	tu_rm_rf(mu_dir);
+	free(mu_dir);
+	return 0;
+}
+
+void
+mu_test_no_secret_in_log(void **st)
+{
+	char line[4096];
+	FILE *f;
+	size_t i;
+	int n, lines = 0;
+
+	(void)st;
+	f = fopen(mu_logfile, "r");
+	assert_non_null(f);
+	while (fgets(line, sizeof(line), f) != NULL) {
+		lines++;
+		for (i = 0; i < MU_SECRETS; i++)
+			assert_null(strstr(line, mu_secrets_hex[i]));
+		for (n = 0; n < mu_n_codes_used; n++)
+			assert_null(strstr(line, mu_codes_used[n]));
+	}
+	fclose(f);
+	assert_true(lines > 5);
+	assert_true(mu_n_codes_used > 3);
+}
+
+int
+mu_main(const char *name, const struct CMUnitTest *tests, size_t n,
+    void (*fixtures)(void))
+{
+	char svc[512];
+
+	if (getenv("MFA_TEST_DIR") != NULL)
+		return _cmocka_run_group_tests(name, tests, n, mu_setup,
+		    mu_teardown);
+	/* Stage 1. */
+	if (getenv("MFA_MODULE") == NULL || getenv("MFA_TEST_LOG") == NULL ||
+	    getenv("PAM_WRAPPER_LIB") == NULL) {
+		fprintf(stderr, "run through its .sh wrapper (make check)\n");
+		return 1;
+	}
+	if (geteuid() != 0) {
+		fprintf(stderr, "must run as root\n");
+		return 1;
+	}
+	if ((mu_dir = tu_tmpdir()) == NULL || chmod(mu_dir, 0755) != 0)
+		return 1;
+	snprintf(mu_state_dir, sizeof(mu_state_dir), "%s/state", mu_dir);
+	snprintf(mu_conf_path, sizeof(mu_conf_path), "%s/mfa.conf", mu_dir);
+	snprintf(svc, sizeof(svc), "%s/svc", mu_dir);
+	if (mkdir(svc, 0755) != 0)
+		return 1;
+	fixtures();
+	setenv("MFA_TEST_DIR", mu_dir, 1);
+	setenv("PAM_WRAPPER_SERVICE_DIR", svc, 1);
+	setenv("PAM_WRAPPER", "1", 1);
+	setenv("PAM_WRAPPER_USE_SYSLOG", "1", 1);
+	return reexec_under_pam_wrapper();
+}

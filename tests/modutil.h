@@ -1,0 +1,49 @@
+/*
+ * modutil.h - harness for tests that drive pam_mfa.so through libpam; see
+ * modutil.c.
+ */
+#ifndef MFA_MODUTIL_H
+#define MFA_MODUTIL_H
+
+#include <stddef.h>
+
+#include "token.h"
+
+struct CMUnitTest;
+
+#define MU_SECRETS 4
+extern char *mu_dir;			/* private root-owned 0755 directory */
+extern char mu_state_dir[256];		/* mu_dir/state */
+extern char mu_conf_path[256];		/* mu_dir/mfa.conf */
+extern const char *mu_logfile;		/* the private syslog's file */
+extern const char *const mu_secrets_hex[MU_SECRETS];
+extern char mu_codes_used[64][16];
+extern int mu_n_codes_used;
+
+/* Config with state_dir = mu_state_dir, then extra. */
+void mu_write_conf(const char *path, const char *extra);
+void mu_write_service(const char *name, const char *body);
+/* "auth required MODULE conf=CONF" then tail. */
+void mu_service_with_conf(const char *name, const char *conf,
+    const char *tail);
+/* Enroll user (through the store API, config mu_conf_path). */
+void mu_enroll(const char *user, enum mfa_otp_type type, enum mfa_algo algo,
+    unsigned digits, unsigned period, const char *secret_hex);
+/* oathtool's TOTP code at now + offset (out of the test clock if set). */
+void mu_totp(char out[16], const char *algo, unsigned digits,
+    unsigned period, const char *secret_hex, long offset);
+void mu_hotp(char out[16], const char *secret_hex, unsigned long counter);
+/* pam_authenticate answering every echo-off prompt with code: its return
+ * value, or < -1000 if libpamtest could not run it. */
+int mu_auth(const char *service, const char *user, const char *code);
+/* A new pam_mfa log line holding f1 (and f2): 1, or 0 after 2 s. */
+int mu_log_wait(const char *f1, const char *f2);
+/* How many pam_mfa lines hold frag, waiting up to 3 s for n. */
+int mu_log_count(const char *frag, int n);
+/* A test case: no code or secret used so far is in the log. */
+void mu_test_no_secret_in_log(void **st);
+/* Stage 1: fixtures(), re-exec under pam_wrapper; stage 2: the tests. */
+int mu_main(const char *name, const struct CMUnitTest *tests, size_t n,
+    void (*fixtures)(void));
+
+#endif
