@@ -94,3 +94,58 @@ out_abort:
 	store_abort(txn);
 	return rc;
 }
+
+enum mfa_err
+auth_check_locked(const struct mfa_conf *conf, struct mfa_store *store,
+    const char *user, int64_t now, struct auth_result *res)
+{
+	struct lockout_policy policy;
+	struct mfa_token tok;
+	struct mfa_state st;
+	struct mfa_txn *txn;
+	enum mfa_err rc;
+
+	memset(res, 0, sizeof(*res));
+	if (now <= 0)
+		return MFA_ECLOCK;
+	policy_from_conf(conf, &policy);
+	if ((rc = store_begin(store, user, &tok, &st, &txn)) != MFA_OK)
+		return rc;
+	token_wipe(&tok);
+	res->fail_count = st.fail_count;
+	res->locked_until = st.locked_until;
+	rc = lockout_locked(&policy, &st, now) ? MFA_ELOCKED : MFA_OK;
+	store_abort(txn);
+	return rc;
+}
+
+enum mfa_err
+auth_fail_password(const struct mfa_conf *conf, struct mfa_store *store,
+    const char *user, int64_t now, struct auth_result *res)
+{
+	struct lockout_policy policy;
+	struct mfa_token tok;
+	struct mfa_state st;
+	struct mfa_txn *txn;
+	enum mfa_err rc;
+
+	memset(res, 0, sizeof(*res));
+	if (now <= 0)
+		return MFA_ECLOCK;
+	policy_from_conf(conf, &policy);
+	if ((rc = store_begin(store, user, &tok, &st, &txn)) != MFA_OK)
+		return rc;
+	token_wipe(&tok);
+	if (lockout_locked(&policy, &st, now)) {
+		res->fail_count = st.fail_count;
+		res->locked_until = st.locked_until;
+		store_abort(txn);
+		return MFA_ELOCKED;
+	}
+	res->locked_now = lockout_fail(&policy, &st, now);
+	res->fail_count = st.fail_count;
+	res->locked_until = st.locked_until;
+	if ((rc = store_commit(txn, &st)) != MFA_OK)
+		return rc;
+	return MFA_EPASSWORD;
+}

@@ -38,4 +38,21 @@ int auth_code_wellformed(const char *code, size_t len);
 enum mfa_err auth_attempt(const struct mfa_conf *conf, struct mfa_store *store,
     const struct auth_request *req, struct auth_result *res);
 
+/*
+ * preauth: MFA_ELOCKED if user is locked at now, MFA_OK if not, an error
+ * otherwise (MFA_ENOTENROLLED for a user without a token).  No write.
+ */
+enum mfa_err auth_check_locked(const struct mfa_conf *conf,
+    struct mfa_store *store, const char *user, int64_t now,
+    struct auth_result *res);
+
+/*
+ * authfail: count a failed password as a failed attempt, as a wrong code
+ * would be (MFA_EPASSWORD once saved).  A locked user: MFA_ELOCKED and
+ * no write, as for a code.
+ */
+enum mfa_err auth_fail_password(const struct mfa_conf *conf,
+    struct mfa_store *store, const char *user, int64_t now,
+    struct auth_result *res);
+
 #endif

@@ -124,6 +124,24 @@ set_string(struct mfa_conf *c, const config_setting_t *s,
 	return MFA_OK;
 }
 
+/* Absolute, and no component is "." or "..". */
+static int
+path_clean(const char *p)
+{
+	const char *c;
+
+	if (p[0] != '/')
+		return 0;
+	for (c = p; c != NULL; c = strchr(c + 1, '/')) {
+		const char *n = c + 1;
+
+		if ((n[0] == '.' && (n[1] == '/' || n[1] == '\0')) ||
+		    (n[0] == '.' && n[1] == '.' && (n[2] == '/' || n[2] == '\0')))
+			return 0;
+	}
+	return 1;
+}
+
 static enum mfa_err
 set_state_dir(struct mfa_conf *c, const config_setting_t *s,
     const struct conf_key *k, char *errmsg)
@@ -132,8 +150,7 @@ set_state_dir(struct mfa_conf *c, const config_setting_t *s,
 
 	if ((v = get_string(s, k, errmsg)) == NULL)
 		return MFA_ECONFIG;
-	if (v[0] != '/' || strstr(v, "/../") != NULL ||
-	    strstr(v, "/./") != NULL) {
+	if (!path_clean(v)) {
 		conf_err(errmsg, s, "must be an absolute path without . or ..");
 		return MFA_ECONFIG;
 	}
@@ -314,6 +331,8 @@ static const struct conf_key conf_keys[] = {
 	{ "deny",		set_uint,	OFF(deny),	0, 1000 },
 	{ "fail_interval",	set_uint,	OFF(fail_interval), 1, 604800 },
 	{ "unlock_time",	set_uint,	OFF(unlock_time), 0, 604800 },
+	{ "fail_delay_ms",	set_uint,	OFF(fail_delay_ms), 0, 10000 },
+	{ "lock_message",	set_bool,	OFF(lock_message), 0, 0 },
 	{ "prompt",		set_string,	OFF(prompt),	1, 80 },
 	{ "prompt_echo",	set_bool,	OFF(prompt_echo), 0, 0 },
 	{ "issuer",		set_issuer,	OFF(issuer),	1, 64 },
@@ -411,12 +430,15 @@ conf_parse(const char *text, size_t len, struct mfa_conf **out,
 		conf_free(c);
 		return rc;
 	}
-	if ((buf = malloc(len + 1)) == NULL) {
+	/* libconfig 1.5 ends a comment only at a newline: supply one, so a
+	 * file whose last line is a comment without one is still valid. */
+	if ((buf = malloc(len + 2)) == NULL) {
 		conf_free(c);
 		return MFA_ENOMEM;
 	}
 	memcpy(buf, text, len);
-	buf[len] = '\0';
+	buf[len] = '\n';
+	buf[len + 1] = '\0';
 
 	config_init(&cfg);
 	config_set_options(&cfg, 0);	/* no autoconversion of types */

@@ -35,6 +35,8 @@ struct mfa_conf {
 	unsigned deny;
 	unsigned fail_interval;
 	unsigned unlock_time;
+	unsigned fail_delay_ms;
+	bool lock_message;
 	char *prompt;
 	bool prompt_echo;
 	char *issuer;

@@ -26,6 +26,7 @@ static const struct {
 	[MFA_EEXIST] =		{ "exists", "already exists" },
 	[MFA_ECLOCK] =		{ "clock_error", "clock unreadable" },
 	[MFA_ECRYPTO] =		{ "crypto_error", "cryptographic failure" },
+	[MFA_EPASSWORD] =	{ "bad_password", "password refused" },
 };
 
 const char *

@@ -26,6 +26,7 @@ enum mfa_err {
 	MFA_EEXIST,		/* object already exists */
 	MFA_ECLOCK,		/* clock unreadable or before the epoch */
 	MFA_ECRYPTO,		/* random or cryptographic primitive failed */
+	MFA_EPASSWORD,		/* the password module refused (authfail) */
 	MFA_ERR_MAX
 };
 

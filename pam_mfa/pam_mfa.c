@@ -59,16 +59,39 @@ log_decision(pam_handle_t *pamh, int prio, const char *result,
 	    lc->rhost, detail != NULL ? " " : "", detail != NULL ? detail : "");
 }
 
-/* Module arguments: conf=/absolute/path.  Anything else is an error. */
+enum mfa_mode {
+	MODE_CODE,	/* prompt for a code and verify it */
+	MODE_PREAUTH,	/* refuse a locked user before anything is asked */
+	MODE_AUTHFAIL,	/* count the failed password of the module above */
+};
+
+struct mfa_args {
+	const char *conf_path;
+	enum mfa_mode mode;
+	int silent;
+};
+
+/* Module arguments: conf=/absolute/path, preauth or authfail, silent.
+ * Anything else is an error. */
 static int
-parse_args(int argc, const char **argv, const char **conf_path)
+parse_args(int argc, const char **argv, int flags, struct mfa_args *a)
 {
 	int i;
 
-	*conf_path = MFA_CONF_PATH;
+	a->conf_path = MFA_CONF_PATH;
+	a->mode = MODE_CODE;
+	a->silent = (flags & PAM_SILENT) != 0;
 	for (i = 0; i < argc; i++) {
 		if (strncmp(argv[i], "conf=", 5) == 0 && argv[i][5] == '/')
-			*conf_path = argv[i] + 5;
+			a->conf_path = argv[i] + 5;
+		else if (strcmp(argv[i], "preauth") == 0 &&
+		    a->mode == MODE_CODE)
+			a->mode = MODE_PREAUTH;
+		else if (strcmp(argv[i], "authfail") == 0 &&
+		    a->mode == MODE_CODE)
+			a->mode = MODE_AUTHFAIL;
+		else if (strcmp(argv[i], "silent") == 0)
+			a->silent = 1;
 		else
 			return -1;
 	}
@@ -118,26 +141,91 @@ unenrolled_exempt(const struct mfa_conf *conf, const char *user)
 	    conf->n_unenrolled_groups) == MFA_OK;
 }
 
+/* What every refused attempt gets: the configured delay, and a word to
+ * the user if they are locked and the config and the host allow it. */
+static void
+deny_feedback(pam_handle_t *pamh, const struct mfa_conf *conf,
+    const struct mfa_args *a, int locked)
+{
+	if (conf->fail_delay_ms > 0)
+		pam_fail_delay(pamh, conf->fail_delay_ms * 1000U);
+	if (locked && conf->lock_message && !a->silent)
+		pam_info(pamh, "%s", "Too many failed attempts: try again later.");
+}
+
+/* Log an attempt's outcome; return the PAM code for it. */
+static int
+report(pam_handle_t *pamh, const struct mfa_conf *conf,
+    const struct mfa_args *a, const struct log_ctx *lc, enum mfa_err rc,
+    const struct auth_result *res)
+{
+	char detail[96];
+
+	switch (rc) {
+	case MFA_OK:
+		log_decision(pamh, LOG_INFO, "accept", rc, lc, NULL);
+		return PAM_SUCCESS;
+	case MFA_EBADCODE:
+	case MFA_EREPLAY:
+	case MFA_EPASSWORD:
+		snprintf(detail, sizeof(detail), "failures=%u%s",
+		    (unsigned)res->fail_count, res->locked_now ?
+		    " locked=yes" : "");
+		/* A replayed code was phished or intercepted: say it louder. */
+		log_decision(pamh, rc == MFA_EREPLAY || res->locked_now ?
+		    LOG_WARNING : LOG_NOTICE, "deny", rc, lc, detail);
+		deny_feedback(pamh, conf, a, res->locked_now);
+		return PAM_AUTH_ERR;
+	case MFA_ELOCKED:
+		snprintf(detail, sizeof(detail), "failures=%u%s",
+		    (unsigned)res->fail_count,
+		    a->mode == MODE_PREAUTH ? " detail=preauth" : "");
+		log_decision(pamh, LOG_NOTICE, "deny", rc, lc, detail);
+		deny_feedback(pamh, conf, a, 1);
+		return PAM_AUTH_ERR;
+	case MFA_ENOTENROLLED:
+	case MFA_EINPUT:
+		log_decision(pamh, LOG_NOTICE, "deny", rc, lc, NULL);
+		deny_feedback(pamh, conf, a, 0);
+		return PAM_AUTH_ERR;
+	case MFA_ENOMEM:
+		log_decision(pamh, LOG_ERR, "deny", rc, lc, NULL);
+		return PAM_BUF_ERR;
+	default:
+		log_decision(pamh, LOG_ERR, "deny", rc, lc, NULL);
+		deny_feedback(pamh, conf, a, 0);
+		return PAM_AUTH_ERR;
+	}
+}
+
+/* Read the clock once per attempt; 0 if it can't be read. */
+static int64_t
+clock_now(void)
+{
+	time_t now = time(NULL);
+
+	return now == (time_t)-1 || now <= 0 ? 0 : (int64_t)now;
+}
+
 MFA_PUBLIC int
 pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 {
 	char code[MFA_CODE_MAX + 1] = { 0 };
 	char errmsg[CONF_ERRMSG_MAX];
-	char detail[128];
 	struct mfa_conf *conf = NULL;
 	struct mfa_store *store = NULL;
 	struct auth_request req;
 	struct auth_result res;
 	struct mfa_token tok;
+	struct mfa_args args;
 	struct log_ctx lc;
 	const void *item = NULL;
-	const char *user = NULL, *conf_path;
+	const char *user = NULL;
 	enum mfa_err rc;
 	int ret = PAM_AUTH_ERR, enrolled;
-	time_t now;
 
-	(void)flags;
 	memset(&tok, 0, sizeof(tok));
+	memset(&res, 0, sizeof(res));
 	field_copy(lc.user, NULL);
 	pam_get_item(pamh, PAM_SERVICE, &item);
 	field_copy(lc.service, item);
@@ -145,27 +233,44 @@ pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	pam_get_item(pamh, PAM_RHOST, &item);
 	field_copy(lc.rhost, item);
 
-	if (parse_args(argc, argv, &conf_path) != 0) {
+	if (parse_args(argc, argv, flags, &args) != 0) {
 		log_decision(pamh, LOG_ERR, "deny", MFA_ECONFIG, &lc,
 		    "detail=bad_module_argument");
 		return PAM_SERVICE_ERR;
 	}
 	if (pam_get_user(pamh, &user, NULL) != PAM_SUCCESS || user == NULL ||
 	    !user_valid(user, strnlen(user, MFA_USER_MAX + 1))) {
-		snprintf(detail, sizeof(detail), "detail=invalid_user_name");
-		log_decision(pamh, LOG_NOTICE, "deny", MFA_EINPUT, &lc, detail);
+		log_decision(pamh, LOG_NOTICE, "deny", MFA_EINPUT, &lc,
+		    "detail=invalid_user_name");
 		return PAM_AUTH_ERR;
 	}
 	field_copy(lc.user, user);
 
-	if ((rc = conf_load(conf_path, &conf, errmsg)) != MFA_OK) {
+	if ((rc = conf_load(args.conf_path, &conf, errmsg)) != MFA_OK) {
 		pam_syslog(pamh, LOG_ERR, "result=deny reason=%s user=%s "
 		    "service=%s rhost=%s config=%s: %s", mfa_reason(MFA_ECONFIG),
-		    lc.user, lc.service, lc.rhost, conf_path, errmsg);
+		    lc.user, lc.service, lc.rhost, args.conf_path, errmsg);
 		return rc == MFA_ENOMEM ? PAM_BUF_ERR : PAM_SERVICE_ERR;
 	}
 	if ((rc = store_open(conf, &store)) != MFA_OK) {
 		log_decision(pamh, LOG_ERR, "deny", rc, &lc, "detail=store_open");
+		goto out;
+	}
+
+	if (args.mode == MODE_PREAUTH) {
+		rc = auth_check_locked(conf, store, user, clock_now(), &res);
+		/* Not locked, or nothing to lock: the code step decides. */
+		ret = rc == MFA_OK || rc == MFA_ENOTENROLLED ? PAM_IGNORE :
+		    report(pamh, conf, &args, &lc, rc, &res);
+		goto out;
+	}
+	if (args.mode == MODE_AUTHFAIL) {
+		rc = auth_fail_password(conf, store, user, clock_now(), &res);
+		if (rc == MFA_ENOTENROLLED)
+			rc = MFA_EPASSWORD;
+		(void)report(pamh, conf, &args, &lc, rc, &res);
+		/* Whatever was recorded, a failed password fails. */
+		ret = rc == MFA_ENOMEM ? PAM_BUF_ERR : PAM_AUTH_ERR;
 		goto out;
 	}
 
@@ -187,53 +292,22 @@ pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	if ((rc = read_code(pamh, conf, code, &req.code_len)) != MFA_OK) {
 		log_decision(pamh, LOG_NOTICE, "deny", rc, &lc,
 		    "detail=malformed_code");
+		deny_feedback(pamh, conf, &args, 0);
 		goto out;
 	}
 	if (!enrolled) {
-		log_decision(pamh, LOG_NOTICE, "deny", MFA_ENOTENROLLED, &lc,
-		    NULL);
-		goto out;
-	}
-	if ((now = time(NULL)) == (time_t)-1) {
-		log_decision(pamh, LOG_ERR, "deny", MFA_ECLOCK, &lc, NULL);
+		ret = report(pamh, conf, &args, &lc, MFA_ENOTENROLLED, &res);
 		goto out;
 	}
 	req.user = user;
 	req.code = code;
 	req.rhost = item;
-	req.now = (int64_t)now;
-	rc = auth_attempt(conf, store, &req, &res);
-	switch (rc) {
-	case MFA_OK:
-		log_decision(pamh, LOG_INFO, "accept", rc, &lc, NULL);
-		ret = PAM_SUCCESS;
-		break;
-	case MFA_EBADCODE:
-	case MFA_EREPLAY:
-		snprintf(detail, sizeof(detail), "failures=%u%s",
-		    (unsigned)res.fail_count, res.locked_now ? " locked=yes" :
-		    "");
-		/* A replayed code was phished or intercepted: say it louder. */
-		log_decision(pamh, rc == MFA_EREPLAY || res.locked_now ?
-		    LOG_WARNING : LOG_NOTICE, "deny", rc, &lc, detail);
-		break;
-	case MFA_ELOCKED:
-		snprintf(detail, sizeof(detail), "failures=%u",
-		    (unsigned)res.fail_count);
-		log_decision(pamh, LOG_NOTICE, "deny", rc, &lc, detail);
-		break;
-	case MFA_ENOTENROLLED:
-	case MFA_EINPUT:
-		log_decision(pamh, LOG_NOTICE, "deny", rc, &lc, NULL);
-		break;
-	case MFA_ENOMEM:
-		log_decision(pamh, LOG_ERR, "deny", rc, &lc, NULL);
-		ret = PAM_BUF_ERR;
-		break;
-	default:
-		log_decision(pamh, LOG_ERR, "deny", rc, &lc, NULL);
-		break;
+	if ((req.now = clock_now()) == 0) {
+		ret = report(pamh, conf, &args, &lc, MFA_ECLOCK, &res);
+		goto out;
 	}
+	rc = auth_attempt(conf, store, &req, &res);
+	ret = report(pamh, conf, &args, &lc, rc, &res);
 out:
 	crypto_wipe(code, sizeof(code));
 	store_close(store);

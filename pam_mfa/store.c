@@ -115,3 +115,19 @@ store_remove(struct mfa_store *s, const char *user)
 		return MFA_EINPUT;
 	return s->ops->remove(s->be, user);
 }
+
+enum mfa_err
+store_list(struct mfa_store *s, char ***users, size_t *n)
+{
+	return s->ops->list(s->be, users, n);
+}
+
+void
+store_list_free(char **users, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		free(users[i]);
+	free(users);
+}

@@ -45,6 +45,9 @@ void store_abort(struct mfa_txn *txn);
 enum mfa_err store_create(const struct mfa_conf *conf);
 enum mfa_err store_token_put(struct mfa_store *store, const char *user,
     const struct mfa_token *tok);
+/* The enrolled users, sorted; free with store_list_free. */
+enum mfa_err store_list(struct mfa_store *store, char ***users, size_t *n);
+void store_list_free(char **users, size_t n);
 /* Remove the user's token and state; MFA_ENOTENROLLED if none. */
 enum mfa_err store_remove(struct mfa_store *store, const char *user);
 
@@ -62,6 +65,7 @@ struct store_ops {
 	enum mfa_err (*token_put)(void *, const char *,
 	    const struct mfa_token *);
 	enum mfa_err (*remove)(void *, const char *);
+	enum mfa_err (*list)(void *, char ***, size_t *);
 };
 
 extern const struct store_ops store_file_ops;

@@ -20,6 +20,7 @@
  */
 #include "config.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -34,6 +35,7 @@
 #include "crypto.h"
 #include "safefile.h"
 #include "store.h"
+#include "user.h"
 
 struct file_store {
 	int dirfd;
@@ -343,6 +345,64 @@ file_remove(void *be, const char *user)
 	return rc;
 }
 
+static int
+name_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static enum mfa_err
+file_list(void *be, char ***out, size_t *nout)
+{
+	struct file_store *fs = be;
+	struct dirent *e;
+	char **users = NULL, **grown;
+	size_t n = 0, cap = 0;
+	enum mfa_err rc = MFA_OK;
+	DIR *d;
+	int fd;
+
+	*out = NULL;
+	*nout = 0;
+	if ((fd = openat(fs->dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+		return MFA_EIO;
+	if ((d = fdopendir(fd)) == NULL) {
+		close(fd);
+		return MFA_EIO;
+	}
+	while ((e = readdir(d)) != NULL) {
+		size_t len = strlen(e->d_name);
+
+		if (len <= 6 || strcmp(e->d_name + len - 6, ".token") != 0 ||
+		    !user_valid(e->d_name, len - 6))
+			continue;
+		if (n == cap) {
+			cap = cap ? 2 * cap : 64;
+			if ((grown = reallocarray(users, cap, sizeof(*users))) ==
+			    NULL) {
+				rc = MFA_ENOMEM;
+				break;
+			}
+			users = grown;
+		}
+		if ((users[n] = strndup(e->d_name, len - 6)) == NULL) {
+			rc = MFA_ENOMEM;
+			break;
+		}
+		n++;
+	}
+	closedir(d);
+	if (rc != MFA_OK) {
+		store_list_free(users, n);
+		return rc;
+	}
+	if (n > 0)
+		qsort(users, n, sizeof(*users), name_cmp);
+	*out = users;
+	*nout = n;
+	return MFA_OK;
+}
+
 const struct store_ops store_file_ops = {
 	.name = "file",
 	.create = file_create,
@@ -354,4 +414,5 @@ const struct store_ops store_file_ops = {
 	.abort = file_abort,
 	.token_put = file_token_put,
 	.remove = file_remove,
+	.list = file_list,
 };

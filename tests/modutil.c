@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -169,6 +170,109 @@ mu_auth(const char *service, const char *user, const char *code)
 	if (perr != PAMTEST_ERR_OK && perr != PAMTEST_ERR_CASE)
 		return -1000 - (int)perr;
 	return tests[0].op_rv;
+}
+
+/* Wait (bounded) for any log line, from any program, holding frag. */
+int
+mu_log_grep(const char *frag)
+{
+	int tries;
+
+	for (tries = 0; tries < 200; tries++) {
+		char line[2048];
+		FILE *f = fopen(mu_logfile, "r");
+		int found = 0;
+
+		if (f == NULL)
+			return 0;
+		while (!found && fgets(line, sizeof(line), f) != NULL)
+			found = strstr(line, frag) != NULL;
+		fclose(f);
+		if (found)
+			return 1;
+		usleep(10000);
+	}
+	return 0;
+}
+
+/*
+ * pam_authenticate with the echo-off prompts answered in order from
+ * answers (NULL-terminated); PAM_TEXT_INFO messages are copied to
+ * info[0..ninfo) (each malloc'd or NULL).
+ */
+int
+mu_auth_answers(const char *service, const char *user, const char **answers,
+    char **info, size_t ninfo)
+{
+	char *msgs[8] = { NULL };
+	char *errs[8] = { NULL };
+	struct pamtest_conv_data conv = { .in_echo_off = answers,
+	    .out_info = msgs, .out_err = errs };
+	struct pam_testcase tests[] = {
+		pam_test(PAMTEST_AUTHENTICATE, PAM_SUCCESS),
+	};
+	enum pamtest_err perr;
+	size_t i;
+
+	for (i = 0; i < 8; i++) {
+		msgs[i] = calloc(1, 256);
+		errs[i] = calloc(1, 256);
+	}
+	perr = run_pamtest(service, user, &conv, tests, NULL);
+	for (i = 0; i < 8; i++) {
+		if (i < ninfo)
+			info[i] = msgs[i][0] != '\0' ? msgs[i] : NULL;
+		if (i >= ninfo || msgs[i][0] == '\0')
+			free(msgs[i]);
+		free(errs[i]);
+	}
+	if (perr != PAMTEST_ERR_OK && perr != PAMTEST_ERR_CASE)
+		return -1000 - (int)perr;
+	return tests[0].op_rv;
+}
+
+/* Run pam-mfa with args (NULL-terminated) and config conf; its exit status,
+ * stdout in out (NUL-terminated, truncated to outlen - 1). */
+int
+mu_cli(char *out, size_t outlen, const char *conf, ...)
+{
+	char *argv[16];
+	size_t got = 0;
+	int pfd[2], st, n = 0;
+	ssize_t r;
+	va_list ap;
+	pid_t pid;
+
+	argv[n++] = getenv("MFA_CLI");
+	argv[n++] = tu_unconst("-c");
+	argv[n++] = tu_unconst(conf);
+	va_start(ap, conf);
+	while (n < 15 &&
+	    (argv[n] = tu_unconst(va_arg(ap, const char *))) != NULL)
+		n++;
+	va_end(ap);
+	argv[n] = NULL;
+	if (argv[0] == NULL || pipe(pfd) != 0)
+		return -1;
+	if ((pid = fork()) == 0) {
+		dup2(pfd[1], 1);
+		close(pfd[0]);
+		close(pfd[1]);
+		/* The CLI needs no pam_wrapper; keep the test clock only. */
+		setenv("LD_PRELOAD", getenv("MFA_FAKETIME_LIB") ?
+		    getenv("MFA_FAKETIME_LIB") : "", 1);
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	close(pfd[1]);
+	while (got + 1 < outlen &&
+	    (r = read(pfd[0], out + got, outlen - 1 - got)) > 0)
+		got += (size_t)r;
+	close(pfd[0]);
+	out[got] = '\0';
+	if (pid < 0 || waitpid(pid, &st, 0) < 0 || !WIFEXITED(st))
+		return -1;
+	return WEXITSTATUS(st);
 }
 
 /*
@@ -342,6 +446,8 @@ mu_main(const char *name, const struct CMUnitTest *tests, size_t n,
 	snprintf(svc, sizeof(svc), "%s/svc", mu_dir);
 	if (mkdir(svc, 0755) != 0)
 		return 1;
+	/* The config mu_enroll uses; fixtures may replace it. */
+	mu_write_conf(mu_conf_path, "");
 	fixtures();
 	setenv("MFA_TEST_DIR", mu_dir, 1);
 	setenv("PAM_WRAPPER_SERVICE_DIR", svc, 1);

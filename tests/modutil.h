@@ -36,8 +36,16 @@ void mu_hotp(char out[16], const char *secret_hex, unsigned long counter);
 /* pam_authenticate answering every echo-off prompt with code: its return
  * value, or < -1000 if libpamtest could not run it. */
 int mu_auth(const char *service, const char *user, const char *code);
+/* pam_authenticate answering echo-off prompts in order; PAM_TEXT_INFO
+ * messages into info (malloc'd, or NULL). */
+int mu_auth_answers(const char *service, const char *user,
+    const char **answers, char **info, size_t ninfo);
+/* Run pam-mfa -c conf ARGS... (NULL-terminated): exit status, stdout. */
+int mu_cli(char *out, size_t outlen, const char *conf, ...);
 /* A new pam_mfa log line holding f1 (and f2): 1, or 0 after 2 s. */
 int mu_log_wait(const char *f1, const char *f2);
+/* Any log line (any program) holding frag: 1, or 0 after 2 s. */
+int mu_log_grep(const char *frag);
 /* How many pam_mfa lines hold frag, waiting up to 3 s for n. */
 int mu_log_count(const char *frag, int n);
 /* A test case: no code or secret used so far is in the log. */

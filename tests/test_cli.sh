@@ -24,7 +24,7 @@ sample=$MFA_SRCDIR/conf/pam_mfa.conf
 cp "$sample" "$WORK/sample.conf"
 sed 's/^#\([a-z_]* = .*;\)$/\1/' "$sample" >"$WORK/uncommented.conf"
 chmod 0644 "$WORK/sample.conf" "$WORK/uncommented.conf"
-check "sample documents every key" [ "$(grep -c '^[a-z_]* = ' "$WORK/uncommented.conf")" -eq 17 ]
+check "sample documents every key" [ "$(grep -c '^[a-z_]* = ' "$WORK/uncommented.conf")" -eq 19 ]
 $cli -c "$WORK/sample.conf" check | tail -n +2 >"$WORK/check.sample"
 $cli -c "$WORK/uncommented.conf" check | tail -n +2 >"$WORK/check.uncommented"
 check "sample config is valid" [ -s "$WORK/check.sample" ]
@@ -65,6 +65,12 @@ setpriv --reuid=65534 --regid=65534 --clear-groups \
     $cli -c "$conf" revoke alice >/dev/null 2>&1; rc=$?
 check "non-root revoke refused (exit 4)" [ "$rc" -eq 4 ]
 
+for cmd in "status" "status alice" "unlock alice"; do
+	setpriv --reuid=65534 --regid=65534 --clear-groups \
+	    $cli -c "$conf" $cmd >/dev/null 2>&1; rc=$?
+	check "non-root $cmd refused (exit 4)" [ "$rc" -eq 4 ]
+done
+
 # Every algorithm, digits, period: the URI's parameters give the codes.
 for spec in "SHA1 6 30" "SHA256 8 30" "SHA512 6 60" "SHA512 8 60"; do
 	set -- $spec
@@ -94,6 +100,17 @@ check "enroll audited" grep -q "pam-mfa\[[0-9]*\]: action=enroll user=dora by=ro
 check "revoke audited" grep -q "pam-mfa\[[0-9]*\]: action=revoke user=dora by=root" "$WORK/audit"
 check "audit lines are authpriv" sh -c "grep -c '^<85>' '$WORK/audit' | grep -qx 2"
 check "no secret in the audit log" sh -c "! grep -q 'secret' '$WORK/audit'"
+
+# Status after the login: never a secret, the last success recorded.
+st=$($cli -c "$conf" status alice)
+check "status golden" sh -c "echo '$st' | grep -Eqx \
+'alice enrolled=yes token=totp/SHA1/6/30 failures=1 locked=no last_success=[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}Z last_rhost=-'"
+check "status shows no secret" sh -c "! echo '$st' | grep -q '$secret'"
+all=$($cli -c "$conf" status | cut -d' ' -f1 | tr '\n' ' ')
+check "status lists everyone, sorted" [ "$all" = "alice carl uSHA1630 uSHA256830 uSHA512660 uSHA512860 " ]
+out=$($cli -c "$conf" unlock alice)
+check "unlock golden" [ "$out" = "unlocked alice" ]
+check "unlock clears failures" sh -c "$cli -c '$conf' status alice | grep -q 'failures=0 locked=no'"
 
 # Revoke.
 out=$($cli -c "$conf" revoke alice); rc=$?

@@ -35,6 +35,8 @@ struct step {
 	int64_t until;		/* locked_until after the step */
 };
 
+#define DONE	{ END, 0, 0, 0, 0 }
+
 struct lockout_case {
 	const char *name;
 	struct lockout_policy p;
@@ -52,12 +54,12 @@ static const struct lockout_case cases[] = {
 		{ CHECK, T0 + 10,	0, 2, 0 },
 		{ FAIL,  T0 + 20,	1, 3, T0 + 620 },
 		{ CHECK, T0 + 20,	1, 3, T0 + 620 },
-		{ END } } },
+		DONE } },
 	{ "third failure at the interval's last second locks", FAILLOCK, {
 		{ FAIL,  T0,		0, 1, 0 },
 		{ FAIL,  T0 + 1,	0, 2, 0 },
 		{ FAIL,  T0 + 899,	1, 3, T0 + 1499 },
-		{ END } } },
+		DONE } },
 	{ "failures spread wider than fail_interval never lock", FAILLOCK, {
 		{ FAIL,  T0,		0, 1, 0 },
 		{ FAIL,  T0 + 500,	0, 2, 0 },
@@ -71,7 +73,7 @@ static const struct lockout_case cases[] = {
 		/* Two more inside the new interval do lock. */
 		{ FAIL,  T0 + 3601,	0, 2, 0 },
 		{ FAIL,  T0 + 4499,	1, 3, T0 + 5099 },
-		{ END } } },
+		DONE } },
 	{ "lock ends exactly at locked_until", FAILLOCK, {
 		{ FAIL,  T0,		0, 1, 0 },
 		{ FAIL,  T0,		0, 2, 0 },
@@ -80,7 +82,7 @@ static const struct lockout_case cases[] = {
 		{ CHECK, T0 + 599,	1, 3, T0 + 600 },
 		{ CHECK, T0 + 600,	0, 3, T0 + 600 },
 		{ CHECK, T0 + 601,	0, 3, T0 + 600 },
-		{ END } } },
+		DONE } },
 	{ "after expiry a failure starts a new count of 1", FAILLOCK, {
 		{ FAIL,  T0,		0, 1, 0 },
 		{ FAIL,  T0 + 1,	0, 2, 0 },
@@ -89,7 +91,7 @@ static const struct lockout_case cases[] = {
 		{ CHECK, T0 + 602,	0, 1, 0 },
 		{ FAIL,  T0 + 603,	0, 2, 0 },
 		{ FAIL,  T0 + 604,	1, 3, T0 + 1204 },
-		{ END } } },
+		DONE } },
 	{ "unlock_time 0 locks until an admin clears", { 3, 900, 0 }, {
 		{ FAIL,  T0,		0, 1, 0 },
 		{ FAIL,  T0 + 1,	0, 2, 0 },
@@ -99,7 +101,7 @@ static const struct lockout_case cases[] = {
 		{ CLEAR, T0 + 10,	0, 0, 0 },
 		{ CHECK, T0 + 10,	0, 0, 0 },
 		{ FAIL,  T0 + 11,	0, 1, 0 },
-		{ END } } },
+		DONE } },
 	{ "deny 0 never locks", { 0, 900, 600 }, {
 		{ FAIL,  T0,		0, 1, 0 },
 		{ FAIL,  T0,		0, 2, 0 },
@@ -107,13 +109,13 @@ static const struct lockout_case cases[] = {
 		{ FAIL,  T0,		0, 4, 0 },
 		{ FAIL,  T0,		0, 5, 0 },
 		{ CHECK, T0,		0, 5, 0 },
-		{ END } } },
+		DONE } },
 	{ "deny 1 locks at the first failure", { 1, 900, 60 }, {
 		{ CHECK, T0,		0, 0, 0 },
 		{ FAIL,  T0,		1, 1, T0 + 60 },
 		{ CHECK, T0 + 59,	1, 1, T0 + 60 },
 		{ CHECK, T0 + 60,	0, 1, T0 + 60 },
-		{ END } } },
+		DONE } },
 	{ "success clears count and lock", FAILLOCK, {
 		{ FAIL,  T0,		0, 1, 0 },
 		{ FAIL,  T0 + 1,	0, 2, 0 },
@@ -124,7 +126,7 @@ static const struct lockout_case cases[] = {
 		{ FAIL,  T0 + 5,	1, 3, T0 + 605 },
 		{ OK,    T0 + 605,	0, 0, 0 },
 		{ CHECK, T0 + 605,	0, 0, 0 },
-		{ END } } },
+		DONE } },
 	{ "admin clear during a lock", FAILLOCK, {
 		{ FAIL,  T0,		0, 1, 0 },
 		{ FAIL,  T0,		0, 2, 0 },
@@ -132,13 +134,13 @@ static const struct lockout_case cases[] = {
 		{ CLEAR, T0 + 1,	0, 0, 0 },
 		{ CHECK, T0 + 1,	0, 0, 0 },
 		{ FAIL,  T0 + 2,	0, 1, 0 },
-		{ END } } },
+		DONE } },
 	{ "clock stepped backwards keeps counting", FAILLOCK, {
 		{ FAIL,  T0,		0, 1, 0 },
 		{ FAIL,  T0 - 1000,	0, 2, 0 },
 		{ FAIL,  T0 - 100000,	1, 3, T0 - 100000 + 600 },
 		{ CHECK, T0 - 100000,	1, 3, T0 - 99400 },
-		{ END } } },
+		DONE } },
 	{ "pam_mfa defaults: deny 5, 900 s, 900 s", { 5, 900, 900 }, {
 		{ FAIL,  T0,		0, 1, 0 },
 		{ FAIL,  T0 + 100,	0, 2, 0 },
@@ -148,16 +150,16 @@ static const struct lockout_case cases[] = {
 		{ FAIL,  T0 + 400,	1, 5, T0 + 1300 },
 		{ CHECK, T0 + 1299,	1, 5, T0 + 1300 },
 		{ CHECK, T0 + 1300,	0, 5, T0 + 1300 },
-		{ END } } },
+		DONE } },
 	{ "a lock that would end past INT64_MAX is forever", { 1, 900, 600 }, {
 		{ FAIL,  INT64_MAX - 10, 1, 1, FOREVER },
 		{ CHECK, INT64_MAX - 1,	1, 1, FOREVER },
-		{ END } } },
+		DONE } },
 	{ "the longest configurable policy", { 1000, 604800, 604800 }, {
 		{ FAIL,  T0,		0, 1, 0 },
 		{ FAIL,  T0 + 604799,	0, 2, 0 },
 		{ FAIL,  T0 + 604800,	0, 1, 0 },
-		{ END } } },
+		DONE } },
 };
 
 static void

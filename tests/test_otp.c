@@ -363,9 +363,10 @@ find_collision(const struct mfa_token *tok, uint64_t *s1, uint64_t *s2)
 	for (s = 0; s < 2000000; s++) {
 		assert_int_equal(otp_generate(tok, s, ring[s % 21]), MFA_OK);
 		for (k = 1; k <= 20 && (uint64_t)k <= s; k++) {
-			if (strcmp(ring[s % 21], ring[(s - (uint64_t)k) % 21]) ==
-			    0) {
-				*s1 = s - (uint64_t)k;
+			uint64_t prev = s - (uint64_t)k;
+
+			if (strcmp(ring[s % 21], ring[prev % 21]) == 0) {
+				*s1 = prev;
 				*s2 = s;
 				return;
 			}

@@ -51,8 +51,8 @@ static const struct {
 	{ "\x1b[31malice",		LEN_STRLEN, false },
 	{ "al\x80ice",			LEN_STRLEN, false },
 	{ "\xff",			LEN_STRLEN, false },
-	{ "\xc0\xae\xc0\xae",		LEN_STRLEN, false },	/* overlong .. */
-	{ "caf\xc3\xa9",		LEN_STRLEN, false },	/* valid UTF-8 */
+	{ "\xc0\xae\xc0\xae",		LEN_STRLEN, false },	/* ".." */
+	{ "caf\xc3\xa9",		LEN_STRLEN, false },	/* UTF-8 */
 	{ "\xc3\xa9",			LEN_STRLEN, false },
 	{ "alice\0bob",			9,	    false },	/* NUL inside */
 	{ "alice\0",			6,	    false },	/* NUL at end */

@@ -59,7 +59,7 @@ tu_write_file(const char *path, const char *data, mode_t mode)
 int
 tu_oathtool(char *out, size_t outlen, ...)
 {
-	const char *argv[32];
+	char *argv[32];
 	const char *tool = getenv("OATHTOOL");
 	int pfd[2], st, n = 0;
 	ssize_t r;
@@ -67,9 +67,11 @@ tu_oathtool(char *out, size_t outlen, ...)
 	va_list ap;
 	pid_t pid;
 
-	argv[n++] = tool != NULL && tool[0] != '\0' ? tool : "oathtool";
+	argv[n++] = tu_unconst(tool != NULL && tool[0] != '\0' ? tool :
+	    "oathtool");
 	va_start(ap, outlen);
-	while (n < 31 && (argv[n] = va_arg(ap, const char *)) != NULL)
+	while (n < 31 && (argv[n] = tu_unconst(va_arg(ap, const char *))) !=
+	    NULL)
 		n++;
 	va_end(ap);
 	argv[n] = NULL;
@@ -79,7 +81,7 @@ tu_oathtool(char *out, size_t outlen, ...)
 		dup2(pfd[1], 1);
 		close(pfd[0]);
 		close(pfd[1]);
-		execvp(argv[0], (char *const *)argv);
+		execvp(argv[0], argv);
 		_exit(127);
 	}
 	close(pfd[1]);
@@ -93,6 +95,15 @@ tu_oathtool(char *out, size_t outlen, ...)
 	    WEXITSTATUS(st) != 0)
 		return -1;
 	return 0;
+}
+
+char *
+tu_unconst(const char *s)
+{
+	char *r;
+
+	memcpy(&r, &s, sizeof(r));
+	return r;
 }
 
 void

@@ -20,6 +20,8 @@ int tu_write_file(const char *path, const char *data, mode_t mode);
  * Returns 0 on success.
  */
 int tu_oathtool(char *out, size_t outlen, ...);
+/* For execv's argv, which is not const-qualified. */
+char *tu_unconst(const char *s);
 /* Hex encoding of len bytes into out (2*len+1 bytes). */
 void tu_hex(char *out, const unsigned char *in, size_t len);
 

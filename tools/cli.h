@@ -31,6 +31,8 @@ struct cli_cmd {
 int cmd_enroll(struct cli *, int, char **);
 int cmd_revoke(struct cli *, int, char **);
 int cmd_check(struct cli *, int, char **);
+int cmd_unlock(struct cli *, int, char **);
+int cmd_status(struct cli *, int, char **);
 
 /* Load cli->conf; prints why and returns CLI_CONFIG on failure. */
 int cli_load_conf(struct cli *cli);

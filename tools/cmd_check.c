@@ -46,6 +46,8 @@ cmd_check(struct cli *cli, int argc, char **argv)
 	printf("deny = %u;\n", c->deny);
 	printf("fail_interval = %u;\n", c->fail_interval);
 	printf("unlock_time = %u;\n", c->unlock_time);
+	printf("fail_delay_ms = %u;\n", c->fail_delay_ms);
+	printf("lock_message = %s;\n", yesno(c->lock_message));
 	printf("prompt = \"%s\";\n", c->prompt);
 	printf("prompt_echo = %s;\n", yesno(c->prompt_echo));
 	printf("issuer = \"%s\";\n", c->issuer);

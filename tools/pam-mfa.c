@@ -16,6 +16,10 @@ static const struct cli_cmd commands[] = {
 	    "create a token for USER and print its otpauth:// URI",
 	    cmd_enroll },
 	{ "revoke", "USER", "remove USER's token and state", cmd_revoke },
+	{ "unlock", "USER", "clear USER's failed attempts and lock",
+	    cmd_unlock },
+	{ "status", "[USER]", "show enrollment, failures, lock and last "
+	    "success of USER or of everyone", cmd_status },
 	{ "check", "", "validate the config and print the effective values",
 	    cmd_check },
 };
@@ -27,8 +31,9 @@ usage(FILE *f)
 
 	fprintf(f, "usage: pam-mfa [-c CONFIG] COMMAND [ARGS]\n\n");
 	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		fprintf(f, "  %s %s\n      %s\n", commands[i].name,
-		    commands[i].args, commands[i].help);
+		fprintf(f, "  %s%s%s\n      %s\n", commands[i].name,
+		    commands[i].args[0] != '\0' ? " " : "", commands[i].args,
+		    commands[i].help);
 }
 
 int

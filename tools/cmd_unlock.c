@@ -1,0 +1,54 @@
+/*
+ * cmd_unlock.c - pam-mfa unlock: clear a user's failure count and lock.
+ */
+#include "config.h"
+
+#include <stdio.h>
+
+#include "cli.h"
+#include "lockout.h"
+#include "store.h"
+
+int
+cmd_unlock(struct cli *cli, int argc, char **argv)
+{
+	struct mfa_store *store = NULL;
+	struct mfa_state st;
+	struct mfa_txn *txn;
+	enum mfa_err rc;
+	int ret;
+
+	if ((ret = cli_require_root("unlock")) != CLI_OK)
+		return ret;
+	if (argc != 2) {
+		fprintf(stderr, "usage: pam-mfa unlock USER\n");
+		return CLI_USAGE;
+	}
+	if ((ret = cli_user_arg(argv[1])) != CLI_OK ||
+	    (ret = cli_load_conf(cli)) != CLI_OK)
+		return ret;
+	if ((rc = store_open(cli->conf, &store)) != MFA_OK) {
+		fprintf(stderr, "pam-mfa: state directory %s: %s\n",
+		    cli->conf->state_dir, mfa_strerror(rc));
+		return CLI_FAIL;
+	}
+	rc = store_begin(store, argv[1], NULL, &st, &txn);
+	if (rc == MFA_ENOTENROLLED) {
+		/* No state: never failed, nothing to clear. */
+		store_close(store);
+		printf("%s was not locked\n", argv[1]);
+		return CLI_OK;
+	}
+	if (rc == MFA_OK) {
+		lockout_clear(&st);
+		rc = store_commit(txn, &st);
+	}
+	store_close(store);
+	if (rc != MFA_OK) {
+		cli_error("unlock", rc);
+		return CLI_FAIL;
+	}
+	cli_audit("unlock", argv[1]);
+	printf("unlocked %s\n", argv[1]);
+	return CLI_OK;
+}
