@@ -25,7 +25,6 @@
 #include "testutil.h"
 
 #define T0 1900000000LL		/* the test clock's start: 2030-03-17 */
-#define MATRIX_SO "/usr/lib/x86_64-linux-gnu/pam_wrapper/pam_matrix.so"
 
 static char conf_deny3[512], conf_forever[512], conf_deny5[512];
 static char conf_msg[512], conf_delay[512], passdb[512];
@@ -98,7 +97,7 @@ fixtures(void)
 	    "auth [success=1 default=ignore] %3$s passdb=%4$s\n"
 	    "auth [default=die] %1$s conf=%2$s authfail\n"
 	    "auth required %1$s conf=%2$s\n",
-	    getenv("MFA_MODULE"), conf_deny3, MATRIX_SO, passdb);
+	    getenv("MFA_MODULE"), conf_deny3, getenv("PAM_MATRIX"), passdb);
 	mu_write_service("pwstack", body);
 }
 
