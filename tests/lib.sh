@@ -25,7 +25,7 @@ need_root() {
 PAM_PRELOAD="${MFA_PRELOAD:+$MFA_PRELOAD:}$PAM_WRAPPER_LIB"
 VG=""
 if [ "${MFA_VALGRIND:-}" = 1 ]; then
-	VG="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite"
+	VG="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite --suppressions=$MFA_SRCDIR/tests/valgrind.supp"
 fi
 WORK=$(mktemp -d /tmp/pam_mfa_sh.XXXXXX)
 chmod 0755 "$WORK"

@@ -349,7 +349,7 @@ mu_log_count(const char *frag, int n)
 static int
 reexec_under_pam_wrapper(void)
 {
-	char self[PATH_MAX], preload[2 * PATH_MAX];
+	char self[PATH_MAX], preload[2 * PATH_MAX], supp[PATH_MAX + 32];
 	const char *asan = getenv("MFA_PRELOAD");
 	const char *fake = getenv("MFA_FAKETIME_LIB");
 	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
@@ -361,11 +361,13 @@ reexec_under_pam_wrapper(void)
 	    asan ? ":" : "", getenv("PAM_WRAPPER_LIB"), fake ? ":" : "",
 	    fake ? fake : "");
 	setenv("LD_PRELOAD", preload, 1);
+	snprintf(supp, sizeof(supp), "--suppressions=%s/tests/valgrind.supp",
+	    getenv("MFA_SRCDIR") ? getenv("MFA_SRCDIR") : ".");
 	if (getenv("MFA_VALGRIND") != NULL &&
 	    strcmp(getenv("MFA_VALGRIND"), "1") == 0)
 		execlp("valgrind", "valgrind", "-q", "--error-exitcode=99",
 		    "--leak-check=full", "--errors-for-leak-kinds=definite",
-		    "--trace-children=no", self, (char *)NULL);
+		    supp, self, (char *)NULL);
 	else
 		execl(self, "test_module", (char *)NULL);
 	perror("exec");

@@ -52,19 +52,25 @@ stage() {	# stage NAME CMD...: a whole step that passes or fails as one
 	fi
 }
 
+# Out-of-tree builds, so the plain and the sanitizer build coexist.
+if [ -f config.status ]; then
+	make -s distclean >/dev/null 2>&1 || true
+fi
 echo "==> build"
-if ! { autoreconf -fi >/dev/null 2>&1 && ./configure -q --enable-werror &&
-    make -s -j2 >/dev/null; }; then
+rm -rf build build-asan
+if ! { autoreconf -fi >/dev/null 2>&1 && mkdir build && cd build &&
+    ../configure -q --enable-werror && make -s -j2 >/dev/null; }; then
 	echo "build failed"
 	echo "0 passed, 1 failed"
 	exit 1
 fi
+cd "$top"
 echo "==> make check"
-make -s -j2 check >/dev/null 2>&1
-count tests
+(cd build && make -s -j2 check >/dev/null 2>&1)
+count build/tests
 
 echo "==> make check under ASan+UBSan"
-rm -rf build-asan && mkdir build-asan
+mkdir build-asan
 if (cd build-asan && ../configure -q --enable-werror \
     CFLAGS="-O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" \
     LDFLAGS="-fsanitize=address,undefined" && make -s -j2 >/dev/null); then
@@ -80,11 +86,10 @@ else
 fi
 
 echo "==> make check under valgrind"
-(MFA_VALGRIND=1 make -s check >/dev/null 2>&1)
-mkdir -p tests/valgrind
-count tests
+(cd build && MFA_VALGRIND=1 make -s check >/dev/null 2>&1)
+count build/tests
 
-stage "make distcheck" sh -c 'make -s distcheck >distcheck.log 2>&1 || { tail -40 distcheck.log; false; }'
+stage "make distcheck" sh -c 'cd build && { make -s distcheck >distcheck.log 2>&1 || { tail -40 distcheck.log; false; }; }'
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

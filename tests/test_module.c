@@ -338,8 +338,9 @@ test_store_not_writable(void **st)
 	(void)st;
 	mu_enroll("hank", MFA_TOTP, MFA_SHA1, 6, 30, mu_secrets_hex[3]);
 	/* A read-only file system under the store (private namespace). */
-	assert_int_equal(mount(mu_state_dir, mu_state_dir, NULL, MS_BIND, NULL), 0);
-	assert_int_equal(mount(NULL, mu_state_dir, NULL,
+	assert_int_equal(mount(mu_state_dir, mu_state_dir, "none", MS_BIND,
+	    NULL), 0);
+	assert_int_equal(mount("none", mu_state_dir, "none",
 	    MS_BIND | MS_REMOUNT | MS_RDONLY, NULL), 0);
 	mu_totp(code, "sha1", 6, 30, mu_secrets_hex[3], 0);
 	assert_int_equal(mu_auth("mfa", "hank", code), PAM_AUTH_ERR);
