@@ -172,6 +172,59 @@ mu_auth(const char *service, const char *user, const char *code)
 	return tests[0].op_rv;
 }
 
+/*
+ * Fork n children that call fn(i, arg) at the same moment; return how many
+ * exited 0.  pam_wrapper initialises itself in each child on its first
+ * pam_start, racily, so each child does that first, one child at a time,
+ * and only the calls under test run concurrently.
+ */
+int
+mu_race(int n, int (*fn)(int, void *), void *arg)
+{
+	struct pam_conv conv = { NULL, NULL };
+	int go[2], ready[2], i, ok = 0;
+	pid_t pids[64];
+	char c;
+
+	assert_true(n > 0 && n <= 64);
+	assert_int_equal(pipe(go), 0);
+	assert_int_equal(pipe(ready), 0);
+	for (i = 0; i < n; i++) {
+		pids[i] = fork();
+		assert_true(pids[i] >= 0);
+		if (pids[i] == 0) {
+			pam_handle_t *ph = NULL;
+
+			close(go[1]);
+			close(ready[0]);
+			if (pam_start("mu-warmup", "nobody", &conv, &ph) ==
+			    PAM_SUCCESS)
+				pam_end(ph, PAM_SUCCESS);
+			if (write(ready[1], "r", 1) != 1)
+				_exit(2);
+			/* Wait for the start signal: the pipe closing. */
+			while (read(go[0], &c, 1) > 0)
+				;
+			_exit(fn(i, arg) == 0 ? 0 : 1);
+		}
+		assert_int_equal(read(ready[0], &c, 1), 1);
+	}
+	close(go[0]);
+	close(go[1]);
+	close(ready[0]);
+	close(ready[1]);
+	for (i = 0; i < n; i++) {
+		int status;
+
+		assert_int_equal(waitpid(pids[i], &status, 0), pids[i]);
+		assert_true(WIFEXITED(status));
+		assert_true(WEXITSTATUS(status) <= 1);
+		if (WEXITSTATUS(status) == 0)
+			ok++;
+	}
+	return ok;
+}
+
 /* Wait (bounded) for any log line, from any program, holding frag. */
 int
 mu_log_grep(const char *frag)
@@ -236,7 +289,7 @@ mu_auth_answers(const char *service, const char *user, const char **answers,
 int
 mu_cli(char *out, size_t outlen, const char *conf, ...)
 {
-	char *argv[16];
+	char *argv[16], preload[2 * PATH_MAX];
 	size_t got = 0;
 	int pfd[2], st, n = 0;
 	ssize_t r;
@@ -258,9 +311,13 @@ mu_cli(char *out, size_t outlen, const char *conf, ...)
 		dup2(pfd[1], 1);
 		close(pfd[0]);
 		close(pfd[1]);
-		/* The CLI needs no pam_wrapper; keep the test clock only. */
-		setenv("LD_PRELOAD", getenv("MFA_FAKETIME_LIB") ?
-		    getenv("MFA_FAKETIME_LIB") : "", 1);
+		/* The CLI needs no pam_wrapper: keep the sanitizer runtime
+		 * (first, as it must be) and the test clock. */
+		snprintf(preload, sizeof(preload), "%s%s%s",
+		    getenv("MFA_PRELOAD") ? getenv("MFA_PRELOAD") : "",
+		    getenv("MFA_PRELOAD") ? ":" : "",
+		    getenv("MFA_FAKETIME_LIB") ? getenv("MFA_FAKETIME_LIB") : "");
+		setenv("LD_PRELOAD", preload, 1);
 		execv(argv[0], argv);
 		_exit(127);
 	}

@@ -40,6 +40,8 @@ int mu_auth(const char *service, const char *user, const char *code);
  * messages into info (malloc'd, or NULL). */
 int mu_auth_answers(const char *service, const char *user,
     const char **answers, char **info, size_t ninfo);
+/* n children run fn(i, arg) at once: how many returned 0. */
+int mu_race(int n, int (*fn)(int, void *), void *arg);
 /* Run pam-mfa -c conf ARGS... (NULL-terminated): exit status, stdout. */
 int mu_cli(char *out, size_t outlen, const char *conf, ...);
 /* A new pam_mfa log line holding f1 (and f2): 1, or 0 after 2 s. */

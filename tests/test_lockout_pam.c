@@ -242,6 +242,13 @@ test_admin_lock_and_unlock(void **st)
 	    "2031-03-18T"));
 }
 
+static int
+race_wrong(int i, void *code)
+{
+	(void)i;
+	return mu_auth("deny5", "pete", code) == PAM_AUTH_ERR ? 0 : 1;
+}
+
 /*
  * 16 processes send wrong codes for one user at the same moment with
  * deny = 5: exactly five codes are verified, the rest refused as locked,
@@ -252,36 +259,12 @@ test_concurrent_failures_exact(void **st)
 {
 	enum { N = 16 };
 	char bad[16], code[16];
-	pid_t pids[N];
-	int go[2], i;
 
 	(void)st;
 	set_clock(T0 + 40000);
 	mu_enroll("pete", MFA_TOTP, MFA_SHA1, 6, 30, mu_secrets_hex[0]);
 	wrong_code(bad, 0);
-	assert_int_equal(pipe(go), 0);
-	for (i = 0; i < N; i++) {
-		char c;
-
-		pids[i] = fork();
-		assert_true(pids[i] >= 0);
-		if (pids[i] == 0) {
-			close(go[1]);
-			while (read(go[0], &c, 1) > 0)
-				;
-			_exit(mu_auth("deny5", "pete", bad) == PAM_AUTH_ERR ?
-			    0 : 1);
-		}
-	}
-	close(go[0]);
-	close(go[1]);
-	for (i = 0; i < N; i++) {
-		int status;
-
-		assert_int_equal(waitpid(pids[i], &status, 0), pids[i]);
-		assert_true(WIFEXITED(status));
-		assert_int_equal(WEXITSTATUS(status), 0);
-	}
+	assert_int_equal(mu_race(N, race_wrong, bad), N);
 	assert_int_equal(mu_log_count("reason=bad_code user=pete ", 5), 5);
 	assert_int_equal(mu_log_count("reason=locked user=pete ", N - 5),
 	    N - 5);
