@@ -225,6 +225,42 @@ mu_race(int n, int (*fn)(int, void *), void *arg)
 	return ok;
 }
 
+/* A conversation answering each echo-off prompt with data. */
+int
+mu_conv_answer(int n, const struct pam_message **msg,
+    struct pam_response **resp, void *data)
+{
+	struct pam_response *r = calloc((size_t)n, sizeof(*r));
+	int i;
+
+	if (r == NULL)
+		return PAM_BUF_ERR;
+	for (i = 0; i < n; i++)
+		if (msg[i]->msg_style == PAM_PROMPT_ECHO_OFF)
+			r[i].resp = strdup(data);
+	*resp = r;
+	return PAM_SUCCESS;
+}
+
+int
+mu_auth_rhost(const char *service, const char *user, const char *code,
+    const char *rhost)
+{
+	struct pam_conv conv = { mu_conv_answer, tu_unconst(code) };
+	pam_handle_t *ph = NULL;
+	int rc;
+
+	if (pam_start(service, user, &conv, &ph) != PAM_SUCCESS)
+		return -1;
+	if (pam_set_item(ph, PAM_RHOST, rhost) != PAM_SUCCESS) {
+		pam_end(ph, PAM_SUCCESS);
+		return -1;
+	}
+	rc = pam_authenticate(ph, 0);
+	pam_end(ph, rc);
+	return rc;
+}
+
 /* Wait (bounded) for any log line, from any program, holding frag. */
 int
 mu_log_grep(const char *frag)

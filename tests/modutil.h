@@ -40,6 +40,14 @@ int mu_auth(const char *service, const char *user, const char *code);
  * messages into info (malloc'd, or NULL). */
 int mu_auth_answers(const char *service, const char *user,
     const char **answers, char **info, size_t ninfo);
+struct pam_message;
+struct pam_response;
+/* A pam_conv function answering every echo-off prompt with data. */
+int mu_conv_answer(int n, const struct pam_message **msg,
+    struct pam_response **resp, void *data);
+/* pam_authenticate with PAM_RHOST set, answering prompts with code. */
+int mu_auth_rhost(const char *service, const char *user, const char *code,
+    const char *rhost);
 /* n children run fn(i, arg) at once: how many returned 0. */
 int mu_race(int n, int (*fn)(int, void *), void *arg);
 /* Run pam-mfa -c conf ARGS... (NULL-terminated): exit status, stdout. */

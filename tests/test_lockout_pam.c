@@ -364,27 +364,11 @@ record_delay(int retval, unsigned usec, void *data)
 	fail_delay_usec = usec;
 }
 
-static int
-conv_code(int n, const struct pam_message **msg, struct pam_response **resp,
-    void *data)
-{
-	struct pam_response *r = calloc((size_t)n, sizeof(*r));
-	int i;
-
-	if (r == NULL)
-		return PAM_BUF_ERR;
-	for (i = 0; i < n; i++)
-		if (msg[i]->msg_style == PAM_PROMPT_ECHO_OFF)
-			r[i].resp = strdup(data);
-	*resp = r;
-	return PAM_SUCCESS;
-}
-
 static void
 test_fail_delay(void **st)
 {
 	char bad[16];
-	struct pam_conv conv = { conv_code, bad };
+	struct pam_conv conv = { mu_conv_answer, bad };
 	pam_handle_t *ph = NULL;
 
 	(void)st;

@@ -350,6 +350,31 @@ test_store_not_writable(void **st)
 	assert_true(mu_log_wait("result=accept", "user=hank"));
 }
 
+/* PAM_RHOST reaches the log line, reduced to a safe field, and the state
+ * record that pam-mfa status shows. */
+static void
+test_rhost_logged_and_recorded(void **st)
+{
+	char code[16], out[512];
+
+	(void)st;
+	mu_enroll("jane", MFA_TOTP, MFA_SHA1, 6, 30, mu_secrets_hex[1]);
+	mu_totp(code, "sha1", 6, 30, mu_secrets_hex[1], 0);
+	assert_int_equal(mu_auth_rhost("mfa", "jane", "000000x",
+	    "203.0.113.9 evil=1\nforged"), PAM_AUTH_ERR);
+	assert_true(mu_log_wait("result=deny reason=bad_input user=jane "
+	    "service=mfa rhost=203.0.113.9?evil?1?forged", NULL));
+	assert_int_equal(mu_auth_rhost("mfa", "jane", code, "198.51.100.7"),
+	    PAM_SUCCESS);
+	assert_true(mu_log_wait("result=accept reason=ok user=jane service=mfa "
+	    "rhost=198.51.100.7", NULL));
+	assert_int_equal(mu_cli(out, sizeof(out), mu_conf_path, "status",
+	    "jane", (char *)NULL), 0);
+	assert_non_null(strstr(out, "jane enrolled=yes token=totp/SHA1/6/30 "
+	    "failures=0 locked=no last_success="));
+	assert_non_null(strstr(out, " last_rhost=198.51.100.7\n"));
+}
+
 static int
 race_login(int i, void *code)
 {
@@ -393,6 +418,7 @@ main(void)
 		cmocka_unit_test(test_config_errors),
 		cmocka_unit_test(test_unsafe_store),
 		cmocka_unit_test(test_store_not_writable),
+		cmocka_unit_test(test_rhost_logged_and_recorded),
 		cmocka_unit_test(test_race_same_code),
 		cmocka_unit_test(mu_test_no_secret_in_log),
 	};
