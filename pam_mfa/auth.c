@@ -11,6 +11,20 @@
 #include "otp.h"
 
 int
+auth_split_field(const char *field, size_t len, unsigned digits,
+    size_t *pw_len)
+{
+	*pw_len = 0;
+	if (field == NULL || digits == 0 || digits > MFA_CODE_MAX ||
+	    len <= digits)
+		return 0;
+	if (!auth_code_wellformed(field + len - digits, digits))
+		return 0;
+	*pw_len = len - digits;
+	return 1;
+}
+
+int
 auth_code_wellformed(const char *code, size_t len)
 {
 	size_t i;

@@ -27,6 +27,14 @@ struct auth_result {
 	int64_t locked_until;	/* when locked: until when */
 };
 
+/*
+ * One-field input: the password immediately followed by a code of digits
+ * ASCII digits.  On success *pw_len is the password's length (at least 1)
+ * and the code is field[*pw_len..len).  Pure.
+ */
+int auth_split_field(const char *field, size_t len, unsigned digits,
+    size_t *pw_len);
+
 /* True if code is 1..MFA_CODE_MAX ASCII digits (before any token). */
 int auth_code_wellformed(const char *code, size_t len);
 

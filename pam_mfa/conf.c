@@ -334,6 +334,7 @@ static const struct conf_key conf_keys[] = {
 	{ "fail_delay_ms",	set_uint,	OFF(fail_delay_ms), 0, 10000 },
 	{ "lock_message",	set_bool,	OFF(lock_message), 0, 0 },
 	{ "prompt",		set_string,	OFF(prompt),	1, 80 },
+	{ "password_prompt",	set_string,	OFF(password_prompt), 1, 80 },
 	{ "prompt_echo",	set_bool,	OFF(prompt_echo), 0, 0 },
 	{ "issuer",		set_issuer,	OFF(issuer),	1, 64 },
 	{ "algorithm",		set_algorithm,	0,		0, 0 },
@@ -362,6 +363,7 @@ conf_defaults(struct mfa_conf *c)
 	c->secret_bytes = 20;
 	if ((c->state_dir = strdup(MFA_STATE_DIR)) == NULL ||
 	    (c->prompt = strdup("Verification code: ")) == NULL ||
+	    (c->password_prompt = strdup("Password: ")) == NULL ||
 	    (c->issuer = strdup("pam_mfa")) == NULL)
 		return MFA_ENOMEM;
 	return MFA_OK;
@@ -380,6 +382,7 @@ conf_free(struct mfa_conf *c)
 	free(c->path);
 	free(c->state_dir);
 	free(c->prompt);
+	free(c->password_prompt);
 	free(c->issuer);
 	free(c);
 }

@@ -38,6 +38,7 @@ struct mfa_conf {
 	unsigned fail_delay_ms;
 	bool lock_message;
 	char *prompt;
+	char *password_prompt;
 	bool prompt_echo;
 	char *issuer;
 	enum mfa_algo algorithm;

@@ -19,6 +19,7 @@
 #include "conf.h"
 #include "crypto.h"
 #include "groups.h"
+#include "profile.h"
 #include "store.h"
 #include "user.h"
 
@@ -60,7 +61,9 @@ log_decision(pam_handle_t *pamh, int prio, const char *result,
 }
 
 enum mfa_mode {
-	MODE_CODE,	/* prompt for a code and verify it */
+	MODE_CODE,	/* get a code (prompt or one field) and verify it */
+	MODE_SPLIT,	/* one field: take the code off, keep it for VERIFY */
+	MODE_VERIFY,	/* verify the code SPLIT kept, after the password */
 	MODE_PREAUTH,	/* refuse a locked user before anything is asked */
 	MODE_AUTHFAIL,	/* count the failed password of the module above */
 };
@@ -68,65 +71,178 @@ enum mfa_mode {
 struct mfa_args {
 	const char *conf_path;
 	enum mfa_mode mode;
+	const struct mfa_profile *profile;
+	enum mfa_input input;
 	int silent;
 };
 
-/* Module arguments: conf=/absolute/path, preauth or authfail, silent.
- * Anything else is an error. */
+/* pam_set_data name of the code SPLIT keeps for VERIFY. */
+#define STASH_NAME "pam_mfa:code"
+
+/*
+ * Module arguments: conf=/absolute/path; profile=NAME; onefield,
+ * onefield=split or onefield=verify; preauth or authfail; silent.
+ * Anything else, or two modes at once, is an error.
+ */
 static int
 parse_args(int argc, const char **argv, int flags, struct mfa_args *a)
 {
-	int i;
+	int i, modes = 0, onefield = 0;
 
 	a->conf_path = MFA_CONF_PATH;
 	a->mode = MODE_CODE;
+	a->profile = profile_default();
 	a->silent = (flags & PAM_SILENT) != 0;
 	for (i = 0; i < argc; i++) {
-		if (strncmp(argv[i], "conf=", 5) == 0 && argv[i][5] == '/')
-			a->conf_path = argv[i] + 5;
-		else if (strcmp(argv[i], "preauth") == 0 &&
-		    a->mode == MODE_CODE)
-			a->mode = MODE_PREAUTH;
-		else if (strcmp(argv[i], "authfail") == 0 &&
-		    a->mode == MODE_CODE)
-			a->mode = MODE_AUTHFAIL;
-		else if (strcmp(argv[i], "silent") == 0)
+		const char *v = argv[i];
+
+		if (strncmp(v, "conf=", 5) == 0 && v[5] == '/')
+			a->conf_path = v + 5;
+		else if (strncmp(v, "profile=", 8) == 0 &&
+		    (a->profile = profile_find(v + 8)) != NULL)
+			continue;
+		else if (strcmp(v, "onefield") == 0)
+			onefield = 1;
+		else if (strcmp(v, "onefield=split") == 0)
+			onefield = 1, a->mode = MODE_SPLIT, modes++;
+		else if (strcmp(v, "onefield=verify") == 0)
+			onefield = 1, a->mode = MODE_VERIFY, modes++;
+		else if (strcmp(v, "preauth") == 0)
+			a->mode = MODE_PREAUTH, modes++;
+		else if (strcmp(v, "authfail") == 0)
+			a->mode = MODE_AUTHFAIL, modes++;
+		else if (strcmp(v, "silent") == 0)
 			a->silent = 1;
 		else
 			return -1;
 	}
+	if (modes > 1)
+		return -1;
+	a->input = onefield ? MFA_INPUT_ONEFIELD : a->profile->input;
+	if (a->profile->silent)
+		a->silent = 1;
 	return 0;
 }
 
 /*
- * Ask for the code.  MFA_OK with code[0..*len) on a well-formed answer;
- * the conversation's buffer is wiped whatever it held.
+ * A reply to one echo-off or echo-on prompt, copied into *out (malloc'd,
+ * NUL-terminated, at most max bytes), the conversation's buffer wiped.
  */
 static enum mfa_err
-read_code(pam_handle_t *pamh, const struct mfa_conf *conf,
-    char code[MFA_CODE_MAX + 1], size_t *len)
+ask(pam_handle_t *pamh, int style, const char *prompt, size_t max,
+    char **out, size_t *len)
 {
 	enum mfa_err rc = MFA_EINPUT;
 	char *resp = NULL;
 	size_t n;
 
+	*out = NULL;
 	*len = 0;
-	if (pam_prompt(pamh, conf->prompt_echo ? PAM_PROMPT_ECHO_ON :
-	    PAM_PROMPT_ECHO_OFF, &resp, "%s", conf->prompt) != PAM_SUCCESS ||
+	if (pam_prompt(pamh, style, &resp, "%s", prompt) != PAM_SUCCESS ||
 	    resp == NULL)
 		goto out;
-	n = strnlen(resp, MFA_INPUT_MAX + 1);
-	if (auth_code_wellformed(resp, n)) {
-		memcpy(code, resp, n);
-		code[n] = '\0';
-		*len = n;
-		rc = MFA_OK;
+	n = strnlen(resp, max + 1);
+	if (n <= max) {
+		if ((*out = malloc(n + 1)) == NULL) {
+			rc = MFA_ENOMEM;
+		} else {
+			memcpy(*out, resp, n + 1);
+			*len = n;
+			rc = MFA_OK;
+		}
 	}
 	/* The whole reply, however long: it may hold a password. */
 	crypto_wipe(resp, strlen(resp));
 out:
 	free(resp);
 	return rc;
+}
+
+static void
+free_secret(char *s, size_t len)
+{
+	if (s == NULL)
+		return;
+	crypto_wipe(s, len);
+	free(s);
+}
+
+/* The separate prompt's code into code[], well-formed or MFA_EINPUT. */
+static enum mfa_err
+read_code(pam_handle_t *pamh, const struct mfa_conf *conf,
+    const struct mfa_args *a, char code[MFA_CODE_MAX + 1], size_t *len)
+{
+	const char *prompt = a->profile->code_prompt != NULL ?
+	    a->profile->code_prompt : conf->prompt;
+	enum mfa_err rc;
+	char *resp;
+	size_t n;
+
+	*len = 0;
+	rc = ask(pamh, conf->prompt_echo ? PAM_PROMPT_ECHO_ON :
+	    PAM_PROMPT_ECHO_OFF, prompt, MFA_INPUT_MAX, &resp, &n);
+	if (rc != MFA_OK)
+		return rc;
+	if (auth_code_wellformed(resp, n)) {
+		memcpy(code, resp, n);
+		code[n] = '\0';
+		*len = n;
+	} else {
+		rc = MFA_EINPUT;
+	}
+	free_secret(resp, n);
+	return rc;
+}
+
+/*
+ * The one field (password then code): PAM_AUTHTOK if an earlier module
+ * collected it, otherwise asked for with the password prompt.
+ */
+static enum mfa_err
+read_field(pam_handle_t *pamh, const struct mfa_conf *conf,
+    const struct mfa_args *a, char **out, size_t *len)
+{
+	const void *item = NULL;
+	size_t n;
+
+	*out = NULL;
+	*len = 0;
+	if (pam_get_item(pamh, PAM_AUTHTOK, &item) == PAM_SUCCESS &&
+	    item != NULL) {
+		n = strnlen(item, a->profile->field_max + 1);
+		if (n > a->profile->field_max)
+			return MFA_EINPUT;
+		if ((*out = malloc(n + 1)) == NULL)
+			return MFA_ENOMEM;
+		memcpy(*out, item, n);
+		(*out)[n] = '\0';
+		*len = n;
+		return MFA_OK;
+	}
+	return ask(pamh, PAM_PROMPT_ECHO_OFF, conf->password_prompt,
+	    a->profile->field_max, out, len);
+}
+
+/* Hand the password part on, as PAM_AUTHTOK, to use_first_pass. */
+static enum mfa_err
+set_password(pam_handle_t *pamh, char *field, size_t pw_len)
+{
+	char saved = field[pw_len];
+	int rc;
+
+	field[pw_len] = '\0';
+	rc = pam_set_item(pamh, PAM_AUTHTOK, field);
+	field[pw_len] = saved;
+	return rc == PAM_SUCCESS ? MFA_OK :
+	    rc == PAM_BUF_ERR ? MFA_ENOMEM : MFA_EINTERNAL;
+}
+
+static void
+stash_cleanup(pam_handle_t *pamh, void *data, int status)
+{
+	(void)pamh;
+	(void)status;
+	free_secret(data, MFA_CODE_MAX + 1);
 }
 
 /* Whether the config lets this unenrolled user through as PAM_IGNORE. */
@@ -157,7 +273,7 @@ deny_feedback(pam_handle_t *pamh, const struct mfa_conf *conf,
 static int
 report(pam_handle_t *pamh, const struct mfa_conf *conf,
     const struct mfa_args *a, const struct log_ctx *lc, enum mfa_err rc,
-    const struct auth_result *res)
+    const struct auth_result *res, const char *why)
 {
 	char detail[96];
 
@@ -185,14 +301,14 @@ report(pam_handle_t *pamh, const struct mfa_conf *conf,
 		return PAM_AUTH_ERR;
 	case MFA_ENOTENROLLED:
 	case MFA_EINPUT:
-		log_decision(pamh, LOG_NOTICE, "deny", rc, lc, NULL);
+		log_decision(pamh, LOG_NOTICE, "deny", rc, lc, why);
 		deny_feedback(pamh, conf, a, 0);
 		return PAM_AUTH_ERR;
 	case MFA_ENOMEM:
-		log_decision(pamh, LOG_ERR, "deny", rc, lc, NULL);
+		log_decision(pamh, LOG_ERR, "deny", rc, lc, why);
 		return PAM_BUF_ERR;
 	default:
-		log_decision(pamh, LOG_ERR, "deny", rc, lc, NULL);
+		log_decision(pamh, LOG_ERR, "deny", rc, lc, why);
 		deny_feedback(pamh, conf, a, 0);
 		return PAM_AUTH_ERR;
 	}
@@ -207,111 +323,274 @@ clock_now(void)
 	return now == (time_t)-1 || now <= 0 ? 0 : (int64_t)now;
 }
 
+/* Everything one invocation needs. */
+struct call {
+	pam_handle_t *pamh;
+	struct mfa_conf *conf;
+	struct mfa_store *store;
+	struct mfa_args args;
+	struct log_ctx lc;
+	const char *user;
+	const char *rhost;
+};
+
+static int
+verify(struct call *c, const char *code, size_t len)
+{
+	struct auth_request req;
+	struct auth_result res;
+
+	memset(&res, 0, sizeof(res));
+	req.user = c->user;
+	req.code = code;
+	req.code_len = len;
+	req.rhost = c->rhost;
+	if ((req.now = clock_now()) == 0)
+		return report(c->pamh, c->conf, &c->args, &c->lc, MFA_ECLOCK,
+		    &res, NULL);
+	return report(c->pamh, c->conf, &c->args, &c->lc,
+	    auth_attempt(c->conf, c->store, &req, &res), &res, NULL);
+}
+
+/*
+ * Code, split: whether the user has a confirmed token (1), has none (0),
+ * or the store failed (-1, logged).  digits receives the token's length.
+ */
+static int
+enrolled(struct call *c, unsigned *digits)
+{
+	struct mfa_token tok;
+	enum mfa_err rc;
+	int yes;
+
+	rc = store_token_get(c->store, c->user, &tok);
+	yes = rc == MFA_OK && !(tok.flags & TOKEN_F_PENDING);
+	*digits = yes ? tok.digits : 0;
+	token_wipe(&tok);
+	if (rc != MFA_OK && rc != MFA_ENOTENROLLED) {
+		log_decision(c->pamh, LOG_ERR, "deny", rc, &c->lc,
+		    "detail=token");
+		return -1;
+	}
+	return yes;
+}
+
+static int
+exempt(struct call *c)
+{
+	log_decision(c->pamh, LOG_NOTICE, "ignore", MFA_ENOTENROLLED, &c->lc,
+	    "detail=exempt_by_config");
+	return PAM_IGNORE;
+}
+
+/* The separate prompt. */
+static int
+run_prompt(struct call *c)
+{
+	struct auth_result res;
+	char code[MFA_CODE_MAX + 1] = { 0 };
+	unsigned digits;
+	enum mfa_err rc;
+	size_t len;
+	int is, ret;
+
+	memset(&res, 0, sizeof(res));
+	if ((is = enrolled(c, &digits)) < 0)
+		return PAM_AUTH_ERR;
+	if (!is && unenrolled_exempt(c->conf, c->user))
+		return exempt(c);
+	/* Asked of everyone, so the prompt tells nobody who is enrolled. */
+	if ((rc = read_code(c->pamh, c->conf, &c->args, code, &len)) != MFA_OK)
+		ret = report(c->pamh, c->conf, &c->args, &c->lc, rc, &res,
+		    "detail=malformed_code");
+	else if (!is)
+		ret = report(c->pamh, c->conf, &c->args, &c->lc,
+		    MFA_ENOTENROLLED, &res, NULL);
+	else
+		ret = verify(c, code, len);
+	crypto_wipe(code, sizeof(code));
+	return ret;
+}
+
+/*
+ * One field: read it, take the code off its end, hand the password on.
+ * MODE_CODE verifies the code now; MODE_SPLIT keeps it for MODE_VERIFY.
+ */
+static int
+run_onefield(struct call *c)
+{
+	struct auth_result res;
+	char *field = NULL, *stash;
+	unsigned digits;
+	enum mfa_err rc;
+	size_t len = 0, pw_len;
+	int is, ret;
+
+	memset(&res, 0, sizeof(res));
+	if ((is = enrolled(c, &digits)) < 0)
+		return PAM_AUTH_ERR;
+	if ((rc = read_field(c->pamh, c->conf, &c->args, &field, &len)) !=
+	    MFA_OK) {
+		ret = report(c->pamh, c->conf, &c->args, &c->lc, rc, &res,
+		    "detail=malformed_field");
+		goto out;
+	}
+	if (!is) {
+		/* The whole field is the password of an exempt user. */
+		if (unenrolled_exempt(c->conf, c->user) &&
+		    (rc = set_password(c->pamh, field, len)) == MFA_OK)
+			ret = exempt(c);
+		else
+			ret = report(c->pamh, c->conf, &c->args, &c->lc,
+			    rc == MFA_OK ? MFA_ENOTENROLLED : rc, &res, NULL);
+		goto out;
+	}
+	if (!auth_split_field(field, len, digits, &pw_len)) {
+		ret = report(c->pamh, c->conf, &c->args, &c->lc, MFA_EINPUT,
+		    &res, "detail=no_code_in_field");
+		goto out;
+	}
+	if ((rc = set_password(c->pamh, field, pw_len)) != MFA_OK) {
+		ret = report(c->pamh, c->conf, &c->args, &c->lc, rc, &res,
+		    "detail=set_authtok");
+		goto out;
+	}
+	if (c->args.mode == MODE_CODE) {
+		ret = verify(c, field + pw_len, len - pw_len);
+		goto out;
+	}
+	/* MODE_SPLIT: keep the code on the handle, wiped when it ends. */
+	if ((stash = calloc(1, MFA_CODE_MAX + 1)) == NULL) {
+		ret = report(c->pamh, c->conf, &c->args, &c->lc, MFA_ENOMEM,
+		    &res, NULL);
+		goto out;
+	}
+	memcpy(stash, field + pw_len, len - pw_len);
+	if (pam_set_data(c->pamh, STASH_NAME, stash, stash_cleanup) !=
+	    PAM_SUCCESS) {
+		free_secret(stash, MFA_CODE_MAX + 1);
+		ret = report(c->pamh, c->conf, &c->args, &c->lc, MFA_EINTERNAL,
+		    &res, "detail=stash");
+		goto out;
+	}
+	/* Nothing decided yet: the password module and VERIFY decide. */
+	ret = PAM_IGNORE;
+out:
+	free_secret(field, len);
+	return ret;
+}
+
+/* After the password module: verify what MODE_SPLIT kept. */
+static int
+run_verify(struct call *c)
+{
+	struct auth_result res;
+	const void *data = NULL;
+	char code[MFA_CODE_MAX + 1];
+	unsigned digits;
+	size_t len;
+	int is, ret;
+
+	memset(&res, 0, sizeof(res));
+	if ((is = enrolled(c, &digits)) < 0)
+		return PAM_AUTH_ERR;
+	if (pam_get_data(c->pamh, STASH_NAME, &data) != PAM_SUCCESS ||
+	    data == NULL) {
+		if (!is && unenrolled_exempt(c->conf, c->user))
+			return exempt(c);
+		/* No split before us: a stack without onefield=split. */
+		return report(c->pamh, c->conf, &c->args, &c->lc,
+		    is ? MFA_ECONFIG : MFA_ENOTENROLLED, &res,
+		    is ? "detail=no_split_before_verify" : NULL);
+	}
+	len = strnlen(data, MFA_CODE_MAX);
+	memcpy(code, data, len);
+	/* Used once: drop it from the handle (the cleanup wipes it). */
+	pam_set_data(c->pamh, STASH_NAME, NULL, NULL);
+	ret = verify(c, code, len);
+	crypto_wipe(code, sizeof(code));
+	return ret;
+}
+
 MFA_PUBLIC int
 pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 {
-	char code[MFA_CODE_MAX + 1] = { 0 };
 	char errmsg[CONF_ERRMSG_MAX];
-	struct mfa_conf *conf = NULL;
-	struct mfa_store *store = NULL;
-	struct auth_request req;
 	struct auth_result res;
-	struct mfa_token tok;
-	struct mfa_args args;
-	struct log_ctx lc;
+	struct call c;
 	const void *item = NULL;
-	const char *user = NULL;
 	enum mfa_err rc;
-	int ret = PAM_AUTH_ERR, enrolled;
+	int ret = PAM_AUTH_ERR;
 
-	memset(&tok, 0, sizeof(tok));
+	memset(&c, 0, sizeof(c));
 	memset(&res, 0, sizeof(res));
-	field_copy(lc.user, NULL);
+	c.pamh = pamh;
+	field_copy(c.lc.user, NULL);
 	pam_get_item(pamh, PAM_SERVICE, &item);
-	field_copy(lc.service, item);
+	field_copy(c.lc.service, item);
 	item = NULL;
 	pam_get_item(pamh, PAM_RHOST, &item);
-	field_copy(lc.rhost, item);
+	field_copy(c.lc.rhost, item);
+	c.rhost = item;
 
-	if (parse_args(argc, argv, flags, &args) != 0) {
-		log_decision(pamh, LOG_ERR, "deny", MFA_ECONFIG, &lc,
+	if (parse_args(argc, argv, flags, &c.args) != 0) {
+		log_decision(pamh, LOG_ERR, "deny", MFA_ECONFIG, &c.lc,
 		    "detail=bad_module_argument");
 		return PAM_SERVICE_ERR;
 	}
-	if (pam_get_user(pamh, &user, NULL) != PAM_SUCCESS || user == NULL ||
-	    !user_valid(user, strnlen(user, MFA_USER_MAX + 1))) {
-		log_decision(pamh, LOG_NOTICE, "deny", MFA_EINPUT, &lc,
+	if (pam_get_user(pamh, &c.user, NULL) != PAM_SUCCESS ||
+	    c.user == NULL ||
+	    !user_valid(c.user, strnlen(c.user, MFA_USER_MAX + 1))) {
+		log_decision(pamh, LOG_NOTICE, "deny", MFA_EINPUT, &c.lc,
 		    "detail=invalid_user_name");
 		return PAM_AUTH_ERR;
 	}
-	field_copy(lc.user, user);
+	field_copy(c.lc.user, c.user);
 
-	if ((rc = conf_load(args.conf_path, &conf, errmsg)) != MFA_OK) {
+	if ((rc = conf_load(c.args.conf_path, &c.conf, errmsg)) != MFA_OK) {
 		pam_syslog(pamh, LOG_ERR, "result=deny reason=%s user=%s "
 		    "service=%s rhost=%s config=%s: %s", mfa_reason(MFA_ECONFIG),
-		    lc.user, lc.service, lc.rhost, args.conf_path, errmsg);
+		    c.lc.user, c.lc.service, c.lc.rhost, c.args.conf_path,
+		    errmsg);
 		return rc == MFA_ENOMEM ? PAM_BUF_ERR : PAM_SERVICE_ERR;
 	}
-	if ((rc = store_open(conf, &store)) != MFA_OK) {
-		log_decision(pamh, LOG_ERR, "deny", rc, &lc, "detail=store_open");
+	if ((rc = store_open(c.conf, &c.store)) != MFA_OK) {
+		log_decision(pamh, LOG_ERR, "deny", rc, &c.lc,
+		    "detail=store_open");
 		goto out;
 	}
 
-	if (args.mode == MODE_PREAUTH) {
-		rc = auth_check_locked(conf, store, user, clock_now(), &res);
+	switch (c.args.mode) {
+	case MODE_PREAUTH:
+		rc = auth_check_locked(c.conf, c.store, c.user, clock_now(),
+		    &res);
 		/* Not locked, or nothing to lock: the code step decides. */
 		ret = rc == MFA_OK || rc == MFA_ENOTENROLLED ? PAM_IGNORE :
-		    report(pamh, conf, &args, &lc, rc, &res);
-		goto out;
-	}
-	if (args.mode == MODE_AUTHFAIL) {
-		rc = auth_fail_password(conf, store, user, clock_now(), &res);
+		    report(pamh, c.conf, &c.args, &c.lc, rc, &res, NULL);
+		break;
+	case MODE_AUTHFAIL:
+		rc = auth_fail_password(c.conf, c.store, c.user, clock_now(),
+		    &res);
 		if (rc == MFA_ENOTENROLLED)
 			rc = MFA_EPASSWORD;
-		(void)report(pamh, conf, &args, &lc, rc, &res);
+		(void)report(pamh, c.conf, &c.args, &c.lc, rc, &res, NULL);
 		/* Whatever was recorded, a failed password fails. */
 		ret = rc == MFA_ENOMEM ? PAM_BUF_ERR : PAM_AUTH_ERR;
-		goto out;
+		break;
+	case MODE_VERIFY:
+		ret = run_verify(&c);
+		break;
+	case MODE_SPLIT:
+		ret = run_onefield(&c);
+		break;
+	case MODE_CODE:
+		ret = c.args.input == MFA_INPUT_ONEFIELD ? run_onefield(&c) :
+		    run_prompt(&c);
+		break;
 	}
-
-	rc = store_token_get(store, user, &tok);
-	enrolled = rc == MFA_OK && !(tok.flags & TOKEN_F_PENDING);
-	token_wipe(&tok);
-	if (rc != MFA_OK && rc != MFA_ENOTENROLLED) {
-		log_decision(pamh, LOG_ERR, "deny", rc, &lc, "detail=token");
-		goto out;
-	}
-	if (!enrolled && unenrolled_exempt(conf, user)) {
-		log_decision(pamh, LOG_NOTICE, "ignore", MFA_ENOTENROLLED, &lc,
-		    "detail=exempt_by_config");
-		ret = PAM_IGNORE;
-		goto out;
-	}
-
-	/* Asked of everyone, so the prompt tells nobody who is enrolled. */
-	if ((rc = read_code(pamh, conf, code, &req.code_len)) != MFA_OK) {
-		log_decision(pamh, LOG_NOTICE, "deny", rc, &lc,
-		    "detail=malformed_code");
-		deny_feedback(pamh, conf, &args, 0);
-		goto out;
-	}
-	if (!enrolled) {
-		ret = report(pamh, conf, &args, &lc, MFA_ENOTENROLLED, &res);
-		goto out;
-	}
-	req.user = user;
-	req.code = code;
-	req.rhost = item;
-	if ((req.now = clock_now()) == 0) {
-		ret = report(pamh, conf, &args, &lc, MFA_ECLOCK, &res);
-		goto out;
-	}
-	rc = auth_attempt(conf, store, &req, &res);
-	ret = report(pamh, conf, &args, &lc, rc, &res);
 out:
-	crypto_wipe(code, sizeof(code));
-	store_close(store);
-	conf_free(conf);
+	store_close(c.store);
+	conf_free(c.conf);
 	return ret;
 }
 

@@ -50,6 +50,7 @@ cmd_check(struct cli *cli, int argc, char **argv)
 	printf("lock_message = %s;\n", yesno(c->lock_message));
 	printf("prompt = \"%s\";\n", c->prompt);
 	printf("prompt_echo = %s;\n", yesno(c->prompt_echo));
+	printf("password_prompt = \"%s\";\n", c->password_prompt);
 	printf("issuer = \"%s\";\n", c->issuer);
 	printf("algorithm = \"%s\";\n", token_algo_name(c->algorithm));
 	printf("digits = %u;\n", c->digits);
