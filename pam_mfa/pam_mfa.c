@@ -79,6 +79,21 @@ struct mfa_args {
 /* pam_set_data name of the code SPLIT keeps for VERIFY. */
 #define STASH_NAME "pam_mfa:code"
 
+/* The mode an argument names, or MODE_CODE if it names none. */
+static enum mfa_mode
+mode_arg(const char *v)
+{
+	if (strcmp(v, "onefield=split") == 0)
+		return MODE_SPLIT;
+	if (strcmp(v, "onefield=verify") == 0)
+		return MODE_VERIFY;
+	if (strcmp(v, "preauth") == 0)
+		return MODE_PREAUTH;
+	if (strcmp(v, "authfail") == 0)
+		return MODE_AUTHFAIL;
+	return MODE_CODE;
+}
+
 /*
  * Module arguments: conf=/absolute/path; profile=NAME; onefield,
  * onefield=split or onefield=verify; preauth or authfail; silent.
@@ -87,6 +102,7 @@ struct mfa_args {
 static int
 parse_args(int argc, const char **argv, int flags, struct mfa_args *a)
 {
+	enum mfa_mode m;
 	int i, modes = 0, onefield = 0;
 
 	a->conf_path = MFA_CONF_PATH;
@@ -103,17 +119,13 @@ parse_args(int argc, const char **argv, int flags, struct mfa_args *a)
 			continue;
 		else if (strcmp(v, "onefield") == 0)
 			onefield = 1;
-		else if (strcmp(v, "onefield=split") == 0)
-			onefield = 1, a->mode = MODE_SPLIT, modes++;
-		else if (strcmp(v, "onefield=verify") == 0)
-			onefield = 1, a->mode = MODE_VERIFY, modes++;
-		else if (strcmp(v, "preauth") == 0)
-			a->mode = MODE_PREAUTH, modes++;
-		else if (strcmp(v, "authfail") == 0)
-			a->mode = MODE_AUTHFAIL, modes++;
 		else if (strcmp(v, "silent") == 0)
 			a->silent = 1;
-		else
+		else if ((m = mode_arg(v)) != MODE_CODE) {
+			a->mode = m;
+			modes++;
+			onefield |= m == MODE_SPLIT || m == MODE_VERIFY;
+		} else
 			return -1;
 	}
 	if (modes > 1)
