@@ -142,6 +142,7 @@ path_clean(const char *p)
 	return 1;
 }
 
+/* state_dir and key_file: absolute paths without . or .. components. */
 static enum mfa_err
 set_state_dir(struct mfa_conf *c, const config_setting_t *s,
     const struct conf_key *k, char *errmsg)
@@ -322,6 +323,7 @@ fail:
 #define OFF(f) offsetof(struct mfa_conf, f)
 static const struct conf_key conf_keys[] = {
 	{ "state_dir",		set_state_dir,	OFF(state_dir),	2, 200 },
+	{ "key_file",		set_state_dir,	OFF(key_file),	2, 200 },
 	{ "window",		set_uint,	OFF(window),	0, 10 },
 	{ "hotp_lookahead",	set_uint,	OFF(hotp_lookahead), 0, 1000 },
 	{ "unenrolled",		set_unenrolled,	0,		0, 0 },
@@ -362,6 +364,7 @@ conf_defaults(struct mfa_conf *c)
 	c->period = 30;
 	c->secret_bytes = 20;
 	if ((c->state_dir = strdup(MFA_STATE_DIR)) == NULL ||
+	    (c->key_file = strdup(MFA_KEY_PATH)) == NULL ||
 	    (c->prompt = strdup("Verification code: ")) == NULL ||
 	    (c->password_prompt = strdup("Password: ")) == NULL ||
 	    (c->issuer = strdup("pam_mfa")) == NULL)
@@ -381,6 +384,7 @@ conf_free(struct mfa_conf *c)
 	free(c->unenrolled_groups);
 	free(c->path);
 	free(c->state_dir);
+	free(c->key_file);
 	free(c->prompt);
 	free(c->password_prompt);
 	free(c->issuer);
@@ -472,6 +476,13 @@ conf_parse(const char *text, size_t len, struct mfa_conf **out,
 		    MFA_OK)
 			goto out;
 		rc = MFA_ECONFIG;
+	}
+	/* A copy of the state directory must reveal no secret. */
+	if (strncmp(c->key_file, c->state_dir, strlen(c->state_dir)) == 0 &&
+	    c->key_file[strlen(c->state_dir)] == '/') {
+		snprintf(errmsg, CONF_ERRMSG_MAX,
+		    "key_file must be outside state_dir");
+		goto out;
 	}
 	if (c->unenrolled == MFA_UNENROLLED_DENY && c->n_unenrolled_groups) {
 		snprintf(errmsg, CONF_ERRMSG_MAX,

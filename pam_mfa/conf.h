@@ -25,6 +25,7 @@ enum mfa_flush {
 struct mfa_conf {
 	char *path;			/* the file this came from */
 	char *state_dir;
+	char *key_file;
 	unsigned window;
 	unsigned hotp_lookahead;
 	enum mfa_unenrolled unenrolled;

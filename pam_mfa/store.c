@@ -131,3 +131,9 @@ store_list_free(char **users, size_t n)
 		free(users[i]);
 	free(users);
 }
+
+enum mfa_err
+store_rekey(struct mfa_store *s, size_t *count)
+{
+	return s->ops->rekey(s->be, count);
+}

@@ -33,6 +33,7 @@
 #include <unistd.h>
 
 #include "crypto.h"
+#include "keyring.h"
 #include "safefile.h"
 #include "store.h"
 #include "user.h"
@@ -41,6 +42,9 @@ struct file_store {
 	int dirfd;
 	enum mfa_flush flush;
 	unsigned lock_wait_ms;
+	char *key_file;
+	int have_keys;			/* keys loaded (lazily) */
+	struct mfa_keyring keys;
 };
 
 struct file_txn {
@@ -60,6 +64,95 @@ file_name(char buf[NAME_BUF], const char *user, const char *suffix)
 	return n > 0 && n < NAME_BUF ? MFA_OK : MFA_EINPUT;
 }
 
+/* Open the directory holding path's last component; *base points to it. */
+static int
+parent_open(const char *path, const char **base, enum mfa_err *rc)
+{
+	char parent[PATH_MAX];
+	const char *slash = strrchr(path, '/');
+
+	*rc = MFA_ECONFIG;
+	if (slash == NULL || slash[1] == '\0' ||
+	    (size_t)(slash - path) >= sizeof(parent))
+		return -1;
+	memcpy(parent, path, (size_t)(slash - path));
+	parent[slash - path] = '\0';
+	*base = slash + 1;
+	return safe_opendir(parent[0] != '\0' ? parent : "/", 0, rc);
+}
+
+/* Read the key file: root's, 0600 or stricter, exactly one keyring. */
+static enum mfa_err
+keys_load(const char *path, struct mfa_keyring *kr)
+{
+	unsigned char buf[KEYRING_FILE_SIZE];
+	struct stat st;
+	enum mfa_err rc;
+	int fd;
+
+	if ((fd = safe_open(path, SAFE_PRIVATE, &st, &rc)) < 0)
+		/* Missing: nobody was ever enrolled with this config. */
+		return rc == MFA_ENOTENROLLED ? MFA_ECRYPTO : rc;
+	if (st.st_size != KEYRING_FILE_SIZE)
+		rc = MFA_ECORRUPT;
+	else if ((rc = safe_pread(fd, buf, sizeof(buf), 0)) == MFA_OK)
+		rc = keyring_decode(buf, kr);
+	crypto_wipe(buf, sizeof(buf));
+	close(fd);
+	return rc;
+}
+
+static enum mfa_err
+keys_save(const char *path, const struct mfa_keyring *kr)
+{
+	unsigned char buf[KEYRING_FILE_SIZE];
+	const char *base;
+	enum mfa_err rc;
+	int dfd;
+
+	if ((dfd = parent_open(path, &base, &rc)) < 0)
+		return rc;
+	if ((rc = keyring_encode(kr, buf)) == MFA_OK)
+		rc = safe_replace(dfd, base, buf, sizeof(buf));
+	crypto_wipe(buf, sizeof(buf));
+	close(dfd);
+	return rc;
+}
+
+static enum mfa_err
+keys_get(struct file_store *fs)
+{
+	enum mfa_err rc;
+
+	if (fs->have_keys)
+		return MFA_OK;
+	if ((rc = keys_load(fs->key_file, &fs->keys)) == MFA_OK)
+		fs->have_keys = 1;
+	return rc;
+}
+
+/* The CLI's first use: a key file with one fresh key, if there is none. */
+static enum mfa_err
+keys_create(const char *path)
+{
+	struct mfa_keyring kr;
+	struct stat st;
+	enum mfa_err rc;
+	int fd;
+
+	if ((fd = safe_open(path, SAFE_PRIVATE, &st, &rc)) >= 0) {
+		close(fd);
+		return MFA_OK;
+	}
+	if (rc != MFA_ENOTENROLLED)
+		return rc;
+	memset(&kr, 0, sizeof(kr));
+	if ((rc = keyring_add(&kr)) == MFA_OK)
+		rc = keys_save(path, &kr);
+	keyring_wipe(&kr);
+	return rc;
+}
+
 static enum mfa_err
 file_create(const struct mfa_conf *conf)
 {
@@ -68,6 +161,8 @@ file_create(const struct mfa_conf *conf)
 	enum mfa_err rc;
 	int pfd, fd;
 
+	if ((rc = keys_create(conf->key_file)) != MFA_OK)
+		return rc;
 	fd = safe_opendir(conf->state_dir, SAFE_PRIVATE, &rc);
 	if (fd >= 0) {
 		close(fd);
@@ -110,6 +205,11 @@ file_open(const struct mfa_conf *conf, void **out)
 		free(fs);
 		return rc;
 	}
+	if ((fs->key_file = strdup(conf->key_file)) == NULL) {
+		close(fs->dirfd);
+		free(fs);
+		return MFA_ENOMEM;
+	}
 	fs->flush = conf->state_flush;
 	fs->lock_wait_ms = conf->lock_wait_ms;
 	*out = fs;
@@ -124,6 +224,8 @@ file_close(void *be)
 	if (fs == NULL)
 		return;
 	close(fs->dirfd);
+	keyring_wipe(&fs->keys);
+	free(fs->key_file);
 	free(fs);
 }
 
@@ -148,6 +250,16 @@ file_token_get(void *be, const char *user, struct mfa_token *tok)
 		rc = token_decode(buf, tok);
 	crypto_wipe(buf, sizeof(buf));
 	close(fd);
+	if (rc != MFA_OK)
+		return rc;
+	/* Every stored secret is sealed: a clear one was not written by
+	 * pam-mfa and is refused. */
+	if (tok->cipher != 1)
+		rc = MFA_ECORRUPT;
+	else if ((rc = keys_get(fs)) == MFA_OK)
+		rc = token_unseal(tok, user, &fs->keys);
+	if (rc != MFA_OK)
+		token_wipe(tok);
 	return rc;
 }
 
@@ -305,10 +417,17 @@ file_token_put(void *be, const char *user, const struct mfa_token *tok)
 	char name[NAME_BUF];
 	enum mfa_err rc;
 
+	struct mfa_token sealed;
+
 	if ((rc = file_name(name, user, "token")) != MFA_OK)
 		return rc;
-	if ((rc = token_encode(tok, buf)) == MFA_OK)
+	if ((rc = keys_get(fs)) != MFA_OK)
+		return rc;
+	sealed = *tok;
+	if ((rc = token_seal(&sealed, user, &fs->keys)) == MFA_OK &&
+	    (rc = token_encode(&sealed, buf)) == MFA_OK)
 		rc = safe_replace(fs->dirfd, name, buf, sizeof(buf));
+	token_wipe(&sealed);
 	crypto_wipe(buf, sizeof(buf));
 	return rc;
 }
@@ -403,6 +522,48 @@ file_list(void *be, char ***out, size_t *nout)
 	return MFA_OK;
 }
 
+/*
+ * Rotate the at-rest key with no moment at which a token's key is
+ * missing: (1) the key file gets a new active key beside the old ones;
+ * (2) every token is re-sealed under it, each replaced atomically;
+ * (3) the old keys are dropped.  Interrupted, it leaves a key file that
+ * opens every token, and running it again finishes the job.
+ */
+static enum mfa_err
+file_rekey(void *be, size_t *count)
+{
+	struct file_store *fs = be;
+	struct mfa_token tok;
+	char **users = NULL;
+	size_t n = 0, i;
+	enum mfa_err rc;
+
+	*count = 0;
+	if ((rc = keys_get(fs)) != MFA_OK)
+		return rc;
+	if (fs->keys.n >= KEYRING_MAX)
+		keyring_retire(&fs->keys);	/* an earlier rotation's */
+	if ((rc = keyring_add(&fs->keys)) != MFA_OK ||
+	    (rc = keys_save(fs->key_file, &fs->keys)) != MFA_OK)
+		return rc;
+	if ((rc = file_list(fs, &users, &n)) != MFA_OK)
+		return rc;
+	for (i = 0; i < n && rc == MFA_OK; i++) {
+		if ((rc = file_token_get(fs, users[i], &tok)) == MFA_OK)
+			rc = file_token_put(fs, users[i], &tok);
+		token_wipe(&tok);
+		if (rc == MFA_ENOTENROLLED)	/* revoked meanwhile */
+			rc = MFA_OK;
+		else if (rc == MFA_OK)
+			(*count)++;
+	}
+	store_list_free(users, n);
+	if (rc != MFA_OK)
+		return rc;
+	keyring_retire(&fs->keys);
+	return keys_save(fs->key_file, &fs->keys);
+}
+
 const struct store_ops store_file_ops = {
 	.name = "file",
 	.create = file_create,
@@ -415,4 +576,5 @@ const struct store_ops store_file_ops = {
 	.token_put = file_token_put,
 	.remove = file_remove,
 	.list = file_list,
+	.rekey = file_rekey,
 };

@@ -61,6 +61,8 @@ token_check(const struct mfa_token *tok)
 		return MFA_ECORRUPT;
 	if ((tok->flags & ~TOKEN_KNOWN_FLAGS) != 0)
 		return MFA_ECORRUPT;
+	if (tok->cipher > 1 || (tok->cipher == 1 && tok->key_id == 0))
+		return MFA_ECORRUPT;
 	if (tok->id == 0)
 		return MFA_ECORRUPT;
 	return MFA_OK;
@@ -83,7 +85,10 @@ token_encode(const struct mfa_token *tok, unsigned char buf[TOKEN_FILE_SIZE])
 	buf[OFF_TYPE] = (unsigned char)tok->type;
 	buf[OFF_ALGO] = (unsigned char)tok->algo;
 	buf[OFF_DIGITS] = (unsigned char)tok->digits;
-	buf[OFF_CIPHER] = 0;
+	buf[OFF_CIPHER] = (unsigned char)tok->cipher;
+	put_u32(buf + OFF_KEYID, tok->key_id);
+	memcpy(buf + OFF_NONCE, tok->nonce, CRYPTO_NONCE_LEN);
+	memcpy(buf + OFF_TAG, tok->tag, CRYPTO_TAG_LEN);
 	put_u16(buf + OFF_PERIOD, (uint16_t)tok->period);
 	put_u16(buf + OFF_SECLEN, (uint16_t)tok->secret_len);
 	put_u64(buf + OFF_COUNTER, tok->counter);
@@ -123,7 +128,7 @@ token_decode(const unsigned char buf[TOKEN_FILE_SIZE], struct mfa_token *tok)
 		return MFA_EVERSION;
 	if (get_u16(buf + OFF_VERSION) != TOKEN_VERSION)
 		return MFA_ECORRUPT;
-	if (buf[OFF_CIPHER] != 0)
+	if (buf[OFF_CIPHER] > 1)
 		return MFA_EVERSION;
 	seclen = get_u16(buf + OFF_SECLEN);
 	if (seclen < MFA_SECRET_MIN || seclen > MFA_SECRET_MAX)
@@ -136,6 +141,10 @@ token_decode(const unsigned char buf[TOKEN_FILE_SIZE], struct mfa_token *tok)
 	tok->algo = (enum mfa_algo)buf[OFF_ALGO];
 	tok->digits = buf[OFF_DIGITS];
 	tok->period = get_u16(buf + OFF_PERIOD);
+	tok->cipher = buf[OFF_CIPHER];
+	tok->key_id = get_u32(buf + OFF_KEYID);
+	memcpy(tok->nonce, buf + OFF_NONCE, CRYPTO_NONCE_LEN);
+	memcpy(tok->tag, buf + OFF_TAG, CRYPTO_TAG_LEN);
 	tok->counter = get_u64(buf + OFF_COUNTER);
 	tok->secret_len = seclen;
 	memcpy(tok->secret, buf + OFF_SECRET, seclen);
@@ -157,6 +166,76 @@ token_decode(const unsigned char buf[TOKEN_FILE_SIZE], struct mfa_token *tok)
 		return rc;
 	}
 	return MFA_OK;
+}
+
+#define AAD_LABEL	"pam_mfa/token/v1"
+#define AAD_MAX		(sizeof(AAD_LABEL) + 8 + MFA_USER_MAX)
+
+/* The associated data: label, token id, user name. */
+static size_t
+token_aad(unsigned char aad[AAD_MAX], const struct mfa_token *tok,
+    const char *user)
+{
+	size_t ulen = strnlen(user, MFA_USER_MAX + 1);
+
+	if (ulen > MFA_USER_MAX)
+		return 0;
+	memcpy(aad, AAD_LABEL, sizeof(AAD_LABEL));
+	put_u64(aad + sizeof(AAD_LABEL), tok->id);
+	memcpy(aad + sizeof(AAD_LABEL) + 8, user, ulen);
+	return sizeof(AAD_LABEL) + 8 + ulen;
+}
+
+enum mfa_err
+token_seal(struct mfa_token *tok, const char *user,
+    const struct mfa_keyring *kr)
+{
+	unsigned char aad[AAD_MAX], ct[MFA_SECRET_MAX];
+	enum mfa_err rc;
+	size_t aadlen;
+
+	if (tok->cipher != 0 || kr->n == 0 || tok->secret_len > MFA_SECRET_MAX)
+		return MFA_EINTERNAL;
+	if ((aadlen = token_aad(aad, tok, user)) == 0)
+		return MFA_EINPUT;
+	/* A fresh random nonce per sealing: never reused under a key. */
+	if ((rc = crypto_random(tok->nonce, sizeof(tok->nonce))) != MFA_OK)
+		return rc;
+	rc = crypto_aead_seal(kr->k[0].key, tok->nonce, aad, aadlen,
+	    tok->secret, tok->secret_len, ct, tok->tag);
+	if (rc == MFA_OK) {
+		memcpy(tok->secret, ct, tok->secret_len);
+		tok->cipher = 1;
+		tok->key_id = kr->k[0].id;
+	}
+	crypto_wipe(ct, sizeof(ct));
+	return rc;
+}
+
+enum mfa_err
+token_unseal(struct mfa_token *tok, const char *user,
+    const struct mfa_keyring *kr)
+{
+	unsigned char aad[AAD_MAX], pt[MFA_SECRET_MAX];
+	const struct mfa_key *key;
+	enum mfa_err rc;
+	size_t aadlen;
+
+	if (tok->cipher != 1 || tok->secret_len > MFA_SECRET_MAX)
+		return MFA_ECORRUPT;
+	if ((key = keyring_find(kr, tok->key_id)) == NULL)
+		return MFA_ECRYPTO;
+	if ((aadlen = token_aad(aad, tok, user)) == 0)
+		return MFA_EINPUT;
+	rc = crypto_aead_open(key->key, tok->nonce, aad, aadlen, tok->secret,
+	    tok->secret_len, pt, tok->tag);
+	if (rc == MFA_OK) {
+		memcpy(tok->secret, pt, tok->secret_len);
+		tok->cipher = 0;
+		tok->key_id = 0;
+	}
+	crypto_wipe(pt, sizeof(pt));
+	return rc;
 }
 
 void

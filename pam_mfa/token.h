@@ -11,14 +11,19 @@
  *  56 tag[16]       72 secret[64]  136 backup generation u32
  * 140 backup count u16  142 reserved u16
  * 144 backup slots[16] of salt[16] hash[32]   912 reserved   992 digest[32]
- * cipher 0 stores the secret in clear; other values are reserved for
- * encryption at rest and refused by this version.
+ * cipher 0: the secret in clear (only ever in memory: the store refuses
+ * such a file); cipher 1: secret[] holds the secret sealed with
+ * AES-256-GCM under key id, with nonce and tag, and the associated data
+ * "pam_mfa/token/v1", the token id and the user name, so a token can't be
+ * moved to another user or replayed as another token.  Other ciphers are
+ * refused as a newer version's.
  */
 #ifndef MFA_TOKEN_H
 #define MFA_TOKEN_H
 
 #include <stdint.h>
 
+#include "keyring.h"
 #include "mfa.h"
 
 #define TOKEN_FILE_SIZE		1024
@@ -54,6 +59,10 @@ struct mfa_token {
 	unsigned digits;		/* 6 or 8 */
 	unsigned period;		/* TOTP step in seconds: 30 or 60 */
 	uint64_t counter;		/* HOTP: first counter value accepted */
+	unsigned cipher;		/* 0: secret in clear, 1: sealed */
+	uint32_t key_id;
+	unsigned char nonce[CRYPTO_NONCE_LEN];
+	unsigned char tag[CRYPTO_TAG_LEN];
 	size_t secret_len;
 	unsigned char secret[MFA_SECRET_MAX];
 	uint32_t backup_gen;
@@ -68,6 +77,13 @@ enum mfa_err token_encode(const struct mfa_token *tok,
 /* Decodes and checks buf; on failure *tok is wiped. */
 enum mfa_err token_decode(const unsigned char buf[TOKEN_FILE_SIZE],
     struct mfa_token *tok);
+/* Encrypt the secret in place with the active key (cipher 0 to 1). */
+enum mfa_err token_seal(struct mfa_token *tok, const char *user,
+    const struct mfa_keyring *kr);
+/* Decrypt in place (cipher 1 to 0); MFA_ECORRUPT if it fails to open,
+ * MFA_ECRYPTO if its key is not in the ring. */
+enum mfa_err token_unseal(struct mfa_token *tok, const char *user,
+    const struct mfa_keyring *kr);
 /* Wipe the secret and everything else. */
 void token_wipe(struct mfa_token *tok);
 

@@ -107,12 +107,14 @@ main(int argc, char **argv)
 		return 1;
 	snprintf(path, sizeof(path), "%s/mfa.conf", dir);
 	snprintf(body, sizeof(body), "state_dir = \"%s/state\";\n"
+	    "key_file = \"%s/mfa.key\";\n"
 	    "state_flush = \"%s\";\ndeny = 0;\nhotp_lookahead = 0;\n", dir,
-	    argc > 3 ? argv[3] : "always");
+	    dir, argc > 3 ? argv[3] : "always");
 	tu_write_file(path, body, 0644);
 	snprintf(path, sizeof(path), "%s/locked.conf", dir);
 	snprintf(body, sizeof(body), "state_dir = \"%s/state\";\n"
-	    "deny = 1;\nunlock_time = 0;\n", dir);
+	    "key_file = \"%s/mfa.key\";\ndeny = 1;\nunlock_time = 0;\n",
+	    dir, dir);
 	tu_write_file(path, body, 0644);
 	snprintf(path, sizeof(path), "%s/floor", dir);
 	tu_write_file(path, "auth required pam_permit.so\n", 0644);

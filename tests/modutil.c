@@ -58,8 +58,8 @@ mu_write_conf(const char *path, const char *extra)
 {
 	char text[4096];
 
-	snprintf(text, sizeof(text), "state_dir = \"%s\";\n%s", mu_state_dir,
-	    extra);
+	snprintf(text, sizeof(text), "state_dir = \"%s\";\n"
+	    "key_file = \"%s/mfa.key\";\n%s", mu_state_dir, mu_dir, extra);
 	assert_int_equal(tu_write_file(path, text, 0644), 0);
 }
 

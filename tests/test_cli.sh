@@ -9,7 +9,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 cli="$VG $MFA_CLI"
 state=$WORK/state
 conf=$WORK/mfa.conf
-printf 'state_dir = "%s";\nissuer = "Example VPN";\n' "$state" >"$conf"
+printf 'state_dir = "%s";\nkey_file = "%s";\nissuer = "Example VPN";\n' \
+    "$state" "$WORK/mfa.key" >"$conf"
 chmod 0644 "$conf"
 
 # Usage text is the dispatch table.
@@ -24,7 +25,7 @@ sample=$MFA_SRCDIR/conf/pam_mfa.conf
 cp "$sample" "$WORK/sample.conf"
 sed 's/^#\([a-z_]* = .*;\)$/\1/' "$sample" >"$WORK/uncommented.conf"
 chmod 0644 "$WORK/sample.conf" "$WORK/uncommented.conf"
-check "sample documents every key" [ "$(grep -c '^[a-z_]* = ' "$WORK/uncommented.conf")" -eq 20 ]
+check "sample documents every key" [ "$(grep -c '^[a-z_]* = ' "$WORK/uncommented.conf")" -eq 21 ]
 $cli -c "$WORK/sample.conf" check | tail -n +2 >"$WORK/check.sample"
 $cli -c "$WORK/uncommented.conf" check | tail -n +2 >"$WORK/check.uncommented"
 check "sample config is valid" [ -s "$WORK/check.sample" ]
@@ -111,6 +112,45 @@ check "status lists everyone, sorted" [ "$all" = "alice carl uSHA1630 uSHA256830
 out=$($cli -c "$conf" unlock alice)
 check "unlock golden" [ "$out" = "unlocked alice" ]
 check "unlock clears failures" sh -c "$cli -c '$conf' status alice | grep -q 'failures=0 locked=no'"
+
+# Secrets at rest: neither the base32 nor the raw secret is anywhere in
+# the state directory; the key is elsewhere, root-only.
+hexsecret=$(printf '%s' "$secret" | base32 -d 2>/dev/null | od -An -tx1 -v | tr -d ' \n')
+check "secret decodes to 20 bytes" [ "${#hexsecret}" -eq 40 ]
+found=no
+for f in "$state"/* "$state"/.[!.]*; do
+	[ -f "$f" ] || continue
+	grep -q "$secret" "$f" && found=yes
+	od -An -tx1 -v "$f" | tr -d ' \n' | grep -q "$hexsecret" && found=yes
+done
+check "no secret (base32 or raw) in the state directory" [ "$found" = no ]
+check "key file is 0600 root" [ "$(stat -c %a:%u "$WORK/mfa.key")" = "600:0" ]
+code=$("$OATHTOOL" --totp -b "$secret" --now="@$(($(date +%s) + 30))")
+# A token copied to another user's name does not open for them.
+cp -p "$state/alice.token" "$state/mallory.token"
+if login mallory "$code"; then fail "token moved to another user refused"; else
+	pass "token moved to another user refused"; fi
+rm -f "$state/mallory.token" "$state/mallory.state"
+# The module refuses a key file others can read.
+chmod 0644 "$WORK/mfa.key"
+if login alice "$code"; then fail "readable key file refused"; else
+	pass "readable key file refused"; fi
+chmod 0600 "$WORK/mfa.key"
+# Rotation: logins work before and after, the old key is gone.
+before=$(od -An -tx1 -v "$WORK/mfa.key" | tr -d ' \n')
+out=$($cli -c "$conf" rekey); rc=$?
+check "rekey exits 0" [ "$rc" -eq 0 ]
+check "rekey golden" [ "$out" = "re-encrypted 6 tokens under a new key" ]
+after=$(od -An -tx1 -v "$WORK/mfa.key" | tr -d ' \n')
+check "rekey replaced the key" [ "$before" != "$after" ]
+check "login after rekey" login alice "$code"
+code=$("$OATHTOOL" --totp -b "$secret" --now="@$(($(date +%s) + 60))")
+cp -p "$WORK/mfa.key" "$WORK/mfa.key.new"
+$cli -c "$conf" rekey >/dev/null
+# Tokens sealed under the newest key don't open with the one before.
+cp -p "$WORK/mfa.key.new" "$WORK/mfa.key"
+if login alice "$code"; then fail "retired key no longer opens tokens"; else
+	pass "retired key no longer opens tokens"; fi
 
 # Revoke.
 out=$($cli -c "$conf" revoke alice); rc=$?

@@ -44,8 +44,9 @@ setup(void **st)
 	snprintf(path, sizeof(path), "%s/mfa.conf", dir);
 	/* No lockout, so every failure is recorded; "os": what a SIGKILL
 	 * must not lose is what the kernel already holds. */
-	snprintf(text, sizeof(text), "state_dir = \"%s/state\";\ndeny = 0;\n"
-	    "state_flush = \"os\";\n", dir);
+	snprintf(text, sizeof(text), "state_dir = \"%s/state\";\n"
+	    "key_file = \"%s/mfa.key\";\ndeny = 0;\nstate_flush = \"os\";\n",
+	    dir, dir);
 	if (tu_write_file(path, text, 0644) != 0 ||
 	    conf_load(path, &conf, errmsg) != MFA_OK ||
 	    store_create(conf) != MFA_OK)

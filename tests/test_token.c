@@ -16,6 +16,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "keyring.h"
 #include "token.h"
 
 /* Offsets from the layout in token.h. */
@@ -425,7 +426,7 @@ static void
 test_decode_newer(void **state)
 {
 	static const uint16_t versions[] = { TOKEN_VERSION + 1, 0x100, 0xffff };
-	static const unsigned char ciphers[] = { 1, 2, 0x80, 0xff };
+	static const unsigned char ciphers[] = { 2, 0x80, 0xff };
 	unsigned char buf[TOKEN_FILE_SIZE];
 	struct mfa_token tok;
 	size_t i;
@@ -439,7 +440,7 @@ test_decode_newer(void **state)
 		forge(buf);
 		assert_decode_fails(buf, MFA_EVERSION);
 	}
-	/* An encrypted secret (cipher != 0) is for a later version. */
+	/* A cipher this version does not know is a later version's. */
 	for (i = 0; i < sizeof(ciphers); i++) {
 		tok_fill(&tok, 20, 0);
 		assert_int_equal(token_encode(&tok, buf), MFA_OK);
@@ -495,6 +496,109 @@ test_algo_names(void **state)
 	assert_string_equal(token_algo_name((enum mfa_algo)9), "?");
 }
 
+/* Sealing: the secret leaves memory only encrypted, bound to its user,
+ * token id and key; any change makes it fail to open. */
+static void
+test_seal_unseal(void **state)
+{
+	struct mfa_keyring kr, other;
+	struct mfa_token tok, orig, t2;
+	unsigned char buf[TOKEN_FILE_SIZE];
+
+	(void)state;
+	memset(&kr, 0, sizeof(kr));
+	memset(&other, 0, sizeof(other));
+	assert_int_equal(keyring_add(&kr), MFA_OK);
+	assert_int_equal(keyring_add(&other), MFA_OK);
+	tok_fill(&tok, 32, 0);
+	orig = tok;
+	assert_int_equal(token_seal(&tok, "alice", &kr), MFA_OK);
+	assert_int_equal(tok.cipher, 1);
+	assert_int_equal(tok.key_id, kr.k[0].id);
+	assert_memory_not_equal(tok.secret, orig.secret, orig.secret_len);
+	/* Sealing twice is a bug, refused. */
+	t2 = tok;
+	assert_int_equal(token_seal(&t2, "alice", &kr), MFA_EINTERNAL);
+	/* Through the codec and back. */
+	assert_int_equal(token_encode(&tok, buf), MFA_OK);
+	assert_null(memmem(buf, sizeof(buf), orig.secret, orig.secret_len));
+	assert_int_equal(token_decode(buf, &t2), MFA_OK);
+	assert_int_equal(token_unseal(&t2, "alice", &kr), MFA_OK);
+	assert_int_equal(t2.cipher, 0);
+	assert_memory_equal(t2.secret, orig.secret, orig.secret_len);
+
+	/* Another user's name, another token id, another key, a flipped
+	 * bit in the ciphertext, tag or nonce: nothing opens. */
+	t2 = tok;
+	assert_int_equal(token_unseal(&t2, "mallory", &kr), MFA_ECORRUPT);
+	t2 = tok;
+	t2.id ^= 1;
+	assert_int_equal(token_unseal(&t2, "alice", &kr), MFA_ECORRUPT);
+	t2 = tok;
+	other.k[0].id = kr.k[0].id;
+	assert_int_equal(token_unseal(&t2, "alice", &other), MFA_ECORRUPT);
+	t2 = tok;
+	t2.secret[3] ^= 0x10;
+	assert_int_equal(token_unseal(&t2, "alice", &kr), MFA_ECORRUPT);
+	t2 = tok;
+	t2.tag[0] ^= 1;
+	assert_int_equal(token_unseal(&t2, "alice", &kr), MFA_ECORRUPT);
+	t2 = tok;
+	t2.nonce[11] ^= 1;
+	assert_int_equal(token_unseal(&t2, "alice", &kr), MFA_ECORRUPT);
+	/* A key id the ring does not hold. */
+	t2 = tok;
+	t2.key_id = 999;
+	assert_int_equal(token_unseal(&t2, "alice", &kr), MFA_ECRYPTO);
+	/* A clear token can't be "opened". */
+	assert_int_equal(token_unseal(&orig, "alice", &kr), MFA_ECORRUPT);
+	/* Two sealings of one secret differ (fresh nonce). */
+	t2 = orig;
+	assert_int_equal(token_seal(&t2, "alice", &kr), MFA_OK);
+	assert_memory_not_equal(t2.nonce, tok.nonce, sizeof(tok.nonce));
+	keyring_wipe(&kr);
+	keyring_wipe(&other);
+}
+
+static void
+test_keyring(void **state)
+{
+	unsigned char buf[KEYRING_FILE_SIZE];
+	struct mfa_keyring kr, back;
+	unsigned i;
+
+	(void)state;
+	memset(&kr, 0, sizeof(kr));
+	/* An empty ring is not a key file. */
+	assert_int_equal(keyring_encode(&kr, buf), MFA_EINTERNAL);
+	for (i = 0; i < KEYRING_MAX; i++)
+		assert_int_equal(keyring_add(&kr), MFA_OK);
+	assert_int_equal(keyring_add(&kr), MFA_EEXIST);
+	/* The newest key is active; ids grow. */
+	assert_int_equal(kr.k[0].id, KEYRING_MAX);
+	assert_int_equal(kr.k[KEYRING_MAX - 1].id, 1);
+	assert_int_equal(keyring_encode(&kr, buf), MFA_OK);
+	assert_int_equal(keyring_decode(buf, &back), MFA_OK);
+	assert_int_equal(back.n, KEYRING_MAX);
+	assert_memory_equal(&back, &kr, sizeof(kr));
+	assert_non_null(keyring_find(&back, 3));
+	assert_null(keyring_find(&back, 0));
+	assert_null(keyring_find(&back, KEYRING_MAX + 1));
+	keyring_retire(&back);
+	assert_int_equal(back.n, 1);
+	assert_null(keyring_find(&back, 1));
+	assert_non_null(keyring_find(&back, KEYRING_MAX));
+	/* Any flipped byte is caught. */
+	for (i = 0; i < KEYRING_FILE_SIZE; i++) {
+		buf[i] ^= 0x01;
+		assert_int_not_equal(keyring_decode(buf, &back), MFA_OK);
+		assert_int_equal(back.n, 0);
+		buf[i] ^= 0x01;
+	}
+	keyring_wipe(&kr);
+	keyring_wipe(&back);
+}
+
 int
 main(void)
 {
@@ -509,6 +613,8 @@ main(void)
 		cmocka_unit_test(test_decode_rejects_magic),
 		cmocka_unit_test(test_decode_newer),
 		cmocka_unit_test(test_wipe),
+		cmocka_unit_test(test_seal_unseal),
+		cmocka_unit_test(test_keyring),
 		cmocka_unit_test(test_algo_names),
 	};
 

@@ -33,6 +33,7 @@ int cmd_revoke(struct cli *, int, char **);
 int cmd_check(struct cli *, int, char **);
 int cmd_unlock(struct cli *, int, char **);
 int cmd_status(struct cli *, int, char **);
+int cmd_rekey(struct cli *, int, char **);
 
 /* Load cli->conf; prints why and returns CLI_CONFIG on failure. */
 int cli_load_conf(struct cli *cli);

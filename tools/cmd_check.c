@@ -32,6 +32,7 @@ cmd_check(struct cli *cli, int argc, char **argv)
 	c = cli->conf;
 	printf("# %s: valid\n", cli->conf_path);
 	printf("state_dir = \"%s\";\n", c->state_dir);
+	printf("key_file = \"%s\";\n", c->key_file);
 	printf("state_flush = \"%s\";\n",
 	    c->state_flush == MFA_FLUSH_ALWAYS ? "always" : "os");
 	printf("lock_wait_ms = %u;\n", c->lock_wait_ms);

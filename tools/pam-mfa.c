@@ -20,6 +20,8 @@ static const struct cli_cmd commands[] = {
 	    cmd_unlock },
 	{ "status", "[USER]", "show enrollment, failures, lock and last "
 	    "success of USER or of everyone", cmd_status },
+	{ "rekey", "", "re-encrypt every token's secret under a new key",
+	    cmd_rekey },
 	{ "check", "", "validate the config and print the effective values",
 	    cmd_check },
 };
