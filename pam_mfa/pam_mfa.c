@@ -561,7 +561,8 @@ pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 
 	if ((rc = conf_load(c.args.conf_path, &c.conf, errmsg)) != MFA_OK) {
 		pam_syslog(pamh, LOG_ERR, "result=deny reason=%s user=%s "
-		    "service=%s rhost=%s config=%s: %s", mfa_reason(MFA_ECONFIG),
+		    "service=%s rhost=%s config=%s: %s",
+		    mfa_reason(rc == MFA_ENOMEM ? MFA_ENOMEM : MFA_ECONFIG),
 		    c.lc.user, c.lc.service, c.lc.rhost, c.args.conf_path,
 		    errmsg);
 		return rc == MFA_ENOMEM ? PAM_BUF_ERR : PAM_SERVICE_ERR;

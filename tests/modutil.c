@@ -445,14 +445,15 @@ reexec_under_pam_wrapper(void)
 	char self[PATH_MAX], preload[2 * PATH_MAX], supp[PATH_MAX + 32];
 	const char *asan = getenv("MFA_PRELOAD");
 	const char *fake = getenv("MFA_FAKETIME_LIB");
+	const char *extra = getenv("MFA_EXTRA_PRELOAD");
 	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
 
 	if (n <= 0)
 		return 1;
 	self[n] = '\0';
-	snprintf(preload, sizeof(preload), "%s%s%s%s%s", asan ? asan : "",
+	snprintf(preload, sizeof(preload), "%s%s%s%s%s%s%s", asan ? asan : "",
 	    asan ? ":" : "", getenv("PAM_WRAPPER_LIB"), fake ? ":" : "",
-	    fake ? fake : "");
+	    fake ? fake : "", extra ? ":" : "", extra ? extra : "");
 	setenv("LD_PRELOAD", preload, 1);
 	snprintf(supp, sizeof(supp), "--suppressions=%s/tests/valgrind.supp",
 	    getenv("MFA_SRCDIR") ? getenv("MFA_SRCDIR") : ".");

@@ -1,0 +1,355 @@
+#!/bin/sh
+# e2e_radius.sh - pam_mfa behind a real FreeRADIUS 3.2: radclient sends PAP
+# requests (User-Name, User-Password = password immediately followed by the
+# code), radiusd hands them to rlm_pam, libpam runs conf/pam.d/radiusd with
+# the built module, and the test checks Access-Accept/Access-Reject and the
+# module's syslog line for each.
+#
+# radiusd runs in the foreground (-f, threads on) from a private copy of
+# /etc/freeradius/3.0 trimmed to radiusd.conf, the dictionary and policy.d
+# (no proxy.conf, no other module, no other site), plus
+# conf/freeradius/mods-enabled-pam, a virtual server made of the blocks of
+# conf/freeradius/site-snippet listening on 127.0.0.1 on a high port, and
+# one client (127.0.0.1).  It is stopped by PID.
+#
+# The PAM service file reaches libpam through a bind mount over /etc/pam.d
+# inside the private mount namespace that with-logsink.sh makes (which also
+# gives us a private /dev/log): radiusd is then the unmodified daemon with
+# the real libpam reading /etc/pam.d/radiusd, as in production -- no
+# LD_PRELOAD interposed in a threaded server -- and the real /etc is never
+# touched.  pam_unix.so in conf/pam.d/radiusd is replaced by pam_userdb.so
+# on a private database: it honours use_first_pass as pam_unix does, where
+# pam_wrapper's pam_matrix ignores it and prompts again.
+#
+# Run as root with the make check environment:  . /tmp/env.sh; sh THIS
+here=$(cd "$(dirname "$0")" && pwd)
+if [ "${MFA_E2E_NS:-}" != 1 ]; then
+	. "$here/lib.sh"
+	need_root
+	for t in freeradius radclient oathtool perl; do
+		if ! command -v "$t" >/dev/null 2>&1; then
+			echo "FAIL: $t is not installed"
+			exit 1
+		fi
+	done
+	MFA_E2E_NS=1 MFA_E2E_LOG=$WORK/syslog \
+	    LOGSINK=${LOGSINK:-$MFA_BUILDDIR/tests/logsink} \
+	    "$here/with-logsink.sh" "$WORK/syslog" /bin/sh "$0"
+	exit $?
+fi
+
+# In the private mount namespace from here on.
+. "$here/lib.sh"
+log=$MFA_E2E_LOG
+srv_pid=""
+src=$MFA_SRCDIR/conf
+secret=e2e-$$-secret
+raddb=$WORK/raddb
+conf=$WORK/cfg/mfa.conf
+
+# alive PID: the process exists and is not a zombie.
+alive() {
+	st=$(sed -n 's/^[0-9]* ([^)]*) \([A-Z]\).*/\1/p' "/proc/$1/stat" \
+	    2>/dev/null)
+	[ -n "$st" ] && [ "$st" != Z ]
+}
+stop_server() {
+	[ -n "$srv_pid" ] || return 0
+	kill "$srv_pid" 2>/dev/null
+	i=0
+	while alive "$srv_pid" && [ $i -lt 50 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	alive "$srv_pid" && kill -9 "$srv_pid" 2>/dev/null
+	wait "$srv_pid" 2>/dev/null
+	srv_pid=""
+}
+trap 'stop_server; rm -rf "$WORK"' EXIT
+trap 'exit 130' INT TERM HUP
+
+# The bind mount below must never reach the host's /etc.
+if [ "$(readlink /proc/self/ns/mnt)" = "$(readlink /proc/1/ns/mnt)" ]; then
+	echo "FAIL: not in a private mount namespace"
+	exit 1
+fi
+
+# The store, users and their tokens.
+mkdir -m 0755 "$WORK/cfg"
+printf 'state_dir = "%s";\n' "$WORK/cfg/state" >"$conf"
+chmod 0644 "$conf"
+enroll() {	# enroll USER: prints the base32 secret
+	"$MFA_CLI" -c "$conf" enroll "$1" |
+	    sed -n 's/.*[?&]secret=\([A-Z2-7]*\).*/\1/p'
+}
+totp() {	# totp SECRET [SECONDS_FROM_NOW]: the code, also kept in codes
+	oathtool --totp -b "$1" --now="@$(($(date +%s) + ${2:-0}))" |
+	    tee -a "$WORK/codes"
+}
+wrong_code() {	# wrong_code SECRET: 6 digits outside the accepted window
+	a=$(totp "$1" -30) b=$(totp "$1") c=$(totp "$1" 30)
+	n=$(((1$b - 1000000 + 500000) % 1000000))
+	w=$(printf '%06d' $n)
+	while [ "$w" = "$a" ] || [ "$w" = "$b" ] || [ "$w" = "$c" ]; do
+		n=$(((n + 1) % 1000000))
+		w=$(printf '%06d' $n)
+	done
+	echo "$w"
+}
+s_alice=$(enroll alice) s_carol=$(enroll carol) s_dave=$(enroll dave)
+s_eve=$(enroll eve) s_frank=$(enroll frank)
+for s in "$s_alice" "$s_carol" "$s_dave" "$s_eve" "$s_frank"; do
+	[ ${#s} -eq 32 ] || { echo "FAIL: enroll printed no secret"; exit 1; }
+done
+# The password database of pam_userdb (user -> password, no hashing);
+# passwords end in digits, so the module must strip exactly the code.
+perl -MDB_File -MFcntl -e '
+	my $f = shift;
+	tie my %h, "DB_File", $f, O_RDWR | O_CREAT | O_TRUNC, 0600, $DB_HASH
+	    or die "$f: $!\n";
+	while (@ARGV) { my $u = shift; $h{$u} = shift; }
+	untie %h;' "$WORK/userdb.db" alice Alice-pw-42 bob Bob-pw-7 \
+    carol Carol-pw dave Dave-pw eve Eve-pw-99 frank Frank-pw ||
+    { echo "FAIL: cannot create the pam_userdb database"; exit 1; }
+
+# The PAM service: the shipped file with the module's path and config,
+# pam_unix replaced by pam_userdb.  Everything else is denied ("other").
+mkdir -m 0755 "$WORK/pam.d"
+stack() {	# stack < FILE: a shipped PAM file as the test runs it
+	sed -e "s|pam_mfa\.so|$MFA_MODULE conf=$conf|" \
+	    -e "s|pam_unix\.so|pam_userdb.so db=$WORK/userdb crypt=none|"
+}
+use_stack() {	# use_stack < LINES: install them as /etc/pam.d/radiusd
+	stack >"$WORK/pam.d/.radiusd.new"
+	mv "$WORK/pam.d/.radiusd.new" "$WORK/pam.d/radiusd"
+}
+use_stack <"$src/pam.d/radiusd"
+printf 'auth required pam_deny.so\naccount required pam_deny.so\n' \
+    >"$WORK/pam.d/other"
+mount --bind "$WORK/pam.d" /etc/pam.d ||
+    { echo "FAIL: cannot bind-mount the PAM directory"; exit 1; }
+
+# The private radiusd configuration.
+sys=/etc/freeradius/3.0
+mkdir -m 0755 "$raddb" "$raddb/mods-enabled" "$raddb/sites-enabled" \
+    "$raddb/run" "$raddb/log"
+cp "$sys/radiusd.conf" "$sys/dictionary" "$raddb/"
+cp -R "$sys/policy.d" "$raddb/"
+sed -i -e "s|^raddbdir = .*|raddbdir = $raddb|" \
+    -e "s|^logdir = .*|logdir = $raddb/log|" \
+    -e "s|^run_dir = .*|run_dir = $raddb/run|" \
+    -e 's|^proxy_requests *=.*|proxy_requests = no|' \
+    -e '/^\$INCLUDE proxy.conf/d' \
+    -e '/^[[:space:]]*user = freerad/d' -e '/^[[:space:]]*group = freerad/d' \
+    "$raddb/radiusd.conf"
+cat >"$raddb/clients.conf" <<EOF
+client e2e {
+	ipaddr = 127.0.0.1
+	secret = $secret
+}
+EOF
+cp "$src/freeradius/mods-enabled-pam" "$raddb/mods-enabled/pam"
+block() {	# block NAME: the NAME block of site-snippet
+	sed -n "/^## >>> $1\$/,/^## <<< $1\$/p" "$src/freeradius/site-snippet" |
+	    sed '/^## /d'
+}
+{
+	echo 'server mfa-e2e {'
+	echo '	listen {'
+	echo '		type = auth'
+	echo '		ipaddr = 127.0.0.1'
+	echo '		port = @PORT@'
+	echo '	}'
+	echo '	authorize {'
+	block authorize
+	echo '	}'
+	echo '	authenticate {'
+	block authenticate
+	echo '	}'
+	echo '}'
+} >"$raddb/site.in"
+chmod -R a+rX "$raddb"
+
+status_ok() {
+	echo 'Message-Authenticator = 0x00' |
+	    radclient -d "$1" -r 1 -t 1 "127.0.0.1:$port" status "$secret" \
+	    >/dev/null 2>&1
+}
+# start_server RADDB RADLOG: radiusd answering Status-Server on a free high
+# port (tried up to five times), or 1.
+start_server() {
+	for try in 1 2 3 4 5; do
+		port=$((20000 + ($$ * 7 + try * 1009) % 40000))
+		sed "s/@PORT@/$port/" "$1/site.in" >"$1/sites-enabled/mfa-e2e"
+		: >"$2"
+		freeradius -f -xx -l "$2" -d "$1" &
+		srv_pid=$!
+		i=0
+		while [ $i -lt 100 ]; do
+			status_ok "$1" && return 0
+			alive "$srv_pid" || break
+			sleep 0.1
+			i=$((i + 1))
+		done
+		stop_server
+		grep -q 'Address already in use' "$2" || break
+	done
+	echo "radiusd did not start; its log:"
+	sed 's/^/  /' "$2"
+	return 1
+}
+radius() {	# radius USER PASSWORD: Access-Accept, Access-Reject or nothing
+	printf 'User-Name = "%s"\nUser-Password = "%s"\n' "$1" "$2" |
+	    radclient -d "$raddb" -r 1 -t 4 "127.0.0.1:$port" auth "$secret" \
+	    2>/dev/null | sed -n 's/^Received \(Access-[A-Za-z]*\) .*/\1/p'
+}
+# The module's syslog lines, consumed in order: next_line NAME ERE checks
+# that the next one matches; no_line NAME checks that none came.
+seen=0
+mfa_lines() { grep -c 'pam_mfa(radiusd:auth): ' "$log"; }
+next_line() {
+	i=0
+	while [ "$(mfa_lines)" -le $seen ] && [ $i -lt 40 ]; do
+		sleep 0.05
+		i=$((i + 1))
+	done
+	seen=$((seen + 1))
+	line=$(grep 'pam_mfa(radiusd:auth): ' "$log" | sed -n "${seen}p")
+	if echo "$line" | grep -Eq "pam_mfa\\(radiusd:auth\\): $2( |\$)"; then
+		pass "$1"
+	else
+		fail "$1"
+		echo "  want: $2"
+		echo "  got:  ${line:-(no line)}"
+	fi
+}
+no_line() {
+	sleep 0.1
+	n=$(mfa_lines)
+	check "$1" [ "$n" -eq $seen ]
+	seen=$n
+}
+failures() {	# failures USER: the failure count pam-mfa status shows
+	"$MFA_CLI" -c "$conf" status "$1" | sed -n 's/.* failures=\([0-9]*\).*/\1/p'
+}
+want() {	# want NAME RESULT USER PASSWORD
+	got=$(radius "$3" "$4")
+	if [ "$got" = "$2" ]; then
+		pass "$1"
+	else
+		fail "$1"
+		echo "  want $2, got ${got:-no answer}"
+	fi
+}
+R='service=radiusd rhost=-'
+
+start_server "$raddb" "$WORK/radius.log" || { fail "radiusd starts"; finish; exit; }
+pass "radiusd answers Status-Server on 127.0.0.1:$port"
+
+# conf/pam.d/radiusd as shipped: pam_mfa profile=radius, then the password.
+code=$(totp "$s_alice")
+want "right password+code in one field: Access-Accept" Access-Accept \
+    alice "Alice-pw-42$code"
+next_line "accept logged" "result=accept reason=ok user=alice $R"
+want "same code again: Access-Reject" Access-Reject alice "Alice-pw-42$code"
+next_line "replay logged as reason=replay" \
+    "result=deny reason=replay user=alice $R failures=1"
+want "password without a code: Access-Reject" Access-Reject alice Alice-pw-42
+next_line "missing code logged as a denial" "result=deny reason=[a-z_]+ user=alice $R.*"
+
+want "wrong code: Access-Reject" Access-Reject carol "Carol-pw$(wrong_code "$s_carol")"
+next_line "wrong code logged as reason=bad_code" \
+    "result=deny reason=bad_code user=carol $R failures=1"
+want "stale code (5 min old): Access-Reject" Access-Reject \
+    carol "Carol-pw$(totp "$s_carol" -300)"
+next_line "stale code logged as reason=bad_code" \
+    "result=deny reason=bad_code user=carol $R failures=2"
+want "right code after two failures: Access-Accept" Access-Accept \
+    carol "Carol-pw$(totp "$s_carol")"
+next_line "accept logged (carol)" "result=accept reason=ok user=carol $R"
+check "a success clears the failures" [ "$(failures carol)" = 0 ]
+
+# In this order the code is checked first: a wrong password with the
+# right code is refused by the password module, the code is spent.
+code=$(totp "$s_dave")
+want "wrong password + right code: Access-Reject" Access-Reject \
+    dave "Wrong-pw$code"
+next_line "pam_mfa accepted the code before the password failed" \
+    "result=accept reason=ok user=dave $R"
+want "that code with the right password: Access-Reject (spent)" \
+    Access-Reject dave "Dave-pw$code"
+next_line "spent code logged as reason=replay" \
+    "result=deny reason=replay user=dave $R failures=1"
+
+want "unenrolled user with right password: Access-Reject" Access-Reject \
+    bob "Bob-pw-7$(totp "$s_alice" 30)"
+next_line "unenrolled logged as reason=not_enrolled" \
+    "result=deny reason=not_enrolled user=bob $R.*"
+want "unknown user: Access-Reject" Access-Reject nobody "x$(totp "$s_alice")"
+next_line "unknown user logged as reason=not_enrolled" \
+    "result=deny reason=not_enrolled user=nobody $R.*"
+
+# The password-first alternative from the same file: split, password,
+# verify.  A wrong password stops before verify.
+{ sed -n 's/^#\(auth .*\)$/\1/p' "$src/pam.d/radiusd"
+  grep '^account' "$src/pam.d/radiusd"; } | use_stack
+code=$(totp "$s_eve")
+i=0
+while [ $i -lt 6 ]; do
+	got=$(radius eve "Wrong-pw$code")
+	[ "$got" = Access-Reject ] || break
+	i=$((i + 1))
+done
+check "split order: wrong password + right code six times: Access-Reject" \
+    [ $i -eq 6 ]
+no_line "split order: no pam_mfa decision for a wrong password"
+check "split order: wrong passwords counted no failure (failures=0)" \
+    [ "$(failures eve)" = 0 ]
+want "split order: then the right password + same code: Access-Accept" \
+    Access-Accept eve "Eve-pw-99$code"
+next_line "split order: accept logged" "result=accept reason=ok user=eve $R"
+want "split order: replay: Access-Reject" Access-Reject eve "Eve-pw-99$code"
+next_line "split order: replay logged" \
+    "result=deny reason=replay user=eve $R failures=1"
+want "split order: wrong code: Access-Reject" Access-Reject \
+    eve "Eve-pw-99$(wrong_code "$s_eve")"
+next_line "split order: wrong code logged" \
+    "result=deny reason=bad_code user=eve $R failures=2"
+
+check "no error message reached rlm_pam (it fails the login on one)" \
+    sh -c "! grep -q 'PAM conversation failed' '$WORK/radius.log'"
+check "rlm_pam ran the PAM service radiusd" \
+    grep -q 'Using pamauth string "radiusd"' "$WORK/radius.log"
+pid=$srv_pid
+stop_server
+check "radiusd stopped by PID" sh -c "! kill -0 $pid 2>/dev/null"
+
+# Debian's radiusd.conf drops to freerad: the root-only store can't be
+# opened, and the module denies (closed) with a line saying why.  The
+# private /dev/log is opened to the unprivileged daemon so the line
+# arrives.
+use_stack <"$src/pam.d/radiusd"
+rd2=$WORK/raddb-freerad
+cp -R "$raddb" "$rd2"
+sed -i -e "s|$raddb|$rd2|g" \
+    -e 's|^security {|security {\n\tuser = freerad\n\tgroup = freerad|' \
+    "$rd2/radiusd.conf"
+chmod -R a+rX "$rd2"
+chown freerad "$rd2/run" "$rd2/log"
+: >"$WORK/radius-freerad.log"
+chown freerad "$WORK/radius-freerad.log"
+chmod 0666 /dev/log
+if start_server "$rd2" "$WORK/radius-freerad.log"; then
+	want "radiusd as freerad: right password+code: Access-Reject" \
+	    Access-Reject frank "Frank-pw$(totp "$s_frank")"
+	next_line "radiusd as freerad: logged as reason=state_error" \
+	    "result=deny reason=state_error user=frank $R.*"
+	stop_server
+else
+	fail "radiusd as freerad starts"
+fi
+
+# Nothing the user typed reaches the log (every password has "-pw").
+check "no password or code in syslog" \
+    sh -c "! grep -q -e -pw -F -f '$WORK/codes' '$log'"
+finish

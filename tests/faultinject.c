@@ -1,0 +1,179 @@
+/*
+ * faultinject.c - fault injection for tests, LD_PRELOADed into the test
+ * process only: the test arms one libc call to fail (its nth call from now,
+ * or every call) with a chosen errno, runs a login, and disarms.  Lets the
+ * tests prove that disk full, I/O errors, a lock never granted, a clock
+ * that can't be read and allocation failures all end in a denial.
+ */
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/types.h>
+#include <time.h>
+#include <unistd.h>
+
+#define SHIM __attribute__((visibility("default")))
+
+/* Called by the tests through dlsym. */
+SHIM void fi_arm(const char *what, long n, int err);
+SHIM long fi_disarm(void);
+
+extern void *__libc_malloc(size_t);
+extern void *__libc_calloc(size_t, size_t);
+extern void *__libc_realloc(void *, size_t);
+
+static char armed[16];		/* the call to fail, "" when disarmed */
+static long nth;		/* fail the nth call; 0: every call */
+static long seen;		/* calls of the armed function so far */
+static int fail_errno;
+static long hits;		/* failures injected */
+
+SHIM void
+fi_arm(const char *what, long n, int err)
+{
+	seen = 0;
+	hits = 0;
+	nth = n;
+	fail_errno = err;
+	strncpy(armed, what, sizeof(armed) - 1);
+}
+
+SHIM long
+fi_disarm(void)
+{
+	armed[0] = '\0';
+	return hits;
+}
+
+/*
+ * Whether this call of what must fail.  "malloc" counts every allocation
+ * in the process; "malloc@mfa" only those made directly by code in
+ * pam_mfa.so, so that the failures tested are the module's to handle.
+ */
+static int
+fire_from(const char *what, const void *caller)
+{
+	if (armed[0] == '\0')
+		return 0;
+	if (strcmp(armed, "malloc@mfa") == 0 && strcmp(what, "malloc") == 0) {
+		Dl_info info;
+
+		if (dladdr(caller, &info) == 0 || info.dli_fname == NULL ||
+		    strstr(info.dli_fname, "pam_mfa.so") == NULL)
+			return 0;
+	} else if (strcmp(armed, what) != 0) {
+		return 0;
+	}
+	seen++;
+	if (nth != 0 && seen != nth)
+		return 0;
+	hits++;
+	errno = fail_errno;
+	return 1;
+}
+
+#define fire(what) fire_from(what, __builtin_return_address(0))
+
+/* The next definition of name (libc's), looked up once. */
+static void *
+real(void **cache, const char *name)
+{
+	if (*cache == NULL)
+		*cache = dlsym(RTLD_NEXT, name);
+	return *cache;
+}
+
+typedef ssize_t (*pwrite_fn)(int, const void *, size_t, off_t);
+typedef ssize_t (*pread_fn)(int, void *, size_t, off_t);
+typedef int (*fd_fn)(int);
+typedef int (*flock_fn)(int, int);
+typedef int (*openat_fn)(int, const char *, int, ...);
+static void *c_pwrite, *c_pread, *c_fdatasync, *c_flock, *c_openat;
+
+SHIM void *
+malloc(size_t n)
+{
+	return fire("malloc") ? NULL : __libc_malloc(n);
+}
+
+SHIM void *
+calloc(size_t a, size_t b)
+{
+	return fire("malloc") ? NULL : __libc_calloc(a, b);
+}
+
+SHIM void *
+realloc(void *p, size_t n)
+{
+	return fire("malloc") ? NULL : __libc_realloc(p, n);
+}
+
+SHIM ssize_t
+pwrite(int fd, const void *buf, size_t n, off_t off)
+{
+	pwrite_fn f = (pwrite_fn)real(&c_pwrite, "pwrite");
+
+	return fire("pwrite") ? -1 : f(fd, buf, n, off);
+}
+
+SHIM ssize_t
+pread(int fd, void *buf, size_t n, off_t off)
+{
+	pread_fn f = (pread_fn)real(&c_pread, "pread");
+
+	return fire("pread") ? -1 : f(fd, buf, n, off);
+}
+
+SHIM int
+fdatasync(int fd)
+{
+	fd_fn f = (fd_fn)real(&c_fdatasync, "fdatasync");
+
+	return fire("fdatasync") ? -1 : f(fd);
+}
+
+SHIM int
+flock(int fd, int op)
+{
+	flock_fn f = (flock_fn)real(&c_flock, "flock");
+
+	return fire("flock") ? -1 : f(fd, op);
+}
+
+SHIM int
+openat(int dirfd, const char *path, int flags, ...)
+{
+	openat_fn f = (openat_fn)real(&c_openat, "openat");
+	mode_t mode = 0;
+
+	if (flags & (O_CREAT | O_TMPFILE)) {
+		va_list ap;
+
+		va_start(ap, flags);
+		mode = va_arg(ap, mode_t);
+		va_end(ap);
+	}
+	return fire("openat") ? -1 : f(dirfd, path, flags, mode);
+}
+
+SHIM time_t
+time(time_t *t)
+{
+	struct timespec ts;
+
+	if (fire("time")) {
+		/* time(2) reports failure as (time_t)-1. */
+		return (time_t)-1;
+	}
+	clock_gettime(CLOCK_REALTIME, &ts);
+	if (t != NULL)
+		*t = ts.tv_sec;
+	return ts.tv_sec;
+}
