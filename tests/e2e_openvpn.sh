@@ -78,6 +78,10 @@ dump() {
 ip link set lo up
 mkdir -p /dev/net
 [ -c /dev/net/tun ] || mknod -m 0600 /dev/net/tun c 10 200
+# Ptys for the static-challenge client: the host's devpts, bound into the
+# private /dev, hands out none here; a new instance of our own does.
+mount -t devpts -o newinstance,ptmxmode=0666,mode=0620 devpts /dev/pts
+mount --bind /dev/pts/ptmx /dev/ptmx
 
 conf=$WORK/mfa.conf
 printf 'state_dir = "%s";\nkey_file = "%s";\n' "$WORK/state" "$WORK/mfa.key" >"$conf"

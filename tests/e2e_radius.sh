@@ -116,8 +116,8 @@ perl -MDB_File -MFcntl -e '
 # pam_unix replaced by pam_userdb.  Everything else is denied ("other").
 mkdir -m 0755 "$WORK/pam.d"
 stack() {	# stack < FILE: a shipped PAM file as the test runs it
-	sed -e "s|pam_mfa\.so|$MFA_MODULE conf=$conf|" \
-	    -e "s|pam_unix\.so|pam_userdb.so db=$WORK/userdb crypt=none|"
+	sed -e "/^#/!s|pam_mfa\.so|$MFA_MODULE conf=$conf|" \
+	    -e "/^#/!s|pam_unix\.so|pam_userdb.so db=$WORK/userdb crypt=none|"
 }
 use_stack() {	# use_stack < LINES: install them as /etc/pam.d/radiusd
 	stack >"$WORK/pam.d/.radiusd.new"

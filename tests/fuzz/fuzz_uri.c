@@ -52,7 +52,8 @@ pct_equal(const char *s, size_t n, const char *want)
 		unsigned char c = (unsigned char)s[i];
 
 		if (c == '%') {
-XX
+			if (i + 2 >= n || (hi = hexval(s[i + 1])) < 0 ||
+			    (lo = hexval(s[i + 2])) < 0)
 				return 0;
 			c = (unsigned char)(hi << 4 | lo);
 			/* Unreserved bytes are never encoded. */
