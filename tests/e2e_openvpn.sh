@@ -88,15 +88,18 @@ printf 'state_dir = "%s";\nkey_file = "%s";\n' "$WORK/state" "$WORK/mfa.key" >"$
 chmod 0644 "$conf"
 pw_alice=correct-horse
 pw_bob=battery-staple
+pw_carol=tr0ub4dor
 {
 	echo "root:x:0:0:root:/root:/bin/sh"
 	echo "alice:x:4001:65534:e2e:/nonexistent:/usr/sbin/nologin"
 	echo "bob:x:4002:65534:e2e:/nonexistent:/usr/sbin/nologin"
+	echo "carol:x:4003:65534:e2e:/nonexistent:/usr/sbin/nologin"
 } >"$WORK/passwd"
 {
 	echo "root:*:19000:0:99999:7:::"
 	echo "alice:$(openssl passwd -6 "$pw_alice"):19000:0:99999:7:::"
 	echo "bob:$(openssl passwd -6 "$pw_bob"):19000:0:99999:7:::"
+	echo "carol:$(openssl passwd -6 "$pw_carol"):19000:0:99999:7:::"
 } >"$WORK/shadow"
 chmod 0644 "$WORK/passwd"
 chmod 0600 "$WORK/shadow"
@@ -123,12 +126,13 @@ enroll() {
 }
 sec_alice=$(enroll alice)
 sec_bob=$(enroll bob)
-if [ -z "$sec_alice" ] || [ -z "$sec_bob" ]; then
-	fail "enroll alice and bob"
+sec_carol=$(enroll carol)
+if [ -z "$sec_alice" ] || [ -z "$sec_bob" ] || [ -z "$sec_carol" ]; then
+	fail "enroll alice, bob and carol"
 	finish
 	exit 1
 fi
-pass "enroll alice and bob"
+pass "enroll alice, bob and carol"
 
 # totp SECRET OFFSET: the code OFFSET seconds from now.
 totp() {
@@ -168,6 +172,7 @@ cert $WORK/server.crt
 key $WORK/server.key
 dh none
 verify-client-cert none
+tmp-dir $WORK
 verb 4
 EOF
 		grep -v -e '^[#;]' -e '^plugin ' -e '^$' "$ovconf/server-pam.conf"

@@ -66,7 +66,7 @@ stop_server() {
 	srv_pid=""
 }
 trap 'stop_server; rm -rf "$WORK"' EXIT
-trap 'exit 130' INT TERM HUP
+trap 'exit 130' INT TERM HUP PIPE
 
 # The bind mount below must never reach the host's /etc.
 if [ "$(readlink /proc/self/ns/mnt)" = "$(readlink /proc/1/ns/mnt)" ]; then
@@ -94,7 +94,7 @@ wrong_code() {	# wrong_code SECRET: 6 digits outside the accepted window
 		n=$(((n + 1) % 1000000))
 		w=$(printf '%06d' $n)
 	done
-	echo "$w"
+	echo "$w" | tee -a "$WORK/codes"
 }
 s_alice=$(enroll alice) s_carol=$(enroll carol) s_dave=$(enroll dave)
 s_eve=$(enroll eve) s_frank=$(enroll frank)

@@ -52,14 +52,21 @@ stage() {	# stage NAME CMD...: a whole step that passes or fails as one
 	fi
 }
 
-# Out-of-tree builds, so the plain and the sanitizer build coexist.
+# Out-of-tree builds, so the plain and the sanitizer build coexist.  A
+# source tree configured in place (a developer's) is copied first, its
+# tracked files only, and left as it is.
+src=$top
 if [ -f config.status ]; then
-	make -s distclean >/dev/null 2>&1 || true
+	src=$top/build-src
+	rm -rf "$src"
+	mkdir "$src"
+	git ls-files -z | xargs -0 tar cf - | tar xf - -C "$src"
 fi
 echo "==> build"
 rm -rf build build-asan
-if ! { autoreconf -fi >/dev/null 2>&1 && mkdir build && cd build &&
-    ../configure -q --enable-werror && make -s -j2 >/dev/null; }; then
+if ! { (cd "$src" && autoreconf -fi >/dev/null 2>&1) && mkdir build &&
+    cd build && "$src/configure" -q --enable-werror &&
+    make -s -j2 >/dev/null; }; then
 	echo "build failed"
 	echo "0 passed, 1 failed"
 	exit 1
@@ -71,7 +78,7 @@ count build/tests
 
 echo "==> make check under ASan+UBSan"
 mkdir build-asan
-if (cd build-asan && ../configure -q --enable-werror \
+if (cd build-asan && "$src/configure" -q --enable-werror \
     CFLAGS="-O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" \
     LDFLAGS="-fsanitize=address,undefined" && make -s -j2 >/dev/null); then
 	asan=$(gcc -print-file-name=libasan.so)

@@ -207,10 +207,12 @@ static void
 uri_seeds(void)
 {
 	uri_put("totp-default", 0, 4, "pam_mfa", "alice");
-	uri_put("totp-sha256-8-60", 2 | 8 | 16, 16, "Demo VPN", "bob@example.org");
+	uri_put("totp-sha256-8-60", 2 | 8 | 16, 16, "Demo VPN",
+	    "bob@example.org");
 	uri_put("totp-sha512", 4, 48, "ACME Corp. (R&D)", "carol.o_neil-2");
 	uri_put("hotp", 1, 0, "pam_mfa", "dave");
-	uri_put("utf8-issuer", 0, 4, "\xc3\x9cnic\xc3\xb8" "de/VPN?x=1&y=%", "e");
+	uri_put("utf8-issuer", 0, 4, "\xc3\x9cnic\xc3\xb8" "de/VPN?x=1&y=%",
+	    "e");
 	uri_put("empty", 0, 0, "", "");
 }
 

@@ -121,7 +121,13 @@ if [ -z "${ASAN_SYMBOLIZER_PATH:-}" ]; then
 	    export ASAN_SYMBOLIZER_PATH
 fi
 UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1}
-export UBSAN_OPTIONS
+# libconfig before 1.7.3 (Debian 12 has 1.5) leaks the string token at
+# which a syntax error is found ('window = 1 "x"'): its issue #142, fixed
+# upstream by a bison %destructor.  Nothing conf.c can free: suppressed,
+# by the one function that allocates those strings.
+printf 'leak:strbuf_append\n' >"$tmp/lsan.supp"
+LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$tmp/lsan.supp:print_suppressions=0}
+export UBSAN_OPTIONS LSAN_OPTIONS
 
 # run NAME: fuzz it on a copy of its corpus; status in $tmp/NAME.rc.
 run() {

@@ -1,0 +1,320 @@
+#!/bin/sh
+# e2e_pamtester.sh - pam_mfa in the PAM stacks of the multi-prompt hosts
+# and the one-field hosts, driven by pamtester through the real libpam.
+# pamtester answers each prompt with the next line of its standard input
+# and prints the prompts and any message; the module's syslog lines are
+# read from a private /dev/log (with-logsink.sh).
+#
+#  - sshd (conf/pam.d/sshd-snippet) and ocserv (conf/pam.d/ocserv): the
+#    password prompt, then pam_mfa's own "Verification code: " prompt; a
+#    wrong password stops before the code is asked for;
+#  - su and sudo: the same stack without a profile, as local interactive
+#    logins (PAM_TTY and PAM_RUSER set, no PAM_RHOST);
+#  - pppd (conf/pam.d/pppd) and strongSwan (conf/pam.d/strongswan):
+#    password-first one field (onefield=split, the password module with
+#    use_first_pass, onefield=verify): a wrong password neither spends the
+#    code nor counts toward the lockout;
+#  - pam_wrapper's pam_matrix after onefield=split: it ignores
+#    use_first_pass and asks for the password again.
+#
+# PAM service files go through pam_wrapper (LD_PRELOAD, a private service
+# directory that the real libpam reads instead of /etc/pam.d), as in the
+# other module tests: pamtester is a short-lived test driver, not the host
+# under test.  The password module is pam_matrix (pam_wrapper's test
+# module) where pam_mfa prompts for the code separately, and pam_userdb on
+# a private database where the password must come from PAM_AUTHTOK
+# (use_first_pass), which pam_matrix does not honour.
+#
+# Run as root with the make check environment:  . /tmp/env.sh; sh THIS
+here=$(cd "$(dirname "$0")" && pwd)
+if [ "${MFA_E2E_NS:-}" != 1 ]; then
+	. "$here/lib.sh"
+	need_root
+	for t in pamtester oathtool perl timeout; do
+		if ! command -v "$t" >/dev/null 2>&1; then
+			echo "FAIL: $t is not installed"
+			exit 1
+		fi
+	done
+	MFA_E2E_NS=1 MFA_E2E_LOG=$WORK/syslog \
+	    LOGSINK=${LOGSINK:-$MFA_BUILDDIR/tests/logsink} \
+	    "$here/with-logsink.sh" "$WORK/syslog" /bin/sh "$0"
+	exit $?
+fi
+
+# In the private mount namespace (private /dev/log) from here on.
+. "$here/lib.sh"
+trap 'exit 130' INT TERM HUP PIPE
+log=$MFA_E2E_LOG
+src=$MFA_SRCDIR/conf
+conf=$WORK/cfg/mfa.conf
+pamd=$WORK/pam.d
+
+mkdir -m 0755 "$WORK/cfg" "$pamd"
+printf 'state_dir = "%s";\n' "$WORK/cfg/state" >"$conf"
+chmod 0644 "$conf"
+enroll() {	# enroll USER: prints the base32 secret
+	"$MFA_CLI" -c "$conf" enroll "$1" |
+	    sed -n 's/.*[?&]secret=\([A-Z2-7]*\).*/\1/p'
+}
+totp() {	# totp SECRET [SECONDS_FROM_NOW]: the code, also kept in codes
+	oathtool --totp -b "$1" --now="@$(($(date +%s) + ${2:-0}))" |
+	    tee -a "$WORK/codes"
+}
+wrong_code() {	# wrong_code SECRET: 6 digits outside the accepted window
+	a=$(totp "$1" -30) b=$(totp "$1") c=$(totp "$1" 30)
+	n=$(((1$b - 1000000 + 500000) % 1000000))
+	w=$(printf '%06d' $n)
+	while [ "$w" = "$a" ] || [ "$w" = "$b" ] || [ "$w" = "$c" ]; do
+		n=$(((n + 1) % 1000000))
+		w=$(printf '%06d' $n)
+	done
+	echo "$w" | tee -a "$WORK/codes"
+}
+failures() {	# failures USER: the failure count pam-mfa status shows
+	"$MFA_CLI" -c "$conf" status "$1" |
+	    sed -n 's/.* failures=\([0-9]*\).*/\1/p'
+}
+locked() {	# locked USER: the lock field pam-mfa status shows
+	"$MFA_CLI" -c "$conf" status "$1" | sed -n 's/.* locked=\([^ ]*\).*/\1/p'
+}
+for u in alice bob carol dave erin frank gina hank; do
+	s=$(enroll $u)
+	[ ${#s} -eq 32 ] || { echo "FAIL: enroll $u printed no secret"; exit 1; }
+	eval "s_$u=$s"
+done
+
+# Password stand-ins.  Every password contains "-pw" (checked absent from
+# syslog at the end); some end in digits, so only the code may be cut off.
+cat >"$WORK/passdb" <<EOF
+alice:Alice-pw:sshd
+bob:Bob-pw-2024:ocserv
+carol:Carol-pw:su
+dave:Dave-pw:sudo
+gina:Gina-pw:gina
+EOF
+perl -MDB_File -MFcntl -e '
+	my $f = shift;
+	tie my %h, "DB_File", $f, O_RDWR | O_CREAT | O_TRUNC, 0600, $DB_HASH
+	    or die "$f: $!\n";
+	while (@ARGV) { my $u = shift; $h{$u} = shift; }
+	untie %h;' "$WORK/userdb.db" erin Erin-pw-31 frank Frank-pw hank Hank-pw ||
+    { echo "FAIL: cannot create the pam_userdb database"; exit 1; }
+MATRIX="$PAM_MATRIX passdb=$WORK/passdb"
+USERDB="pam_userdb.so db=$WORK/userdb crypt=none"
+
+# use_file SERVICE PASSWORD_MODULE < FILE: a shipped PAM file as the test
+# runs it: the built module with the test config, pam_unix and Debian's
+# common-auth/common-account replaced by the password stand-in.
+use_file() {
+	sed -e '/^#/d' -e '/^$/d' \
+	    -e "s|^@include common-auth\$|auth requisite $2|" \
+	    -e "s|^@include common-account\$|account required $2|" \
+	    -e "s|pam_unix\\.so|$2|" \
+	    -e "s|pam_mfa\\.so|$MFA_MODULE conf=$conf|" >"$pamd/$1"
+}
+printf 'auth required pam_deny.so\naccount required pam_deny.so\n' \
+    >"$pamd/other"
+
+# login SERVICE USER ANSWER...: pamtester authenticate, one answer per
+# prompt; ITEMS="rhost=... tty=..." sets PAM items.  Returns pamtester's
+# status; what it printed is in $WORK/out.
+login() {
+	svc=$1 user=$2
+	shift 2
+	iargs=""
+	for it in ${ITEMS:-}; do
+		iargs="$iargs -I $it"
+	done
+	printf '%s\n' "$@" | env LD_PRELOAD="$PAM_PRELOAD" PAM_WRAPPER=1 \
+	    PAM_WRAPPER_USE_SYSLOG=1 PAM_WRAPPER_SERVICE_DIR="$pamd" \
+	    timeout 20 pamtester $iargs "$svc" "$user" authenticate \
+	    >"$WORK/out" 2>&1
+}
+ok() {	# ok NAME SERVICE USER ANSWER...: the login succeeds
+	name=$1
+	shift
+	if login "$@"; then pass "$name"; else fail "$name"; sed 's/^/  /' "$WORK/out"; fi
+}
+refused() {	# refused NAME SERVICE USER ANSWER...: the login fails
+	name=$1
+	shift
+	if login "$@"; then fail "$name"; else pass "$name"; fi
+}
+prompts() {	# the prompts of the last login, "|"-separated
+	tr -d '\n' <"$WORK/out" |
+	    grep -o 'Password: \|Verification code: \|OTP: ' | tr '\n' '|'
+}
+prompted() {	# prompted NAME EXPECTED
+	got=$(prompts)
+	if [ "$got" = "$2" ]; then
+		pass "$1"
+	else
+		fail "$1"
+		echo "  want \"$2\", got \"$got\""
+	fi
+}
+# What the last login printed besides the prompts and pamtester's own
+# lines: the module's info/error messages, if any.
+messages() {
+	grep -v '^PWRAP_' "$WORK/out" |
+	    sed -e 's/Password: //g' -e 's/Verification code: //g' |
+	    grep -v '^pamtester: ' | grep -v '^$' || true
+}
+# The module's syslog lines, consumed in order.
+seen=0
+mfa_lines() { grep -c ' pam_mfa([a-z]*:auth): ' "$log"; }
+next_line() {	# next_line NAME ERE: the next pam_mfa line matches
+	i=0
+	while [ "$(mfa_lines)" -le $seen ] && [ $i -lt 40 ]; do
+		sleep 0.05
+		i=$((i + 1))
+	done
+	seen=$((seen + 1))
+	line=$(grep ' pam_mfa([a-z]*:auth): ' "$log" | sed -n "${seen}p")
+	if echo "$line" | grep -Eq " pam_mfa\\([a-z]+:auth\\): $2( |\$)"; then
+		pass "$1"
+	else
+		fail "$1"
+		echo "  want: $2"
+		echo "  got:  ${line:-(no line)}"
+	fi
+}
+no_line() {	# no_line NAME: no pam_mfa line since the last one checked
+	sleep 0.1
+	n=$(mfa_lines)
+	check "$1" [ "$n" -eq $seen ]
+	seen=$n
+}
+
+# sshd keyboard-interactive: password, then the code prompt; rhost and
+# tty as sshd sets them.
+use_file sshd "$MATRIX" <"$src/pam.d/sshd-snippet"
+ITEMS="rhost=192.0.2.10 tty=ssh"
+ok "sshd: right password, right code: success" sshd alice Alice-pw \
+    "$(totp "$s_alice")"
+prompted "sshd: prompts are password then code" "Password: |Verification code: |"
+next_line "sshd: accept logged with the client address" \
+    "result=accept reason=ok user=alice service=sshd rhost=192.0.2.10"
+refused "sshd: wrong password: failure" sshd alice Wrong-pw "$(totp "$s_alice" 30)"
+prompted "sshd: wrong password: no code asked for" "Password: |"
+no_line "sshd: wrong password: no pam_mfa decision"
+check "sshd: wrong password: failures=0" [ "$(failures alice)" = 0 ]
+refused "sshd: wrong code: failure" sshd alice Alice-pw "$(wrong_code "$s_alice")"
+next_line "sshd: wrong code logged" \
+    "result=deny reason=bad_code user=alice service=sshd rhost=192.0.2.10 failures=1"
+refused "sshd: no code (empty line): failure" sshd alice Alice-pw ""
+next_line "sshd: empty code logged as a denial" \
+    "result=deny reason=[a-z_]+ user=alice service=sshd rhost=192.0.2.10.*"
+
+# ocserv: the same two rounds; sec-mod never shows messages.
+use_file ocserv "$MATRIX" <"$src/pam.d/ocserv"
+ITEMS="rhost=198.51.100.20"
+ok "ocserv: right password, right code: success" ocserv bob Bob-pw-2024 \
+    "$(totp "$s_bob")"
+prompted "ocserv: prompts are password then code" "Password: |Verification code: |"
+check "ocserv: prompt text has no & or <" \
+    sh -c "! grep -q '[&<]' '$WORK/out'"
+next_line "ocserv: accept logged" \
+    "result=accept reason=ok user=bob service=ocserv rhost=198.51.100.20"
+refused "ocserv: wrong code: failure" ocserv bob Bob-pw-2024 "$(wrong_code "$s_bob")"
+check "ocserv: no message sent (silent)" [ -z "$(messages)" ]
+next_line "ocserv: wrong code logged" \
+    "result=deny reason=bad_code user=bob service=ocserv rhost=198.51.100.20 failures=1"
+refused "ocserv: wrong password: failure" ocserv bob Bob-pw "$(totp "$s_bob" 30)"
+prompted "ocserv: wrong password: no code asked for" "Password: |"
+no_line "ocserv: wrong password: no pam_mfa decision"
+check "ocserv: wrong password did not count (failures=1)" [ "$(failures bob)" = 1 ]
+
+# su and sudo: local, interactive; the default profile (separate prompt).
+printf 'auth requisite %s\nauth required %s conf=%s\n' "$MATRIX" \
+    "$MFA_MODULE" "$conf" >"$pamd/su"
+cp "$pamd/su" "$pamd/sudo"
+ITEMS="ruser=root tty=/dev/pts/7"
+ok "su: right password, right code: success" su carol Carol-pw \
+    "$(totp "$s_carol")"
+prompted "su: prompts are password then code" "Password: |Verification code: |"
+next_line "su: accept logged, no rhost" \
+    "result=accept reason=ok user=carol service=su rhost=-"
+ITEMS="ruser=dave tty=/dev/pts/8"
+code=$(totp "$s_dave")
+ok "sudo: right password, right code: success" sudo dave Dave-pw "$code"
+next_line "sudo: accept logged" "result=accept reason=ok user=dave service=sudo rhost=-"
+refused "sudo: same code again: failure" sudo dave Dave-pw "$code"
+next_line "sudo: replay logged" \
+    "result=deny reason=replay user=dave service=sudo rhost=- failures=1"
+ITEMS=""
+
+# pppd: password-first one field.  Wrong passwords with the right code,
+# more of them than the lockout allows (deny = 5): none reaches pam_mfa's
+# verify, none counts, and the code is still good.
+use_file ppp "$USERDB" <"$src/pam.d/pppd"
+code=$(totp "$s_erin")
+i=0
+while [ $i -lt 6 ] && ! login ppp erin "Wrong-pw$code"; do
+	i=$((i + 1))
+done
+check "pppd: wrong password + right code, six times: failure" [ $i -eq 6 ]
+prompted "pppd: one prompt" "Password: |"
+no_line "pppd: no pam_mfa decision for a wrong password"
+check "pppd: wrong passwords counted nothing (failures=0)" [ "$(failures erin)" = 0 ]
+check "pppd: and locked nothing (locked=no)" [ "$(locked erin)" = no ]
+ok "pppd: right password + the same code: success" ppp erin "Erin-pw-31$code"
+prompted "pppd: one prompt for password+code" "Password: |"
+next_line "pppd: accept logged" "result=accept reason=ok user=erin service=ppp rhost=-"
+refused "pppd: same code again: failure" ppp erin "Erin-pw-31$code"
+next_line "pppd: replay logged" \
+    "result=deny reason=replay user=erin service=ppp rhost=- failures=1"
+refused "pppd: right password + wrong code: failure" ppp erin \
+    "Erin-pw-31$(wrong_code "$s_erin")"
+next_line "pppd: wrong code logged" \
+    "result=deny reason=bad_code user=erin service=ppp rhost=- failures=2"
+check "pppd: wrong codes count (failures=2)" [ "$(failures erin)" = 2 ]
+check "pppd: no message sent (silent)" [ -z "$(messages)" ]
+
+# strongSwan xauth-pam: the same order.
+use_file ipsec "$USERDB" <"$src/pam.d/strongswan"
+code=$(totp "$s_frank")
+refused "strongswan: wrong password + right code: failure" ipsec frank \
+    "Wrong-pw$code"
+no_line "strongswan: no pam_mfa decision for a wrong password"
+ok "strongswan: right password + the same code: success" ipsec frank \
+    "Frank-pw$code"
+prompted "strongswan: one prompt" "Password: |"
+next_line "strongswan: accept logged" \
+    "result=accept reason=ok user=frank service=ipsec rhost=-"
+check "strongswan: failures=0" [ "$(failures frank)" = 0 ]
+
+# onefield takes PAM_AUTHTOK when an earlier module set it: here a
+# pam_userdb line that asked for the password (and failed: it got
+# password+code) -- no second prompt.
+printf 'auth optional %s\nauth requisite %s conf=%s onefield\nauth required %s use_first_pass\n' \
+    "$USERDB" "$MFA_MODULE" "$conf" "$USERDB" >"$pamd/preset"
+ok "onefield: PAM_AUTHTOK set earlier: success" preset hank \
+    "Hank-pw$(totp "$s_hank")"
+prompted "onefield: PAM_AUTHTOK set earlier: no second prompt" "Password: |"
+next_line "onefield: accept logged" \
+    "result=accept reason=ok user=hank service=preset rhost=-"
+
+# pam_matrix as the password module after onefield=split: it ignores
+# use_first_pass and PAM_AUTHTOK and prompts "Password: " again, so it
+# can't stand in for pam_unix use_first_pass (rlm_pam, pppd and xauth-pam
+# would answer that prompt with password+code).
+printf '%s\n' \
+    "auth requisite $MFA_MODULE conf=$conf onefield=split" \
+    "auth requisite $MATRIX use_first_pass" \
+    "auth required $MFA_MODULE conf=$conf onefield=verify" >"$pamd/gina"
+code=$(totp "$s_gina")
+refused "pam_matrix use_first_pass: one answer is not enough" gina gina \
+    "Gina-pw$code"
+prompted "pam_matrix use_first_pass: it prompts again" "Password: |Password: |"
+no_line "pam_matrix use_first_pass: no pam_mfa decision"
+ok "pam_matrix: answering its own prompt, verify accepts the kept code" \
+    gina gina "Gina-pw$code" Gina-pw
+next_line "pam_matrix: accept logged" \
+    "result=accept reason=ok user=gina service=gina rhost=-"
+
+# Nothing the user typed reaches the log.
+check "no password or code in syslog" \
+    sh -c "! grep -q -e -pw -F -f '$WORK/codes' '$log'"
+finish
