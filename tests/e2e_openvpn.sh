@@ -224,9 +224,12 @@ client_conf sc 11942
 check "client.conf has a static-challenge line" grep -q '^static-challenge ' "$WORK/client-sc.conf"
 
 n=0
+extra=""
+hold=""
 # attempt MODE USER PASSWORD [RESPONSE]: one client login; sets $outcome
-# to connected, refused or timeout, and $newlog to the syslog lines it
-# left.  MODE sc types RESPONSE on the client's terminal (a pty: script).
+# to connected, refused or timeout, and $mark to the first syslog line it
+# may have left.  MODE sc types RESPONSE on the client's terminal (a pty:
+# script).  $extra: more client options (one-field mode); $hold: see below.
 attempt() {
 	n=$((n + 1))
 	mark=$(($(wc -l <"$log") + 1))
@@ -239,7 +242,7 @@ $WORK/client-sc.conf --auth-user-pass $up --writepid $WORK/client.$n.pid" \
 		    /dev/null >"$clog" 2>&1 &
 	else
 		openvpn --config "$WORK/client-onefield.conf" \
-		    --auth-user-pass "$up" >"$clog" 2>&1 &
+		    --auth-user-pass "$up" $extra >"$clog" 2>&1 &
 	fi
 	cpid=$!
 	pids="$pids $cpid"
@@ -249,6 +252,16 @@ $WORK/client-sc.conf --auth-user-pass $up --writepid $WORK/client.$n.pid" \
 			outcome=connected
 		else
 			outcome=refused
+		fi
+	fi
+	# Hold the tunnel until the server log shows $hold, then a second more:
+	# $held says whether the client was still up and never refused.
+	held=no
+	if [ "$outcome" = connected ] && [ -n "$hold" ] &&
+	    wait_for "$WORK/onefield.log" "$hold" 100; then
+		sleep 1
+		if kill -0 "$cpid" 2>/dev/null && ! grep -q AUTH_FAILED "$clog"; then
+			held=yes
 		fi
 	fi
 	if [ -s "$WORK/client.$n.pid" ]; then
@@ -338,6 +351,17 @@ judge "(c2) the code typed with the wrong password still works" \
 
 attempt onefield alice "$pw_alice$(totp "$sec_alice" -300)"
 judge "(e) a code 5 minutes old" openvpn alice refused bad_code
+
+# A renegotiation (every reneg-sec; 3 s here) must not ask PAM again: the
+# code would be a replay.  auth-gen-token's token stands in for it.
+extra="--reneg-sec 3"
+hold="Username/auth-token authentication succeeded for username 'carol'"
+attempt onefield carol "$pw_carol$(totp "$sec_carol" 0)"
+extra=""
+hold=""
+judge "(g) a tunnel renegotiated after 3 s" openvpn carol connected ok
+check "(g) a tunnel renegotiated after 3 s: kept by the auth-gen-token token" \
+    [ "$held" = yes ]
 
 # --- static challenge: the code on the client's terminal ---------------
 attempt sc bob "$pw_bob" "$(totp "$sec_bob" 0)"

@@ -51,14 +51,15 @@ conf=$WORK/cfg/mfa.conf
 pamd=$WORK/pam.d
 
 mkdir -m 0755 "$WORK/cfg" "$pamd"
-printf 'state_dir = "%s";\n' "$WORK/cfg/state" >"$conf"
+printf 'state_dir = "%s";\nlock_message = true;\n' "$WORK/cfg/state" >"$conf"
 chmod 0644 "$conf"
-enroll() {	# enroll USER: prints the base32 secret
-	"$MFA_CLI" -c "$conf" enroll "$1" |
+enroll() {	# enroll "[OPTIONS] USER": prints the base32 secret
+	"$MFA_CLI" -c "$conf" enroll $1 |
 	    sed -n 's/.*[?&]secret=\([A-Z2-7]*\).*/\1/p'
 }
-totp() {	# totp SECRET [SECONDS_FROM_NOW]: the code, also kept in codes
-	oathtool --totp -b "$1" --now="@$(($(date +%s) + ${2:-0}))" |
+totp() {	# totp SECRET [SECONDS_FROM_NOW [DIGITS]]: the code, also kept in codes
+	oathtool --totp -d "${3:-6}" -b "$1" \
+	    --now="@$(($(date +%s) + ${2:-0}))" |
 	    tee -a "$WORK/codes"
 }
 wrong_code() {	# wrong_code SECRET: 6 digits outside the accepted window
@@ -78,8 +79,8 @@ failures() {	# failures USER: the failure count pam-mfa status shows
 locked() {	# locked USER: the lock field pam-mfa status shows
 	"$MFA_CLI" -c "$conf" status "$1" | sed -n 's/.* locked=\([^ ]*\).*/\1/p'
 }
-for u in alice bob carol dave erin frank gina hank; do
-	s=$(enroll $u)
+for u in alice bob carol dave erin frank gina hank judy ivan; do
+	if [ $u = ivan ]; then s=$(enroll "-d 8 ivan"); else s=$(enroll $u); fi
 	[ ${#s} -eq 32 ] || { echo "FAIL: enroll $u printed no secret"; exit 1; }
 	eval "s_$u=$s"
 done
@@ -92,13 +93,15 @@ bob:Bob-pw-2024:ocserv
 carol:Carol-pw:su
 dave:Dave-pw:sudo
 gina:Gina-pw:gina
+judy:Judy-pw:sshd
 EOF
 perl -MDB_File -MFcntl -e '
 	my $f = shift;
 	tie my %h, "DB_File", $f, O_RDWR | O_CREAT | O_TRUNC, 0600, $DB_HASH
 	    or die "$f: $!\n";
 	while (@ARGV) { my $u = shift; $h{$u} = shift; }
-	untie %h;' "$WORK/userdb.db" erin Erin-pw-31 frank Frank-pw hank Hank-pw ||
+	untie %h;' "$WORK/userdb.db" erin Erin-pw-31 frank Frank-pw hank Hank-pw \
+    ivan Ivan-pw-1234 ||
     { echo "FAIL: cannot create the pam_userdb database"; exit 1; }
 MATRIX="$PAM_MATRIX passdb=$WORK/passdb"
 USERDB="pam_userdb.so db=$WORK/userdb crypt=none"
@@ -284,6 +287,45 @@ prompted "strongswan: one prompt" "Password: |"
 next_line "strongswan: accept logged" \
     "result=accept reason=ok user=frank service=ipsec rhost=-"
 check "strongswan: failures=0" [ "$(failures frank)" = 0 ]
+
+# An 8-digit token: the module cuts the user's own code length off a
+# password that itself ends in digits.
+ok "pppd: 8-digit token: right password + code: success" ppp ivan \
+    "Ivan-pw-1234$(totp "$s_ivan" 0 8)"
+next_line "pppd: 8-digit token: accept logged" \
+    "result=accept reason=ok user=ivan service=ppp rhost=-"
+refused "pppd: 8-digit token: only 6 digits of it: failure" ppp ivan \
+    "Ivan-pw-1234$(totp "$s_ivan" 30 8 | cut -c3-)"
+no_line "pppd: 8-digit token: 8 characters cut, the password left is wrong"
+
+# The lock message (lock_message = true in the test config) reaches a
+# host that shows messages (sshd) and not one whose profile is silent
+# (ocserv); both refuse the right code while the user is locked.
+i=0
+while [ $i -lt 5 ]; do
+	login sshd judy Judy-pw "$(wrong_code "$s_judy")"
+	i=$((i + 1))
+	next_line "lockout: wrong code $i logged" \
+	    "result=deny reason=bad_code user=judy service=sshd rhost=- failures=$i.*"
+done
+check "lockout: the fifth failure locks (locked=yes in its line)" \
+    sh -c "grep ' pam_mfa(sshd:auth): ' '$log' | tail -1 | grep -q 'failures=5 locked=yes'"
+refused "lockout: sshd: right code while locked: failure" sshd judy Judy-pw \
+    "$(totp "$s_judy")"
+next_line "lockout: sshd: logged as reason=locked" \
+    "result=deny reason=locked user=judy service=sshd rhost=-.*"
+if messages | grep -q 'Too many failed attempts'; then
+	pass "lockout: sshd shows the lock message"
+else
+	fail "lockout: sshd shows the lock message"
+fi
+cp "$pamd/sshd" "$pamd/ocserv-judy"
+sed -i 's/profile=sshd/profile=ocserv/' "$pamd/ocserv-judy"
+refused "lockout: ocserv: right code while locked: failure" ocserv-judy judy \
+    Judy-pw "$(totp "$s_judy")"
+next_line "lockout: ocserv: logged as reason=locked" \
+    "result=deny reason=locked user=judy service=ocserv-judy rhost=-.*"
+check "lockout: ocserv (silent) sends no message" [ -z "$(messages)" ]
 
 # onefield takes PAM_AUTHTOK when an earlier module set it: here a
 # pam_userdb line that asked for the password (and failed: it got

@@ -124,8 +124,8 @@ UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1}
 # libconfig before 1.7.3 (Debian 12 has 1.5) leaks the string token at
 # which a syntax error is found ('window = 1 "x"'): its issue #142, fixed
 # upstream by a bison %destructor.  Nothing conf.c can free: suppressed,
-# by the one function that allocates those strings.
-printf 'leak:strbuf_append\n' >"$tmp/lsan.supp"
+# by the two scanner functions that allocate those strings.
+printf 'leak:strbuf_append\nleak:libconfig_yylex\n' >"$tmp/lsan.supp"
 LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$tmp/lsan.supp:print_suppressions=0}
 export UBSAN_OPTIONS LSAN_OPTIONS
 

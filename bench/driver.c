@@ -1,0 +1,343 @@
+/*
+ * driver.c - times pam_start -> pam_authenticate -> pam_end in a loop
+ * against the fixtures populate made, for the floor (pam_permit alone),
+ * pam_mfa, pam_oath and pam_google_authenticator.  HOTP codes are
+ * computed here with OpenSSL's HMAC (checked against oathtool by run.sh).
+ * The driver links libpam and libcrypto only: like OpenVPN, FreeRADIUS and
+ * sshd it has libcrypto loaded, and liboath and libconfig are loaded by
+ * the modules themselves, as in those hosts.
+ *   driver DIR K N PROCS      one line per path:
+ *   path procs K n auths/s p50_us p99_us rss_kb [accepts expected]
+ */
+#define _GNU_SOURCE
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <security/pam_appl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+static const char *confdir;
+static char answer[16];
+
+static int
+conv(int n, const struct pam_message **msg, struct pam_response **resp,
+    void *data)
+{
+	struct pam_response *r = calloc((size_t)n, sizeof(*r));
+	int i;
+
+	(void)msg;
+	(void)data;
+	if (r == NULL)
+		return PAM_BUF_ERR;
+	for (i = 0; i < n; i++)
+		r[i].resp = strdup(answer);
+	*resp = r;
+	return PAM_SUCCESS;
+}
+
+/* RFC 4226 HOTP, 6 digits, secret "12345678901234567890". */
+static void
+hotp(uint64_t c, char out[16])
+{
+	unsigned char msg[8], mac[EVP_MAX_MD_SIZE];
+	unsigned int len = 0, off;
+	uint32_t v;
+	int i;
+
+	for (i = 7; i >= 0; i--, c >>= 8)
+		msg[i] = (unsigned char)c;
+	HMAC(EVP_sha1(), "12345678901234567890", 20, msg, 8, mac, &len);
+	off = mac[len - 1] & 15;
+	v = ((uint32_t)(mac[off] & 0x7f) << 24 | (uint32_t)mac[off + 1] << 16 |
+	    (uint32_t)mac[off + 2] << 8 | mac[off + 3]) % 1000000;
+	snprintf(out, 16, "%06u", v);
+}
+
+static double
+now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e6 + (double)ts.tv_nsec / 1e3;
+}
+
+static long
+rss_kb(void)
+{
+	char line[256];
+	long kb = -1;
+	FILE *f = fopen("/proc/self/status", "r");
+
+	while (f != NULL && fgets(line, sizeof(line), f) != NULL)
+		if (strncmp(line, "VmRSS:", 6) == 0)
+			kb = atol(line + 6);
+	if (f != NULL)
+		fclose(f);
+	return kb;
+}
+
+static int
+login(const char *svc, const char *user, double *us)
+{
+	struct pam_conv c = { conv, NULL };
+	pam_handle_t *ph;
+	double t0 = now_us();
+	int rc;
+
+	if (pam_start_confdir(svc, user, &c, confdir, &ph) != PAM_SUCCESS)
+		exit(3);
+	rc = pam_authenticate(ph, 0);
+	pam_end(ph, rc);
+	*us = now_us() - t0;
+	return rc;
+}
+
+static int
+cmp(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+enum kind { VALID, WRONG, REPLAY, LOCKED, FLOOR };
+
+struct path {
+	const char *name, *svc;
+	enum kind kind;
+	int peer;		/* a peer: fewer iterations at large K */
+	unsigned base;		/* the module's first HOTP counter */
+};
+
+static const struct path paths[] = {
+	{ "floor", "floor", FLOOR, 0, 0 },
+	{ "mfa_valid", "mfa", VALID, 0, 0 },
+	{ "mfa_valid_os", "mfa_os", VALID, 0, 0 },
+	{ "mfa_wrong", "mfa", WRONG, 0, 0 },
+	{ "mfa_wrong_os", "mfa_os", WRONG, 0, 0 },
+	{ "mfa_replay", "mfa", REPLAY, 0, 0 },
+	{ "mfa_locked", "mfa_locked", LOCKED, 0, 0 },
+	{ "oath_valid", "oath", VALID, 1, 0 },
+	{ "oath_wrong", "oath", WRONG, 1, 0 },
+	{ "ga_valid", "ga", VALID, 1, 1 },
+	{ "ga_wrong", "ga", WRONG, 1, 1 },
+};
+
+/* Next HOTP counter per module family (mfa, oath, ga) and user. */
+static uint32_t *ctr[3];
+static long K;
+
+static uint32_t *
+counters(const struct path *p)
+{
+	return ctr[p->svc[0] == 'm' ? 0 : p->svc[0] == 'o' ? 1 : 2];
+}
+
+/* Run n attempts of p from this process over users u = first, first +
+ * step, ...; fill t[] with latencies; return the number accepted. */
+static long
+run(const struct path *p, long n, double *t, long first, long step)
+{
+	uint32_t *c = counters(p);
+	long i, ok = 0, u = first;
+	char user[32];
+
+	for (i = 0; i < n; i++, u += step) {
+		long idx = u % K;
+		uint32_t cur;
+
+		snprintf(user, sizeof(user), "u%ld", idx);
+		cur = c[idx] + p->base;
+		switch (p->kind) {
+		case FLOOR:
+			snprintf(answer, sizeof(answer), "000000");
+			break;
+		case VALID:
+			hotp(cur, answer);
+			c[idx]++;
+			break;
+		case WRONG:
+			hotp(cur, answer);
+			answer[5] = (char)('0' + (answer[5] - '0' + 1) % 10);
+			break;
+		case REPLAY:
+			/* A code accepted before: make sure there is one. */
+			if (c[idx] == 0) {
+				double d;
+
+				hotp(cur, answer);
+				if (login(p->svc, user, &d) != PAM_SUCCESS)
+					exit(4);
+				c[idx]++;
+			}
+			hotp(c[idx] - 1 + p->base, answer);
+			break;
+		case LOCKED:
+			snprintf(user, sizeof(user), "locked");
+			snprintf(answer, sizeof(answer), "000000");
+			break;
+		}
+		if (login(p->svc, user, &t[i]) == PAM_SUCCESS)
+			ok++;
+	}
+	return ok;
+}
+
+static void
+report(const struct path *p, int procs, long n, double *t, double wall,
+    long rss, long ok)
+{
+	qsort(t, (size_t)n, sizeof(*t), cmp);
+	printf("%s %d %ld %ld %.0f %.1f %.1f %ld ok=%ld\n", p->name, procs, K,
+	    n, 1e6 * (double)n / wall, t[n / 2], t[n * 99 / 100], rss, ok);
+	fflush(stdout);
+}
+
+int
+main(int argc, char **argv)
+{
+	char cpath[4096];
+	FILE *cf;
+	long n, np, i;
+	int procs;
+	double *t;
+	size_t j;
+
+	if (argc != 5)
+		return 2;
+	confdir = argv[1];
+	K = atol(argv[2]);
+	n = atol(argv[3]);
+	procs = atoi(argv[4]);
+	if (K < 1 || n < 10 || (procs != 1 && procs != 2))
+		return 2;
+	for (i = 0; i < 3; i++)
+		if ((ctr[i] = calloc((size_t)K, sizeof(uint32_t))) == NULL)
+			return 1;
+	/* The counters a previous run left: the stores remember them. */
+	snprintf(cpath, sizeof(cpath), "%s/../counters", confdir);
+	if ((cf = fopen(cpath, "r")) != NULL) {
+		for (i = 0; i < 3; i++)
+			if (fread(ctr[i], sizeof(uint32_t), (size_t)K, cf) !=
+			    (size_t)K)
+				return 1;
+		fclose(cf);
+	}
+	if ((t = calloc((size_t)n, sizeof(*t))) == NULL)
+		return 1;
+	/* Lock the locked path's user once. */
+	{
+		double d;
+
+		snprintf(answer, sizeof(answer), "000000");
+		(void)login("mfa_locked", "locked", &d);
+	}
+	for (j = 0; j < sizeof(paths) / sizeof(paths[0]); j++) {
+		const struct path *p = &paths[j];
+		double wall;
+		long rss0, ok;
+
+		/* pam_oath rewrites its whole users file per login. */
+		np = p->peer && K >= 100000 ? (n < 40 ? n : 40) : n;
+		if (procs == 1) {
+			/* Warm up: the host has loaded everything once. */
+			(void)run(p, 3, t, 0, 1);
+			rss0 = rss_kb();
+			wall = now_us();
+			ok = run(p, np, t, (long)(random() % K), 7919);
+			wall = now_us() - wall;
+			report(p, 1, np, t, wall, rss_kb() - rss0, ok);
+			continue;
+		}
+		if (p->kind != VALID && p->kind != FLOOR)
+			continue;
+		/* Disjoint users need two of them. */
+		if (K < 2)
+			continue;
+		/*
+		 * Two processes on disjoint users for throughput, then on
+		 * the same users and codes: every code must be accepted by
+		 * exactly one of them.
+		 */
+		{
+			long acc[2] = { 0, 0 }, m = np;
+			int fds[2][2], k, st;
+			pid_t pid[2];
+			double w0 = now_us();
+
+			for (k = 0; k < 2; k++) {
+				if (pipe(fds[k]) != 0)
+					return 1;
+				if ((pid[k] = fork()) == 0) {
+					long a = run(p, m / 2, t, k, 2);
+
+					if (write(fds[k][1], &a, sizeof(a)) < 0)
+						_exit(1);
+					if (write(fds[k][1], t, sizeof(*t) *
+					    (size_t)(m / 2)) < 0)
+						_exit(1);
+					_exit(0);
+				}
+				close(fds[k][1]);
+			}
+			for (k = 0; k < 2; k++) {
+				size_t got = 0;
+				ssize_t r;
+
+				if (read(fds[k][0], &acc[k], sizeof(acc[k])) < 0)
+					return 1;
+				while ((r = read(fds[k][0], (char *)(t +
+				    k * (m / 2)) + got, sizeof(*t) *
+				    (size_t)(m / 2) - got)) > 0)
+					got += (size_t)r;
+				waitpid(pid[k], &st, 0);
+			}
+			wall = now_us() - w0;
+			report(p, 2, 2 * (m / 2), t, wall, 0, acc[0] + acc[1]);
+			if (p->kind == FLOOR)
+				continue;
+			/* What the children used, the parent skips. */
+			for (i = 0; i < m / 2; i++)
+				for (k = 0; k < 2; k++)
+					counters(p)[(k + 2 * i) % K]++;
+			/* Contention: both send the same user and code. */
+			for (k = 0; k < 2; k++) {
+				if (pipe(fds[k]) != 0)
+					return 1;
+				if ((pid[k] = fork()) == 0) {
+					long a = run(p, m / 2, t, 0, 1);
+
+					if (write(fds[k][1], &a, sizeof(a)) < 0)
+						_exit(1);
+					_exit(0);
+				}
+				close(fds[k][1]);
+			}
+			for (k = 0; k < 2; k++) {
+				if (read(fds[k][0], &acc[k], sizeof(acc[k])) < 0)
+					return 1;
+				waitpid(pid[k], &st, 0);
+			}
+			printf("%s_same_codes 2 %ld %ld accepted=%ld "
+			    "expected=%ld\n", p->name, K, m / 2, acc[0] + acc[1],
+			    m / 2);
+			/* The parent's counters advanced by none of this:
+			 * move them past what the children used. */
+			for (i = 0; i < m / 2; i++)
+				counters(p)[i % K]++;
+		}
+	}
+	if ((cf = fopen(cpath, "w")) == NULL)
+		return 1;
+	for (i = 0; i < 3; i++)
+		if (fwrite(ctr[i], sizeof(uint32_t), (size_t)K, cf) != (size_t)K)
+			return 1;
+	return fclose(cf) == 0 ? 0 : 1;
+}

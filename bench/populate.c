@@ -1,0 +1,157 @@
+/*
+ * populate.c - the benchmark's fixtures: K HOTP users for pam_mfa (sealed
+ * tokens written directly, without the CLI's per-file flush), for pam_oath
+ * (one users file) and for pam_google_authenticator (one file per user),
+ * all with the same secret, plus the PAM service files.
+ *   populate DIR K MODULE
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "keyring.h"
+#include "otp.h"
+#include "token.h"
+
+#define SECRET_HEX	"3132333435363738393031323334353637383930"
+
+static void
+die(const char *what)
+{
+	perror(what);
+	exit(1);
+}
+
+static void
+put(const char *path, const void *data, size_t len, mode_t mode)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, mode);
+
+	if (fd < 0 || write(fd, data, len) != (ssize_t)len || close(fd) != 0)
+		die(path);
+}
+
+/* Write the concatenation of a and b to path. */
+static void
+put2(const char *path, mode_t mode, const char *a, const char *b)
+{
+	char buf[4096];
+	int n = snprintf(buf, sizeof(buf), "%s%s", a, b);
+
+	if (n < 0 || (size_t)n >= sizeof(buf))
+		die("snprintf");
+	put(path, buf, (size_t)n, mode);
+}
+
+int
+main(int argc, char **argv)
+{
+	unsigned char buf[TOKEN_FILE_SIZE], kbuf[KEYRING_FILE_SIZE];
+	char path[4096], conf[4096], user[32], *b32;
+	struct mfa_keyring kr;
+	struct mfa_token tok;
+	const char *dir, *module;
+	long k, i;
+	FILE *f;
+
+	if (argc != 4 || (k = atol(argv[2])) < 1)
+		return 2;
+	dir = argv[1];
+	module = argv[3];
+	snprintf(path, sizeof(path), "%s/mfa", dir);
+	if (mkdir(dir, 0755) != 0 && errno != EEXIST)
+		die(dir);
+	if (chmod(dir, 0755) != 0 || mkdir(path, 0755) != 0)
+		die(path);
+	snprintf(path, sizeof(path), "%s/mfa/state", dir);
+	if (mkdir(path, 0700) != 0)
+		die(path);
+	memset(&kr, 0, sizeof(kr));
+	if (keyring_add(&kr) != MFA_OK || keyring_encode(&kr, kbuf) != MFA_OK)
+		return 1;
+	snprintf(path, sizeof(path), "%s/mfa/key", dir);
+	put(path, kbuf, sizeof(kbuf), 0600);
+
+	/* pam_mfa: deny = 0 so the wrong-code path verifies every time;
+	 * a second config locks its user for good after one failure. */
+	snprintf(conf, sizeof(conf), "%s/mfa/mfa.conf", dir);
+	snprintf(path, sizeof(path), "state_dir = \"%s/mfa/state\";\n"
+	    "key_file = \"%s/mfa/key\";\n", dir, dir);
+	put2(conf, 0644, path, "deny = 0;\n");
+	snprintf(conf, sizeof(conf), "%s/mfa/sync.conf", dir);
+	put2(conf, 0644, path, "deny = 0;\nstate_flush = \"always\";\n");
+	snprintf(conf, sizeof(conf), "%s/mfa/os.conf", dir);
+	put2(conf, 0644, path, "deny = 0;\nstate_flush = \"os\";\n");
+	snprintf(conf, sizeof(conf), "%s/mfa/locked.conf", dir);
+	put2(conf, 0644, path, "deny = 1;\nunlock_time = 0;\n");
+
+	memset(&tok, 0, sizeof(tok));
+	tok.type = MFA_HOTP;
+	tok.algo = MFA_SHA1;
+	tok.digits = 6;
+	tok.secret_len = 20;
+	memcpy(tok.secret, "12345678901234567890", 20);
+	if (otp_secret_base32(&tok, &b32) != MFA_OK)
+		return 1;
+	snprintf(path, sizeof(path), "%s/oath.users", dir);
+	if ((f = fopen(path, "w")) == NULL)
+		die(path);
+	snprintf(path, sizeof(path), "%s/ga", dir);
+	if (mkdir(path, 0700) != 0)
+		die(path);
+	for (i = 0; i <= k; i++) {
+		struct mfa_token t = tok;
+
+		/* u0..u(K-1), and "locked" for the locked path. */
+		if (i == k)
+			snprintf(user, sizeof(user), "locked");
+		else
+			snprintf(user, sizeof(user), "u%ld", i);
+		t.id = (uint64_t)i + 1;
+		if (token_seal(&t, user, &kr) != MFA_OK ||
+		    token_encode(&t, buf) != MFA_OK)
+			return 1;
+		snprintf(path, sizeof(path), "%s/mfa/state/%s.token", dir, user);
+		put(path, buf, sizeof(buf), 0600);
+		fprintf(f, "HOTP %s - %s\n", user, SECRET_HEX);
+		snprintf(path, sizeof(path), "%s/ga/%s", dir, user);
+		put2(path, 0600, b32, "\n\" HOTP_COUNTER 1\n\" WINDOW_SIZE 10\n");
+	}
+	if (fclose(f) != 0)
+		die("users file");
+	snprintf(path, sizeof(path), "%s/oath.users", dir);
+	if (chmod(path, 0600) != 0)
+		die(path);
+
+	snprintf(path, sizeof(path), "%s/svc", dir);
+	if (mkdir(path, 0755) != 0)
+		die(path);
+#define SERVICE(name, fmt, ...) do { \
+	char body_[4096]; \
+	snprintf(path, sizeof(path), "%s/svc/%s", dir, name); \
+	snprintf(body_, sizeof(body_), fmt, __VA_ARGS__); \
+	put(path, body_, strlen(body_), 0644); \
+} while (0)
+	SERVICE("floor", "%s", "auth required pam_permit.so\n");
+	SERVICE("mfa", "auth required %s conf=%s/mfa/mfa.conf\n", module, dir);
+	SERVICE("mfa_sync", "auth required %s conf=%s/mfa/sync.conf\n", module,
+	    dir);
+	SERVICE("mfa_os", "auth required %s conf=%s/mfa/os.conf\n", module,
+	    dir);
+	SERVICE("mfa_locked", "auth required %s conf=%s/mfa/locked.conf\n",
+	    module, dir);
+	SERVICE("oath", "auth required pam_oath.so usersfile=%s/oath.users "
+	    "window=10\n", dir);
+	SERVICE("ga", "auth required pam_google_authenticator.so "
+	    "secret=%s/ga/${USER} user=root no_increment_hotp\n", dir);
+	crypto_wipe(b32, strlen(b32));
+	free(b32);
+	keyring_wipe(&kr);
+	return 0;
+}
