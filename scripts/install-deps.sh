@@ -5,11 +5,15 @@ set -eu
 build="build-essential autoconf automake autoconf-archive libtool pkg-config
 libpam0g-dev liboath-dev libssl-dev libconfig-dev"
 test="libcmocka-dev libpam-wrapper libpamtest0-dev oathtool pamtester
-util-linux valgrind mandoc"
+util-linux valgrind mandoc openssl openvpn freeradius freeradius-utils
+clang libclang-rt-14-dev cppcheck clang-tidy"
+# The peers the benchmark compares against.
+bench="libpam-oath libpam-google-authenticator oathtool"
 case "${1:-all}" in
 build) pkgs=$build ;;
 test|all) pkgs="$build $test" ;;
-*) echo "usage: $0 [build|test|all]" >&2; exit 2 ;;
+bench) pkgs="$build $bench" ;;
+*) echo "usage: $0 [build|test|all|bench]" >&2; exit 2 ;;
 esac
 missing=""
 for p in $pkgs; do
