@@ -61,7 +61,7 @@ fi
 #  bugprone-implicit-widening-of-multiplication-result: it flags products
 #    of record offsets (i * BSLOT_SIZE, at most 16 * 48) that can't
 #    overflow; it is meant for 64-bit sizes computed in 32 bits.
-#  bugprone-narrowing-conversions (and its alias): the build's -Wconversion
+#  bugprone-narrowing-conversions: the build's -Wconversion
 #    (CWFLAGS, -Werror in CI) checks the same with value ranges; this
 #    check also flags "c = ok ? c : '?'", which keeps a char.
 #  cert-err33-c: unchecked printf/fprintf/snprintf results.  Messages and
@@ -73,7 +73,7 @@ fi
 checks='-*,bugprone-*,cert-*,clang-analyzer-*,
 -bugprone-easily-swappable-parameters,
 -bugprone-implicit-widening-of-multiplication-result,
--bugprone-narrowing-conversions,-cppcoreguidelines-narrowing-conversions,
+-bugprone-narrowing-conversions,
 -cert-err33-c,
 -clang-analyzer-security.insecureAPI.DeprecatedOrUnsafeBufferHandling'
 checks=$(printf '%s' "$checks" | tr -d '\n')
@@ -148,23 +148,32 @@ strip() {
 		out = ""; n = length($0); i = 1
 		while (i <= n) {
 			c = substr($0, i, 1); d = substr($0, i, 2)
-			if (st == "c") {
-				if (d == "*/") { st = ""; out = out "  "; i += 2 }
-				else { out = out " "; i++ }
-				continue
-			}
-			if (st == "\"" || st == "\047") {
-				if (c == "\\") { out = out "  "; i += 2; continue }
-				if (c == st) st = ""
+			if (st == "c") {		# in /* */
+				if (d == "*/") {
+					st = ""; out = out "  "; i += 2
+				} else {
+					out = out " "; i++
+				}
+			} else if (st != "") {		# in a literal
+				if (c == "\\") {
+					out = out "  "; i += 2
+					continue
+				}
+				if (c == st)
+					st = ""
 				out = out (st == "" ? c : " "); i++
-				continue
+			} else if (d == "/*") {
+				st = "c"; out = out "  "; i += 2
+			} else if (d == "//") {
+				break
+			} else {
+				if (c == "\"" || c == "\047")
+					st = c
+				out = out c; i++
 			}
-			if (d == "/*") { st = "c"; out = out "  "; i += 2; continue }
-			if (d == "//") break
-			if (c == "\"" || c == "\047") st = c
-			out = out c; i++
 		}
-		if (st != "c") st = ""
+		if (st != "c")
+			st = ""
 		print out
 	}' "$1"
 }

@@ -29,6 +29,7 @@
 here=$(cd "$(dirname "$0")" && pwd)
 if [ "${MFA_E2E_NS:-}" != 1 ]; then
 	. "$here/lib.sh"
+	trap 'exit 130' INT TERM HUP PIPE
 	need_root
 	for t in pamtester oathtool perl timeout; do
 		if ! command -v "$t" >/dev/null 2>&1; then
@@ -51,13 +52,22 @@ conf=$WORK/cfg/mfa.conf
 pamd=$WORK/pam.d
 
 mkdir -m 0755 "$WORK/cfg" "$pamd"
-printf 'state_dir = "%s";\nlock_message = true;\n' "$WORK/cfg/state" >"$conf"
+printf 'state_dir = "%s";\nkey_file = "%s";\nlock_message = true;\n' \
+    "$WORK/cfg/state" "$WORK/cfg/mfa.key" >"$conf"
 chmod 0644 "$conf"
-enroll() {	# enroll "[OPTIONS] USER": prints the base32 secret
-	"$MFA_CLI" -c "$conf" enroll $1 |
+# Every path the module and pam-mfa use lies in the work directory: stop
+# before anything is created if a path key came with a default elsewhere.
+if "$MFA_CLI" -c "$conf" check | grep '^[a-z_]* = "/' |
+    grep -v "= \"$WORK/"; then
+	echo "FAIL: a path of the test config lies outside $WORK"
+	exit 1
+fi
+enroll() {	# enroll [OPTIONS] USER: prints the base32 secret
+	"$MFA_CLI" -c "$conf" enroll "$@" |
 	    sed -n 's/.*[?&]secret=\([A-Z2-7]*\).*/\1/p'
 }
-totp() {	# totp SECRET [SECONDS_FROM_NOW [DIGITS]]: the code, also kept in codes
+# totp SECRET [SECONDS_FROM_NOW [DIGITS]]: the code, also kept in codes
+totp() {
 	oathtool --totp -d "${3:-6}" -b "$1" \
 	    --now="@$(($(date +%s) + ${2:-0}))" |
 	    tee -a "$WORK/codes"
@@ -77,12 +87,16 @@ failures() {	# failures USER: the failure count pam-mfa status shows
 	    sed -n 's/.* failures=\([0-9]*\).*/\1/p'
 }
 locked() {	# locked USER: the lock field pam-mfa status shows
-	"$MFA_CLI" -c "$conf" status "$1" | sed -n 's/.* locked=\([^ ]*\).*/\1/p'
+	"$MFA_CLI" -c "$conf" status "$1" |
+	    sed -n 's/.* locked=\([^ ]*\).*/\1/p'
 }
-for u in alice bob carol dave erin frank gina hank judy ivan; do
-	if [ $u = ivan ]; then s=$(enroll "-d 8 ivan"); else s=$(enroll $u); fi
-	[ ${#s} -eq 32 ] || { echo "FAIL: enroll $u printed no secret"; exit 1; }
-	eval "s_$u=$s"
+s_alice=$(enroll alice) s_bob=$(enroll bob) s_carol=$(enroll carol)
+s_dave=$(enroll dave) s_erin=$(enroll erin) s_frank=$(enroll frank)
+s_gina=$(enroll gina) s_hank=$(enroll hank) s_judy=$(enroll judy)
+s_ivan=$(enroll -d 8 ivan)
+for s in "$s_alice" "$s_bob" "$s_carol" "$s_dave" "$s_erin" "$s_frank" \
+    "$s_gina" "$s_hank" "$s_judy" "$s_ivan"; do
+	[ ${#s} -eq 32 ] || { echo "FAIL: enroll printed no secret"; exit 1; }
 done
 
 # Password stand-ins.  Every password contains "-pw" (checked absent from
@@ -100,10 +114,11 @@ perl -MDB_File -MFcntl -e '
 	tie my %h, "DB_File", $f, O_RDWR | O_CREAT | O_TRUNC, 0600, $DB_HASH
 	    or die "$f: $!\n";
 	while (@ARGV) { my $u = shift; $h{$u} = shift; }
-	untie %h;' "$WORK/userdb.db" erin Erin-pw-31 frank Frank-pw hank Hank-pw \
-    ivan Ivan-pw-1234 ||
+	untie %h;' "$WORK/userdb.db" erin Erin-pw-31 frank Frank-pw \
+    hank Hank-pw ivan Ivan-pw-1234 ||
     { echo "FAIL: cannot create the pam_userdb database"; exit 1; }
 MATRIX="$PAM_MATRIX passdb=$WORK/passdb"
+TWO="Password: |Verification code: |"
 USERDB="pam_userdb.so db=$WORK/userdb crypt=none"
 
 # use_file SERVICE PASSWORD_MODULE < FILE: a shipped PAM file as the test
@@ -131,13 +146,18 @@ login() {
 	done
 	printf '%s\n' "$@" | env LD_PRELOAD="$PAM_PRELOAD" PAM_WRAPPER=1 \
 	    PAM_WRAPPER_USE_SYSLOG=1 PAM_WRAPPER_SERVICE_DIR="$pamd" \
-	    timeout 20 pamtester $iargs "$svc" "$user" authenticate \
+	    timeout 60 $VG pamtester $iargs "$svc" "$user" authenticate \
 	    >"$WORK/out" 2>&1
 }
 ok() {	# ok NAME SERVICE USER ANSWER...: the login succeeds
 	name=$1
 	shift
-	if login "$@"; then pass "$name"; else fail "$name"; sed 's/^/  /' "$WORK/out"; fi
+	if login "$@"; then
+		pass "$name"
+	else
+		fail "$name"
+		sed 's/^/  /' "$WORK/out"
+	fi
 }
 refused() {	# refused NAME SERVICE USER ANSWER...: the login fails
 	name=$1
@@ -166,7 +186,7 @@ messages() {
 }
 # The module's syslog lines, consumed in order.
 seen=0
-mfa_lines() { grep -c ' pam_mfa([a-z]*:auth): ' "$log"; }
+mfa_lines() { grep -c ' pam_mfa([^:)]*:auth): ' "$log"; }
 next_line() {	# next_line NAME ERE: the next pam_mfa line matches
 	i=0
 	while [ "$(mfa_lines)" -le $seen ] && [ $i -lt 40 ]; do
@@ -174,8 +194,8 @@ next_line() {	# next_line NAME ERE: the next pam_mfa line matches
 		i=$((i + 1))
 	done
 	seen=$((seen + 1))
-	line=$(grep ' pam_mfa([a-z]*:auth): ' "$log" | sed -n "${seen}p")
-	if echo "$line" | grep -Eq " pam_mfa\\([a-z]+:auth\\): $2( |\$)"; then
+	line=$(grep ' pam_mfa([^:)]*:auth): ' "$log" | sed -n "${seen}p")
+	if echo "$line" | grep -Eq " pam_mfa\\([^:)]+:auth\\): $2( |\$)"; then
 		pass "$1"
 	else
 		fail "$1"
@@ -196,16 +216,19 @@ use_file sshd "$MATRIX" <"$src/pam.d/sshd-snippet"
 ITEMS="rhost=192.0.2.10 tty=ssh"
 ok "sshd: right password, right code: success" sshd alice Alice-pw \
     "$(totp "$s_alice")"
-prompted "sshd: prompts are password then code" "Password: |Verification code: |"
+prompted "sshd: prompts are password then code" "$TWO"
 next_line "sshd: accept logged with the client address" \
     "result=accept reason=ok user=alice service=sshd rhost=192.0.2.10"
-refused "sshd: wrong password: failure" sshd alice Wrong-pw "$(totp "$s_alice" 30)"
+refused "sshd: wrong password: failure" sshd alice Wrong-pw \
+    "$(totp "$s_alice" 30)"
 prompted "sshd: wrong password: no code asked for" "Password: |"
 no_line "sshd: wrong password: no pam_mfa decision"
 check "sshd: wrong password: failures=0" [ "$(failures alice)" = 0 ]
-refused "sshd: wrong code: failure" sshd alice Alice-pw "$(wrong_code "$s_alice")"
+refused "sshd: wrong code: failure" sshd alice Alice-pw \
+    "$(wrong_code "$s_alice")"
 next_line "sshd: wrong code logged" \
-    "result=deny reason=bad_code user=alice service=sshd rhost=192.0.2.10 failures=1"
+    "result=deny reason=bad_code user=alice service=sshd rhost=192.0.2.10 \
+failures=1"
 refused "sshd: no code (empty line): failure" sshd alice Alice-pw ""
 next_line "sshd: empty code logged as a denial" \
     "result=deny reason=[a-z_]+ user=alice service=sshd rhost=192.0.2.10.*"
@@ -215,19 +238,23 @@ use_file ocserv "$MATRIX" <"$src/pam.d/ocserv"
 ITEMS="rhost=198.51.100.20"
 ok "ocserv: right password, right code: success" ocserv bob Bob-pw-2024 \
     "$(totp "$s_bob")"
-prompted "ocserv: prompts are password then code" "Password: |Verification code: |"
+prompted "ocserv: prompts are password then code" "$TWO"
 check "ocserv: prompt text has no & or <" \
     sh -c "! grep -q '[&<]' '$WORK/out'"
 next_line "ocserv: accept logged" \
     "result=accept reason=ok user=bob service=ocserv rhost=198.51.100.20"
-refused "ocserv: wrong code: failure" ocserv bob Bob-pw-2024 "$(wrong_code "$s_bob")"
+refused "ocserv: wrong code: failure" ocserv bob Bob-pw-2024 \
+    "$(wrong_code "$s_bob")"
 check "ocserv: no message sent (silent)" [ -z "$(messages)" ]
 next_line "ocserv: wrong code logged" \
-    "result=deny reason=bad_code user=bob service=ocserv rhost=198.51.100.20 failures=1"
-refused "ocserv: wrong password: failure" ocserv bob Bob-pw "$(totp "$s_bob" 30)"
+    "result=deny reason=bad_code user=bob service=ocserv rhost=198.51.100.20 \
+failures=1"
+refused "ocserv: wrong password: failure" ocserv bob Bob-pw \
+    "$(totp "$s_bob" 30)"
 prompted "ocserv: wrong password: no code asked for" "Password: |"
 no_line "ocserv: wrong password: no pam_mfa decision"
-check "ocserv: wrong password did not count (failures=1)" [ "$(failures bob)" = 1 ]
+check "ocserv: wrong password did not count (failures=1)" \
+    [ "$(failures bob)" = 1 ]
 
 # su and sudo: local, interactive; the default profile (separate prompt).
 printf 'auth requisite %s\nauth required %s conf=%s\n' "$MATRIX" \
@@ -242,7 +269,8 @@ next_line "su: accept logged, no rhost" \
 ITEMS="ruser=dave tty=/dev/pts/8"
 code=$(totp "$s_dave")
 ok "sudo: right password, right code: success" sudo dave Dave-pw "$code"
-next_line "sudo: accept logged" "result=accept reason=ok user=dave service=sudo rhost=-"
+next_line "sudo: accept logged" \
+    "result=accept reason=ok user=dave service=sudo rhost=-"
 refused "sudo: same code again: failure" sudo dave Dave-pw "$code"
 next_line "sudo: replay logged" \
     "result=deny reason=replay user=dave service=sudo rhost=- failures=1"
@@ -253,18 +281,20 @@ ITEMS=""
 # verify, none counts, and the code is still good.
 use_file ppp "$USERDB" <"$src/pam.d/pppd"
 code=$(totp "$s_erin")
-i=0
-while [ $i -lt 6 ] && ! login ppp erin "Wrong-pw$code"; do
-	i=$((i + 1))
+k=0
+while [ $k -lt 6 ] && ! login ppp erin "Wrong-pw$code"; do
+	k=$((k + 1))
 done
-check "pppd: wrong password + right code, six times: failure" [ $i -eq 6 ]
+check "pppd: wrong password + right code, six times: failure" [ $k -eq 6 ]
 prompted "pppd: one prompt" "Password: |"
 no_line "pppd: no pam_mfa decision for a wrong password"
-check "pppd: wrong passwords counted nothing (failures=0)" [ "$(failures erin)" = 0 ]
+check "pppd: wrong passwords counted nothing (failures=0)" \
+    [ "$(failures erin)" = 0 ]
 check "pppd: and locked nothing (locked=no)" [ "$(locked erin)" = no ]
 ok "pppd: right password + the same code: success" ppp erin "Erin-pw-31$code"
 prompted "pppd: one prompt for password+code" "Password: |"
-next_line "pppd: accept logged" "result=accept reason=ok user=erin service=ppp rhost=-"
+next_line "pppd: accept logged" \
+    "result=accept reason=ok user=erin service=ppp rhost=-"
 refused "pppd: same code again: failure" ppp erin "Erin-pw-31$code"
 next_line "pppd: replay logged" \
     "result=deny reason=replay user=erin service=ppp rhost=- failures=1"
@@ -301,15 +331,17 @@ no_line "pppd: 8-digit token: 8 characters cut, the password left is wrong"
 # The lock message (lock_message = true in the test config) reaches a
 # host that shows messages (sshd) and not one whose profile is silent
 # (ocserv); both refuse the right code while the user is locked.
-i=0
-while [ $i -lt 5 ]; do
+k=0
+while [ $k -lt 5 ]; do
 	login sshd judy Judy-pw "$(wrong_code "$s_judy")"
-	i=$((i + 1))
-	next_line "lockout: wrong code $i logged" \
-	    "result=deny reason=bad_code user=judy service=sshd rhost=- failures=$i.*"
+	k=$((k + 1))
+	next_line "lockout: wrong code $k logged" \
+	    "result=deny reason=bad_code user=judy service=sshd rhost=- \
+failures=$k.*"
 done
 check "lockout: the fifth failure locks (locked=yes in its line)" \
-    sh -c "grep ' pam_mfa(sshd:auth): ' '$log' | tail -1 | grep -q 'failures=5 locked=yes'"
+    sh -c "grep 'reason=bad_code user=judy' '$log' | tail -1 |
+    grep -q 'failures=5 locked=yes'"
 refused "lockout: sshd: right code while locked: failure" sshd judy Judy-pw \
     "$(totp "$s_judy")"
 next_line "lockout: sshd: logged as reason=locked" \
@@ -330,8 +362,9 @@ check "lockout: ocserv (silent) sends no message" [ -z "$(messages)" ]
 # onefield takes PAM_AUTHTOK when an earlier module set it: here a
 # pam_userdb line that asked for the password (and failed: it got
 # password+code) -- no second prompt.
-printf 'auth optional %s\nauth requisite %s conf=%s onefield\nauth required %s use_first_pass\n' \
-    "$USERDB" "$MFA_MODULE" "$conf" "$USERDB" >"$pamd/preset"
+printf '%s\n' "auth optional $USERDB" \
+    "auth requisite $MFA_MODULE conf=$conf onefield" \
+    "auth required $USERDB use_first_pass" >"$pamd/preset"
 ok "onefield: PAM_AUTHTOK set earlier: success" preset hank \
     "Hank-pw$(totp "$s_hank")"
 prompted "onefield: PAM_AUTHTOK set earlier: no second prompt" "Password: |"

@@ -15,6 +15,7 @@
 #include "state.h"
 
 #define FUZZ_MAX	2048
+#define VERSION_OFF	4	/* the layout in state.h */
 #define DIGEST_OFF	(STATE_RECORD_SIZE - CRYPTO_DIGEST_LEN)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -86,13 +87,35 @@ round_trip(const struct mfa_state *st)
 		abort();
 }
 
+/*
+ * What state.h says of one slot: a wrong magic or digest is corrupt, a
+ * later version a newer version's.  MFA_OK means "up to the field checks".
+ */
+static enum mfa_err
+slot_rule(const unsigned char *slot)
+{
+	unsigned char digest[CRYPTO_DIGEST_LEN];
+	unsigned version = (unsigned)slot[VERSION_OFF] |
+	    (unsigned)slot[VERSION_OFF + 1] << 8;
+
+	if (memcmp(slot, "MFAS", 4) != 0)
+		return MFA_ECORRUPT;
+	if (crypto_digest(slot, DIGEST_OFF, digest) != MFA_OK)
+		abort();
+	if (memcmp(digest, slot + DIGEST_OFF, sizeof(digest)) != 0)
+		return MFA_ECORRUPT;
+	if (version > STATE_VERSION)
+		return MFA_EVERSION;
+	return version != STATE_VERSION ? MFA_ECORRUPT : MFA_OK;
+}
+
 /* state_decode on len bytes, checked against each slot decoded alone. */
 static void
 check_decode(const unsigned char *file, size_t len)
 {
 	struct mfa_state st, one[2];
-	enum mfa_err rc, r[2] = { MFA_ECORRUPT, MFA_ECORRUPT };
-	int slot, s, want;
+	enum mfa_err rc, want, r[2] = { MFA_ECORRUPT, MFA_ECORRUPT };
+	int slot, s, pick;
 	size_t n, i;
 
 	rc = state_decode(file, len, &st, &slot);
@@ -110,33 +133,36 @@ check_decode(const unsigned char *file, size_t len)
 	for (i = 0; i < n; i++) {
 		r[i] = state_decode(file + i * STATE_SLOT_SIZE,
 		    STATE_SLOT_SIZE, &one[i], &s);
-		if (r[i] == MFA_OK && s != 0)
+		want = slot_rule(file + i * STATE_SLOT_SIZE);
+		if ((r[i] == MFA_OK && s != 0) ||
+		    (want != MFA_OK && r[i] != want) ||
+		    (want == MFA_OK && r[i] == MFA_EVERSION))
 			abort();
 	}
 	if (r[0] == MFA_EVERSION || r[1] == MFA_EVERSION)
-		want = -2;
+		pick = -2;
 	else if (r[0] == MFA_OK && r[1] == MFA_OK)
 		/* Equal numbers never happen on disk: either slot will do. */
-		want = one[0].seq > one[1].seq ? 0 :
+		pick = one[0].seq > one[1].seq ? 0 :
 		    one[0].seq < one[1].seq ? 1 : slot;
 	else if (r[0] == MFA_OK)
-		want = 0;
+		pick = 0;
 	else if (r[1] == MFA_OK)
-		want = 1;
+		pick = 1;
 	else
-		want = -1;
-	if (want == -2) {
+		pick = -1;
+	if (pick == -2) {
 		if (rc != MFA_EVERSION)
 			abort();
 		return;
 	}
-	if (want == -1) {
+	if (pick == -1) {
 		if (rc == MFA_OK)
 			abort();
 		return;
 	}
-	if (rc != MFA_OK || slot != want || want < 0 || want > 1 ||
-	    !state_same(&st, &one[want]))
+	if (rc != MFA_OK || slot != pick || pick < 0 || pick > 1 ||
+	    !state_same(&st, &one[pick]))
 		abort();
 	check_record(&st);
 	round_trip(&st);

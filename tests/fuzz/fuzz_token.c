@@ -1,10 +1,11 @@
 /*
  * fuzz_token.c - token_decode over TOKEN_FILE_SIZE bytes made of the input
  * (cut or zero-padded), once as given and once with a valid digest
- * recomputed so the field checks are reached: a refused token comes back
- * wiped; a decoded one passes token_check, round-trips through
- * token_encode, is refused with any one bit flipped, and seals and unseals
- * only for its own user.
+ * recomputed so the field checks are reached.  A refusal is the one
+ * token.h names (corrupt, or a newer version's) and leaves the token
+ * wiped; a decoded token obeys token.h, round-trips through token_encode,
+ * is refused with any one bit flipped, and seals and unseals only for its
+ * own user.
  */
 #include "config.h"
 
@@ -16,6 +17,8 @@
 #include "keyring.h"
 #include "token.h"
 
+#define VERSION_OFF	4	/* the layout in token.h */
+#define CIPHER_OFF	27
 #define DIGEST_OFF	(TOKEN_FILE_SIZE - CRYPTO_DIGEST_LEN)
 #define FUZZ_USER	"fuzz"
 
@@ -99,6 +102,48 @@ check_seal(const struct mfa_token *tok, const struct mfa_keyring *kr)
 	crypto_wipe(enc, sizeof(enc));
 }
 
+/* The fields token.h and mfa.h allow, checked apart from token_check. */
+static int
+token_rule(const struct mfa_token *t)
+{
+	return t->id != 0 &&
+	    (t->type == MFA_TOTP || t->type == MFA_HOTP) &&
+	    (t->algo == MFA_SHA1 || (t->type == MFA_TOTP &&
+	    (t->algo == MFA_SHA256 || t->algo == MFA_SHA512))) &&
+	    (t->digits == 6 || t->digits == 8) &&
+	    (t->type == MFA_HOTP || t->period == 30 || t->period == 60) &&
+	    t->secret_len >= MFA_SECRET_MIN &&
+	    t->secret_len <= MFA_SECRET_MAX &&
+	    t->backup_count <= TOKEN_BACKUP_MAX &&
+	    (t->flags & ~TOKEN_F_PENDING) == 0 &&
+	    (t->cipher == 0 || (t->cipher == 1 && t->key_id != 0));
+}
+
+/*
+ * What token.h says of the header: a wrong magic or digest is corrupt;
+ * a later version or an unknown cipher is a newer version's.  MFA_OK
+ * here means "up to the field checks".
+ */
+static enum mfa_err
+header_rule(const unsigned char *buf)
+{
+	unsigned char digest[CRYPTO_DIGEST_LEN];
+	unsigned version = (unsigned)buf[VERSION_OFF] |
+	    (unsigned)buf[VERSION_OFF + 1] << 8;
+
+	if (memcmp(buf, "MFAT", 4) != 0)
+		return MFA_ECORRUPT;
+	if (crypto_digest(buf, DIGEST_OFF, digest) != MFA_OK)
+		abort();
+	if (memcmp(digest, buf + DIGEST_OFF, sizeof(digest)) != 0)
+		return MFA_ECORRUPT;
+	if (version > TOKEN_VERSION)
+		return MFA_EVERSION;
+	if (version != TOKEN_VERSION)
+		return MFA_ECORRUPT;
+	return buf[CIPHER_OFF] > 1 ? MFA_EVERSION : MFA_OK;
+}
+
 static void
 check_decode(const unsigned char *buf)
 {
@@ -106,14 +151,18 @@ check_decode(const unsigned char *buf)
 	struct mfa_keyring kr;
 	struct mfa_token tok, back;
 	size_t bit;
-	enum mfa_err rc;
+	enum mfa_err rc, want;
 
-	if (token_decode(buf, &tok) != MFA_OK) {
+	rc = token_decode(buf, &tok);
+	want = header_rule(buf);
+	if ((want != MFA_OK && rc != want) || (rc == MFA_OK && want != MFA_OK))
+		abort();
+	if (rc != MFA_OK) {
 		if (!token_zero(&tok))
 			abort();
 		return;
 	}
-	if (token_check(&tok) != MFA_OK || tok.cipher > 1)
+	if (token_check(&tok) != MFA_OK || !token_rule(&tok))
 		abort();
 
 	/* Encode, decode, encode: the same token and the same bytes. */

@@ -138,8 +138,8 @@ check_uri(const char *uri, const struct mfa_token *tok, const char *issuer,
 	const char *label, *colon, *q, *p;
 
 	for (p = uri; *p != '\0'; p++)
-		if (!unreserved((unsigned char)*p) && strchr(":/?&=%", *p) ==
-		    NULL)
+		if (!unreserved((unsigned char)*p) &&
+		    strchr(":/?&=%", *p) == NULL)
 			abort();
 	if (strncmp(uri, prefix, strlen(prefix)) != 0)
 		abort();

@@ -16,11 +16,14 @@ secs=${FUZZ_SECONDS:-20}
 jobs=${FUZZ_JOBS:-2}
 cc=${FUZZ_CC:-clang}
 
-case "$secs$jobs" in
-*[!0-9]*)
-	echo "run.sh: FUZZ_SECONDS and FUZZ_JOBS must be numbers" >&2
-	exit 2 ;;
-esac
+for v in "$secs" "$jobs"; do
+	case $v in
+	''|*[!0-9]*|0)
+		echo "run.sh: FUZZ_SECONDS and FUZZ_JOBS must be whole" \
+		    "numbers above 0" >&2
+		exit 2 ;;
+	esac
+done
 case "${1:-run}" in
 run|seeds) mode=${1:-run} ;;
 *) echo "usage: $0 [seeds]" >&2; exit 2 ;;
@@ -108,7 +111,7 @@ max_len() {
 {
 	sed -n 's/^[[:space:]]*{ "\([a-z_]*\)",.*/"\1"/p' "$top/pam_mfa/conf.c"
 	for t in ' = ' ';' '"' '[' ']' '(' ')' '{' '}' ',' ':' true false \
-	    0x L 604800 '/' '//' '/.' '/..' '@include' '#' '//' '/*' '*/' \
+	    0x L 604800 '/' '//' '/.' '/..' '@include' '#' '/*' '*/' \
 	    deny ignore always os SHA1 SHA256 SHA512; do
 		printf '"%s"\n' "$(printf '%s' "$t" | sed 's/["\\]/\\&/g')"
 	done
@@ -134,17 +137,21 @@ run() {
 	corpus=$tmp/corpus/$1
 	mkdir -p "$corpus" "$tmp/crash/$1"
 	cp "$here/corpus/$1"/* "$corpus"/ 2>/dev/null
-	dict=
+	opts=
 	if [ "$1" = fuzz_conf ]; then
 		# The tree's current configs too, in case they are newer.
 		cp "$top/conf/pam_mfa.conf" "$top"/tests/fixtures/*.conf \
 		    "$corpus"/ 2>/dev/null
-		dict=-dict=$tmp/fuzz_conf.dict
+		# libconfig's leak (above) on many malformed inputs would
+		# have libFuzzer search the heap after each, 50 times
+		# slower: leaks are checked once, at exit, instead.
+		opts="-dict=$tmp/fuzz_conf.dict -detect_leaks=0"
 	fi
 	# libFuzzer stops itself after secs; timeout(1) guards a hang.
+	# shellcheck disable=SC2086
 	timeout -k 10 $((secs * 2 + 30)) "$tmp/$1" -max_total_time="$secs" \
 	    -max_len="$(max_len "$1")" -timeout=10 -rss_limit_mb=2048 \
-	    -print_final_stats=1 -artifact_prefix="$tmp/crash/$1/" $dict \
+	    -print_final_stats=1 -artifact_prefix="$tmp/crash/$1/" $opts \
 	    "$corpus" >"$tmp/$1.log" 2>&1
 	echo $? >"$tmp/$1.rc"
 }
@@ -173,6 +180,7 @@ done
 
 passed=0
 failed=0
+errors='^==[0-9]+== ?ERROR|runtime error:|^ERROR: libFuzzer|error:'
 for src in "$here"/fuzz_*.c; do
 	name=$(basename "$src" .c)
 	rc=$(cat "$tmp/$name.rc" 2>/dev/null || echo 1)
@@ -188,12 +196,19 @@ for src in "$here"/fuzz_*.c; do
 	fi
 	case $rc in
 	124|137) why="timed out after $((secs * 2 + 30)) s" ;;
-	*) why=$(grep -E '^==[0-9]+==ERROR|runtime error:|^ERROR: libFuzzer' \
-	    "$log" | head -n 1)
+	*) why=$(grep -E "$errors" "$log" | head -n 1)
 	   why=${why:-exit status $rc} ;;
 	esac
-	echo "  $name: $why"
-	tail -n 40 "$log" | sed 's/^/  | /'
+	# The innermost frame in our code: the check or the faulty line.
+	at=$(grep -E '^ *#[0-9]+ .* in .*/(pam_mfa|tests/fuzz)/[^ ]*\.c:' \
+	    "$log" | head -n 1 | sed 's/.* in //')
+	echo "  $name: $why${at:+ at $at}"
+	# The report from its first line on, or the end of the log.
+	if grep -qE "$errors" "$log"; then
+		awk -v re="$errors" '$0 ~ re { on = 1 } on && n++ < 60' "$log"
+	else
+		tail -n 40 "$log"
+	fi | sed 's/^/  | /'
 	for f in "$tmp/crash/$name"/*; do
 		[ -e "$f" ] && echo "  input: $f"
 	done
