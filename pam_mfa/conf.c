@@ -124,13 +124,20 @@ set_string(struct mfa_conf *c, const config_setting_t *s,
 	return MFA_OK;
 }
 
-/* Absolute, and no component is "." or "..". */
+/*
+ * Absolute and canonical: no component is "." or "..", no "//", no
+ * trailing "/", so that two such paths name the same place only if they
+ * are equal (no symlink is followed on the way: safefile.h) and one lies
+ * inside the other only if it is a prefix of it.
+ */
 static int
 path_clean(const char *p)
 {
 	const char *c;
+	size_t len = strlen(p);
 
-	if (p[0] != '/')
+	if (p[0] != '/' || len < 2 || p[len - 1] == '/' ||
+	    strstr(p, "//") != NULL)
 		return 0;
 	for (c = p; c != NULL; c = strchr(c + 1, '/')) {
 		const char *n = c + 1;
@@ -152,7 +159,8 @@ set_state_dir(struct mfa_conf *c, const config_setting_t *s,
 	if ((v = get_string(s, k, errmsg)) == NULL)
 		return MFA_ECONFIG;
 	if (!path_clean(v)) {
-		conf_err(errmsg, s, "must be an absolute path without . or ..");
+		conf_err(errmsg, s, "must be an absolute path without ., .., // "
+		    "or a trailing /");
 		return MFA_ECONFIG;
 	}
 	return set_string(c, s, k, errmsg);

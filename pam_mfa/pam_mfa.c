@@ -114,10 +114,13 @@ parse_args(int argc, const char **argv, int flags, struct mfa_args *a)
 
 		if (strncmp(v, "conf=", 5) == 0 && v[5] == '/')
 			a->conf_path = v + 5;
-		else if (strncmp(v, "profile=", 8) == 0 &&
-		    (a->profile = profile_find(v + 8)) != NULL)
-			continue;
-		else if (strcmp(v, "onefield") == 0)
+		else if (strncmp(v, "profile=", 8) == 0) {
+			const struct mfa_profile *p = profile_find(v + 8);
+
+			if (p == NULL)
+				return -1;
+			a->profile = p;
+		} else if (strcmp(v, "onefield") == 0)
 			onefield = 1;
 		else if (strcmp(v, "silent") == 0)
 			a->silent = 1;

@@ -130,12 +130,10 @@ safe_open(const char *path, mode_t forbidden, struct stat *st,
 {
 	char dir[PATH_MAX];
 	const char *slash;
-	size_t n;
 	int dfd, fd;
 
 	*err = MFA_ECONFIG;
-	if (path == NULL || path[0] != '/' ||
-	    (n = strnlen(path, PATH_MAX)) >= PATH_MAX)
+	if (path == NULL || path[0] != '/' || strnlen(path, PATH_MAX) >= PATH_MAX)
 		return -1;
 	slash = strrchr(path, '/');
 	if (slash[1] == '\0')

@@ -133,7 +133,7 @@ store_list_free(char **users, size_t n)
 }
 
 enum mfa_err
-store_rekey(struct mfa_store *s, size_t *count)
+store_rekey(struct mfa_store *s, size_t *done, size_t *failed)
 {
-	return s->ops->rekey(s->be, count);
+	return s->ops->rekey(s->be, done, failed);
 }

@@ -48,8 +48,12 @@ enum mfa_err store_token_put(struct mfa_store *store, const char *user,
 /* The enrolled users, sorted; free with store_list_free. */
 enum mfa_err store_list(struct mfa_store *store, char ***users, size_t *n);
 void store_list_free(char **users, size_t n);
-/* Re-encrypt every token under a new key; *count: tokens re-sealed. */
-enum mfa_err store_rekey(struct mfa_store *store, size_t *count);
+/*
+ * Re-encrypt every token under a new key: *done re-sealed, *failed could
+ * not be read (MFA_ECORRUPT then; they keep their old key, which stays).
+ */
+enum mfa_err store_rekey(struct mfa_store *store, size_t *done,
+    size_t *failed);
 /* Remove the user's token and state; MFA_ENOTENROLLED if none. */
 enum mfa_err store_remove(struct mfa_store *store, const char *user);
 
@@ -68,7 +72,7 @@ struct store_ops {
 	    const struct mfa_token *);
 	enum mfa_err (*remove)(void *, const char *);
 	enum mfa_err (*list)(void *, char ***, size_t *);
-	enum mfa_err (*rekey)(void *, size_t *);
+	enum mfa_err (*rekey)(void *, size_t *, size_t *);
 };
 
 extern const struct store_ops store_file_ops;

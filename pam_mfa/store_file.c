@@ -522,15 +522,68 @@ file_list(void *be, char ***out, size_t *nout)
 	return MFA_OK;
 }
 
+/* The id of the key user's token was sealed with, without opening it. */
+static int
+token_key_id(struct file_store *fs, const char *user, uint32_t *id)
+{
+	unsigned char buf[TOKEN_FILE_SIZE];
+	char name[NAME_BUF];
+	struct mfa_token tok;
+	struct stat st;
+	enum mfa_err rc;
+	int fd, ok = 0;
+
+	if (file_name(name, user, "token") != MFA_OK)
+		return 0;
+	fd = safe_openat(fs->dirfd, name, O_RDONLY, SAFE_PRIVATE, &st, &rc);
+	if (fd < 0)
+		return 0;
+	if (st.st_size == TOKEN_FILE_SIZE &&
+	    safe_pread(fd, buf, sizeof(buf), 0) == MFA_OK &&
+	    token_decode(buf, &tok) == MFA_OK) {
+		*id = tok.key_id;
+		ok = 1;
+	}
+	token_wipe(&tok);
+	crypto_wipe(buf, sizeof(buf));
+	close(fd);
+	return ok;
+}
+
+/* Drop the old keys (all but the active one) that no token uses. */
+static void
+keys_prune(struct file_store *fs, char **users, size_t n)
+{
+	unsigned k;
+	size_t i;
+
+	for (k = fs->keys.n; k-- > 1;) {
+		uint32_t id;
+		int used = 0;
+
+		for (i = 0; i < n && !used; i++)
+			used = token_key_id(fs, users[i], &id) &&
+			    id == fs->keys.k[k].id;
+		if (used)
+			continue;
+		memmove(&fs->keys.k[k], &fs->keys.k[k + 1],
+		    (fs->keys.n - k - 1) * sizeof(fs->keys.k[0]));
+		fs->keys.n--;
+		crypto_wipe(&fs->keys.k[fs->keys.n], sizeof(fs->keys.k[0]));
+	}
+}
+
 /*
  * Rotate the at-rest key with no moment at which a token's key is
  * missing: (1) the key file gets a new active key beside the old ones;
  * (2) every token is re-sealed under it, each replaced atomically;
- * (3) the old keys are dropped.  Interrupted, it leaves a key file that
- * opens every token, and running it again finishes the job.
+ * (3) old keys no token uses any more are dropped.  A token that can't be
+ * read is skipped and counted, and keeps the key it was sealed with: an
+ * old key is only ever dropped when no token needs it.  Interrupted, it
+ * leaves a key file that opens every token; run again, it finishes.
  */
 static enum mfa_err
-file_rekey(void *be, size_t *count)
+file_rekey(void *be, size_t *done, size_t *failed)
 {
 	struct file_store *fs = be;
 	struct mfa_token tok;
@@ -538,30 +591,32 @@ file_rekey(void *be, size_t *count)
 	size_t n = 0, i;
 	enum mfa_err rc;
 
-	*count = 0;
-	if ((rc = keys_get(fs)) != MFA_OK)
+	*done = 0;
+	*failed = 0;
+	if ((rc = keys_get(fs)) != MFA_OK ||
+	    (rc = file_list(fs, &users, &n)) != MFA_OK)
 		return rc;
 	if (fs->keys.n >= KEYRING_MAX)
-		keyring_retire(&fs->keys);	/* an earlier rotation's */
+		keys_prune(fs, users, n);
 	if ((rc = keyring_add(&fs->keys)) != MFA_OK ||
 	    (rc = keys_save(fs->key_file, &fs->keys)) != MFA_OK)
-		return rc;
-	if ((rc = file_list(fs, &users, &n)) != MFA_OK)
-		return rc;
-	for (i = 0; i < n && rc == MFA_OK; i++) {
+		goto out;
+	for (i = 0; i < n; i++) {
 		if ((rc = file_token_get(fs, users[i], &tok)) == MFA_OK)
 			rc = file_token_put(fs, users[i], &tok);
 		token_wipe(&tok);
-		if (rc == MFA_ENOTENROLLED)	/* revoked meanwhile */
-			rc = MFA_OK;
-		else if (rc == MFA_OK)
-			(*count)++;
+		if (rc == MFA_OK)
+			(*done)++;
+		else if (rc != MFA_ENOTENROLLED)	/* not revoked meanwhile */
+			(*failed)++;
 	}
+	keys_prune(fs, users, n);
+	rc = keys_save(fs->key_file, &fs->keys);
+	if (rc == MFA_OK && *failed > 0)
+		rc = MFA_ECORRUPT;
+out:
 	store_list_free(users, n);
-	if (rc != MFA_OK)
-		return rc;
-	keyring_retire(&fs->keys);
-	return keys_save(fs->key_file, &fs->keys);
+	return rc;
 }
 
 const struct store_ops store_file_ops = {

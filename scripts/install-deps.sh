@@ -7,7 +7,7 @@ libpam0g-dev liboath-dev libssl-dev libconfig-dev"
 test="libcmocka-dev libpam-wrapper libpamtest0-dev oathtool pamtester
 util-linux valgrind mandoc openssl openvpn freeradius freeradius-utils
 libpam-modules perl
-clang libclang-rt-14-dev cppcheck clang-tidy"
+clang libclang-rt-14-dev llvm-14 cppcheck clang-tidy"
 # The peers the benchmark compares against.
 bench="libpam-oath libpam-google-authenticator oathtool"
 case "${1:-all}" in

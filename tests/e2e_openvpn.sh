@@ -12,7 +12,9 @@
 # mount namespace, /etc/pam.d, /etc/passwd and /etc/shadow are bind mounts
 # of files in the work directory (so libpam reads our stacks, and pam_unix
 # checks users that exist only here), and /dev/net/tun and a pty instance
-# live on that namespace's private /dev.
+# live on that namespace's private /dev.  Runs in about 20 s; needs the
+# make check environment (MFA_MODULE, MFA_CLI, OATHTOOL, PAM_MATRIX...),
+# openvpn 2.6 with its auth-pam plugin, oathtool, openssl, script, ip.
 . "$(dirname "$0")/lib.sh"
 need_root
 here=$(cd "$(dirname "$0")" && pwd)
@@ -35,6 +37,7 @@ if [ "${1:-}" != --in-netns ]; then
 			exit 1
 		fi
 	done
+	trap 'exit 1' INT TERM HUP PIPE
 	"$here/with-logsink.sh" "$WORK/syslog" \
 	    unshare --net -- sh "$self" --in-netns "$WORK/syslog"
 	exit $?
@@ -114,8 +117,10 @@ echo "root:*:19000:0:99999:7:::" >"$WORK/shadow"
 uid=4000
 for u in $users; do
 	uid=$((uid + 1))
-	echo "$u:x:$uid:65534:e2e:/nonexistent:/usr/sbin/nologin" >>"$WORK/passwd"
-	echo "$u:$(openssl passwd -6 "$(pw "$u")"):19000:0:99999:7:::" >>"$WORK/shadow"
+	echo "$u:x:$uid:65534:e2e:/nonexistent:/usr/sbin/nologin" \
+	    >>"$WORK/passwd"
+	echo "$u:$(openssl passwd -6 "$(pw "$u")"):19000:0:99999:7:::" \
+	    >>"$WORK/shadow"
 	# The URI's secret gives oathtool the codes.
 	(umask 077 && "$MFA_CLI" -c "$conf" enroll "$u" |
 	    sed -n 's/.*[?&]secret=\([A-Z2-7]*\).*/\1/p' >"$WORK/$u.secret")
@@ -163,7 +168,9 @@ totp() {
 }
 # near USER: the codes of the steps around now, space-separated.
 near() {
-	echo " $(totp "$1" -60) $(totp "$1" -30) $(totp "$1" 0) $(totp "$1" 30) $(totp "$1" 60) "
+	printf ' %s' "$(totp "$1" -60)" "$(totp "$1" -30)" "$(totp "$1" 0)" \
+	    "$(totp "$1" 30)" "$(totp "$1" 60)"
+	echo " "
 }
 # wrong_code USER: a well-formed code no step near now accepts.
 wrong_code() {
@@ -198,7 +205,8 @@ fp=$(openssl x509 -in "$WORK/server.crt" -noout -fingerprint -sha256 |
 # the module tests' business (openvpn's own would show here).
 srvenv=""
 if [ -n "${MFA_PRELOAD:-}" ]; then
-	srvenv="LD_PRELOAD=$MFA_PRELOAD:libcrypt.so.1 ASAN_OPTIONS=detect_leaks=0:abort_on_error=1"
+	srvenv="LD_PRELOAD=$MFA_PRELOAD:libcrypt.so.1"
+	srvenv="$srvenv ASAN_OPTIONS=detect_leaks=0:abort_on_error=1"
 fi
 # server NAME PORT NET PLUGIN-LINE: the test's network and TLS lines, the
 # operator's lines of conf/openvpn/server-pam.conf, and PLUGIN-LINE.
@@ -219,7 +227,8 @@ verify-client-cert none
 tmp-dir $WORK
 verb 4
 EOF
-		grep -v -e '^[#;]' -e '^plugin ' -e '^$' "$ovconf/server-pam.conf"
+		grep -v -e '^[#;]' -e '^plugin ' -e '^$' \
+		    "$ovconf/server-pam.conf"
 		echo "$4"
 	} >"$WORK/$1.conf"
 	# shellcheck disable=SC2086 # $srvenv: zero or more words
@@ -239,7 +248,8 @@ srv_onefield=$!
 server sc 11942 10.202.0.0 "$plugin_sc"
 srv_sc=$!
 for s in onefield sc; do
-	if ! wait_for "$WORK/$s.log" 'Initialization Sequence Completed' 100; then
+	if ! wait_for "$WORK/$s.log" 'Initialization Sequence Completed' 100
+	then
 		fail "$s server starts"
 		dump "$WORK/$s.log"
 		finish
@@ -264,7 +274,8 @@ verb 3
 EOF
 		grep -v -e '^[#;]' -e '^$' "$ovconf/client.conf"
 		if [ "$1" = sc ]; then
-			sed -n 's/^;\(static-challenge .*\)/\1/p' "$ovconf/client.conf"
+			sed -n 's/^;\(static-challenge .*\)/\1/p' \
+			    "$ovconf/client.conf"
 		fi
 	} >"$WORK/client-$1.conf"
 }
@@ -279,11 +290,12 @@ extra=""
 hold=""
 # attempt MODE USER PASSWORD [RESPONSE]: one client login.  Sets $outcome
 # (connected, refused, timeout: 15 s, or "no server" when MODE's server
-# has died) and $mark, the first syslog line the login may have left.  MODE sc types RESPONSE on the client's
-# terminal (a pty, from script).  $extra: more client options (onefield);
-# $hold: an ERE; once connected, the tunnel is held until the one-field
-# server's log matches it (10 s at most), then a second more; $held says
-# whether the client was still up then, never refused.
+# has died) and $mark, the first syslog line the login may have left.
+# MODE sc types RESPONSE on the client's terminal (a pty, from script).
+# $extra: more client options (onefield).  $hold: an ERE; once connected,
+# the tunnel is held until the one-field server's log matches it (10 s at
+# most), then a second more; $held says whether the client was still up
+# then, never refused.
 attempt() {
 	n=$((n + 1))
 	mark=$(($(wc -l <"$log") + 1))
@@ -311,7 +323,8 @@ $WORK/client-sc.conf --auth-user-pass $up --writepid $WORK/client.$n.pid" \
 	cpid=$!
 	pids="$pids $cpid"
 	outcome=timeout
-	if wait_for "$clog" 'Initialization Sequence Completed|AUTH_FAILED' 150; then
+	if wait_for "$clog" 'Initialization Sequence Completed|AUTH_FAILED' 150
+	then
 		if grep -q 'Initialization Sequence Completed' "$clog"; then
 			outcome=connected
 		else
@@ -321,7 +334,8 @@ $WORK/client-sc.conf --auth-user-pass $up --writepid $WORK/client.$n.pid" \
 	if [ "$outcome" = connected ] && [ -n "$hold" ] &&
 	    wait_for "$WORK/onefield.log" "$hold" 100; then
 		sleep 1
-		if kill -0 "$cpid" 2>/dev/null && ! grep -q AUTH_FAILED "$clog"; then
+		if kill -0 "$cpid" 2>/dev/null &&
+		    ! grep -q AUTH_FAILED "$clog"; then
 			held=yes
 		fi
 	fi
@@ -364,14 +378,17 @@ judge() {
 		set -- $jdecision
 		what="result=$1 reason=$2"
 		lines=1
-		wait_for_log "pam_mfa\\($jsvc:auth\\): $what user=$juser service=$jsvc rhost=127\\.0\\.0\\.1( |\$)" || ok=0
+		line="pam_mfa\\($jsvc:auth\\): $what user=$juser"
+		line="$line service=$jsvc rhost=127\\.0\\.0\\.1( |\$)"
+		wait_for_log "$line" || ok=0
 	fi
 	if [ "$junix" = pam_unix ]; then
 		what="$what, pam_unix failure"
-		wait_for_log "pam_unix\\($jsvc:auth\\): authentication failure;.* user=$juser\$" || ok=0
+		line="pam_unix\\($jsvc:auth\\): authentication failure;"
+		wait_for_log "$line.* user=$juser\$" || ok=0
 	fi
-	if [ "$ok" = 1 ] &&
-	    [ "$(tail -n +"$mark" "$log" | grep -c 'pam_mfa(')" -eq "$lines" ]; then
+	got=$(tail -n +"$mark" "$log" | grep -c 'pam_mfa(')
+	if [ "$ok" = 1 ] && [ "$got" -eq "$lines" ]; then
 		pass "$jname: syslog $what"
 	else
 		fail "$jname: syslog $what"

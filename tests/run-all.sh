@@ -96,6 +96,31 @@ echo "==> make check under valgrind"
 (cd build && MFA_VALGRIND=1 make -s check >/dev/null 2>&1)
 count build/tests
 
+# tally NAME CMD...: a script that ends with "N passed, N failed".
+tally() {
+	name=$1
+	shift
+	echo "==> $name"
+	out=$("$@" 2>&1)
+	st=$?
+	line=$(printf '%s\n' "$out" | grep -E '^[0-9]+ passed, [0-9]+ failed$' | tail -1)
+	p=${line%% passed*}
+	f=${line#*, }
+	f=${f%% failed}
+	if [ -z "$line" ] || { [ "$st" -ne 0 ] && [ "${f:-0}" -eq 0 ]; }; then
+		p=${p:-0} f=1
+		printf '%s\n' "$out" | tail -30
+	elif [ "$f" -ne 0 ]; then
+		printf '%s\n' "$out" | grep '^FAIL' | head -20
+	fi
+	echo "  $name: $p passed, $f failed"
+	passed=$((passed + p))
+	failed=$((failed + f))
+}
+
+tally "fuzzing (libFuzzer, ASan+UBSan, 20 s a target)" sh tests/fuzz/run.sh
+tally "static analysis and banned calls" sh scripts/lint.sh
+
 stage "make distcheck" sh -c 'cd build && { make -s distcheck >distcheck.log 2>&1 || { tail -40 distcheck.log; false; }; }'
 
 echo "$passed passed, $failed failed"

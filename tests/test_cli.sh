@@ -147,10 +147,29 @@ check "login after rekey" login alice "$code"
 code=$("$OATHTOOL" --totp -b "$secret" --now="@$(($(date +%s) + 60))")
 cp -p "$WORK/mfa.key" "$WORK/mfa.key.new"
 $cli -c "$conf" rekey >/dev/null
+cp -p "$WORK/mfa.key" "$WORK/mfa.key.latest"
 # Tokens sealed under the newest key don't open with the one before.
 cp -p "$WORK/mfa.key.new" "$WORK/mfa.key"
 if login alice "$code"; then fail "retired key no longer opens tokens"; else
 	pass "retired key no longer opens tokens"; fi
+cp -p "$WORK/mfa.key.latest" "$WORK/mfa.key"
+# A token that can't be read makes rekey fail, every time, without ever
+# costing another user their key.
+zsecret=$($cli -c "$conf" enroll zed | sed 's/.*secret=\([A-Z2-7]*\).*/\1/')
+printf 'X' | dd of="$state/carl.token" bs=1 seek=100 conv=notrunc 2>/dev/null
+i=0
+rekey_failed=yes
+while [ $i -lt 8 ]; do
+	if $cli -c "$conf" rekey >/dev/null 2>"$WORK/err"; then rekey_failed=no; fi
+	i=$((i + 1))
+done
+check "rekey with a corrupt token fails" [ "$rekey_failed" = yes ]
+check "rekey names the way out" grep -q "could not be read and keep their old key" "$WORK/err"
+check "other users survive repeated failed rekeys" \
+    login zed "$("$OATHTOOL" --totp -b "$zsecret")"
+$cli -c "$conf" revoke carl >/dev/null
+check "rekey succeeds once the bad token is gone" \
+    sh -c "$cli -c '$conf' rekey >/dev/null"
 
 # Revoke.
 out=$($cli -c "$conf" revoke alice); rc=$?

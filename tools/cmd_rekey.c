@@ -14,7 +14,7 @@ cmd_rekey(struct cli *cli, int argc, char **argv)
 {
 	struct mfa_store *store = NULL;
 	enum mfa_err rc;
-	size_t n = 0;
+	size_t n = 0, bad = 0;
 	int ret;
 
 	(void)argv;
@@ -31,8 +31,16 @@ cmd_rekey(struct cli *cli, int argc, char **argv)
 		    cli->conf->state_dir, mfa_strerror(rc));
 		return CLI_FAIL;
 	}
-	rc = store_rekey(store, &n);
+	rc = store_rekey(store, &n, &bad);
 	store_close(store);
+	if (rc == MFA_ECORRUPT && bad > 0) {
+		fprintf(stderr, "pam-mfa: rekey: re-encrypted %zu tokens; %zu "
+		    "could not be read and keep their old key: see pam-mfa "
+		    "status, re-enroll or revoke those users, then run rekey "
+		    "again\n", n, bad);
+		cli_audit("rekey_partial", "-");
+		return CLI_FAIL;
+	}
 	if (rc != MFA_OK) {
 		fprintf(stderr, "pam-mfa: rekey: %s (after %zu tokens); run it "
 		    "again to finish: every token stays readable meanwhile\n",
