@@ -6,7 +6,7 @@ build="build-essential autoconf automake autoconf-archive libtool pkg-config
 libpam0g-dev liboath-dev libssl-dev libconfig-dev"
 test="libcmocka-dev libpam-wrapper libpamtest0-dev oathtool pamtester
 util-linux valgrind mandoc openssl openvpn freeradius freeradius-utils
-libpam-modules perl
+libpam-modules perl bsdutils iproute2
 clang libclang-rt-14-dev llvm-14 cppcheck clang-tidy"
 # The peers the benchmark compares against.
 bench="libpam-oath libpam-google-authenticator oathtool"
