@@ -281,8 +281,19 @@ test_strings_and_choices(void **state)
 	    "prompt = \"C\xc3\xb3" "digo: \";", &c, errmsg), MFA_OK);
 	assert_string_equal(c->issuer, "Caf\xc3\xa9");
 	conf_free(c);
+	/* Paths must be canonical, so that "key_file outside state_dir"
+	 * can be checked by prefix: no trailing /, no //. */
 	assert_int_equal(parse("state_dir = \"/var/lib/pam_mfa/\";", &c,
-	    errmsg), MFA_OK);
+	    errmsg), MFA_ECONFIG);
+	assert_int_equal(parse("state_dir = \"/var//lib/pam_mfa\";", &c,
+	    errmsg), MFA_ECONFIG);
+	assert_int_equal(parse("key_file = \"/etc//pam_mfa.key\";", &c,
+	    errmsg), MFA_ECONFIG);
+	assert_int_equal(parse("state_dir = \"/srv/mfa\";\n"
+	    "key_file = \"/srv/mfa/pam_mfa.key\";", &c, errmsg), MFA_ECONFIG);
+	assert_non_null(strstr(errmsg, "key_file must be outside state_dir"));
+	assert_int_equal(parse("state_dir = \"/srv/mfa\";\n"
+	    "key_file = \"/srv/mfa.key\";", &c, errmsg), MFA_OK);
 	conf_free(c);
 }
 
