@@ -76,6 +76,9 @@ auth_attempt(const struct mfa_conf *conf, struct mfa_store *store,
 		rc = MFA_ELOCKED;
 		goto out_abort;
 	}
+	/* Not locked: only now is the secret decrypted. */
+	if ((rc = store_unseal(store, req->user, &tok)) != MFA_OK)
+		goto out_abort;
 
 	vrc = otp_verify(&tok, &params, req->code, req->code_len, req->now,
 	    st.next_step, &matched);
@@ -109,27 +112,46 @@ out_abort:
 	return rc;
 }
 
-enum mfa_err
-auth_check_locked(const struct mfa_conf *conf, struct mfa_store *store,
-    const char *user, int64_t now, struct auth_result *res)
+/*
+ * Begin a transaction on an enrolled user's state, for the steps that
+ * check no code.  MFA_ELOCKED (transaction ended, res filled) if locked.
+ */
+static enum mfa_err
+begin_unlocked(const struct mfa_conf *conf, struct mfa_store *store,
+    const char *user, int64_t now, struct auth_result *res,
+    struct lockout_policy *policy, struct mfa_state *st, struct mfa_txn **txn)
 {
-	struct lockout_policy policy;
 	struct mfa_token tok;
-	struct mfa_state st;
-	struct mfa_txn *txn;
 	enum mfa_err rc;
 
 	memset(res, 0, sizeof(*res));
 	if (now <= 0)
 		return MFA_ECLOCK;
-	policy_from_conf(conf, &policy);
-	if ((rc = store_begin(store, user, &tok, &st, &txn)) != MFA_OK)
+	policy_from_conf(conf, policy);
+	if ((rc = store_begin(store, user, &tok, st, txn)) != MFA_OK)
 		return rc;
 	token_wipe(&tok);
-	res->fail_count = st.fail_count;
-	res->locked_until = st.locked_until;
-	rc = lockout_locked(&policy, &st, now) ? MFA_ELOCKED : MFA_OK;
-	store_abort(txn);
+	res->fail_count = st->fail_count;
+	res->locked_until = st->locked_until;
+	if (lockout_locked(policy, st, now)) {
+		store_abort(*txn);
+		return MFA_ELOCKED;
+	}
+	return MFA_OK;
+}
+
+enum mfa_err
+auth_check_locked(const struct mfa_conf *conf, struct mfa_store *store,
+    const char *user, int64_t now, struct auth_result *res)
+{
+	struct lockout_policy policy;
+	struct mfa_state st;
+	struct mfa_txn *txn;
+	enum mfa_err rc;
+
+	rc = begin_unlocked(conf, store, user, now, res, &policy, &st, &txn);
+	if (rc == MFA_OK)
+		store_abort(txn);
 	return rc;
 }
 
@@ -138,24 +160,13 @@ auth_fail_password(const struct mfa_conf *conf, struct mfa_store *store,
     const char *user, int64_t now, struct auth_result *res)
 {
 	struct lockout_policy policy;
-	struct mfa_token tok;
 	struct mfa_state st;
 	struct mfa_txn *txn;
 	enum mfa_err rc;
 
-	memset(res, 0, sizeof(*res));
-	if (now <= 0)
-		return MFA_ECLOCK;
-	policy_from_conf(conf, &policy);
-	if ((rc = store_begin(store, user, &tok, &st, &txn)) != MFA_OK)
+	rc = begin_unlocked(conf, store, user, now, res, &policy, &st, &txn);
+	if (rc != MFA_OK)
 		return rc;
-	token_wipe(&tok);
-	if (lockout_locked(&policy, &st, now)) {
-		res->fail_count = st.fail_count;
-		res->locked_until = st.locked_until;
-		store_abort(txn);
-		return MFA_ELOCKED;
-	}
 	res->locked_now = lockout_fail(&policy, &st, now);
 	res->fail_count = st.fail_count;
 	res->locked_until = st.locked_until;

@@ -378,7 +378,7 @@ enrolled(struct call *c, unsigned *digits)
 	enum mfa_err rc;
 	int yes;
 
-	rc = store_token_get(c->store, c->user, &tok);
+	rc = store_token_meta(c->store, c->user, &tok);
 	yes = rc == MFA_OK && !(tok.flags & TOKEN_F_PENDING);
 	*digits = yes ? tok.digits : 0;
 	token_wipe(&tok);

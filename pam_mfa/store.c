@@ -82,6 +82,20 @@ store_token_get(struct mfa_store *s, const char *user, struct mfa_token *tok)
 }
 
 enum mfa_err
+store_token_meta(struct mfa_store *s, const char *user, struct mfa_token *tok)
+{
+	if (!user_valid(user, strlen(user)))
+		return MFA_EINPUT;
+	return s->ops->token_meta(s->be, user, tok);
+}
+
+enum mfa_err
+store_unseal(struct mfa_store *s, const char *user, struct mfa_token *tok)
+{
+	return s->ops->unseal(s->be, user, tok);
+}
+
+enum mfa_err
 store_commit(struct mfa_txn *t, const struct mfa_state *st)
 {
 	enum mfa_err rc = t->ops->commit(t->be, st);

@@ -24,7 +24,8 @@ void store_close(struct mfa_store *store);
 
 /*
  * Begin a transaction on user (a name that passed user_valid).  If tok is
- * not NULL the token is read into it: MFA_ENOTENROLLED if there is none.
+ * not NULL the token is read into it, its secret still sealed (open it
+ * with store_unseal): MFA_ENOTENROLLED if there is none.
  * The state is returned as of the token: when the token was replaced since
  * the state was written, its replay floor and backup code use start over,
  * while failures and locks carry across.
@@ -33,6 +34,13 @@ enum mfa_err store_begin(struct mfa_store *store, const char *user,
     struct mfa_token *tok, struct mfa_state *st, struct mfa_txn **txn);
 /* Read the user's token without locking: MFA_ENOTENROLLED if none. */
 enum mfa_err store_token_get(struct mfa_store *store, const char *user,
+    struct mfa_token *tok);
+/* The same with the secret left sealed: for what needs no secret (is the
+ * user enrolled, how many digits, status), with no decryption at all. */
+enum mfa_err store_token_meta(struct mfa_store *store, const char *user,
+    struct mfa_token *tok);
+/* Decrypt the secret of a token read sealed (wiped on failure). */
+enum mfa_err store_unseal(struct mfa_store *store, const char *user,
     struct mfa_token *tok);
 /* Write st, flush per state_flush, release, free txn (also on error). */
 enum mfa_err store_commit(struct mfa_txn *txn, const struct mfa_state *st);
@@ -66,6 +74,8 @@ struct store_ops {
 	enum mfa_err (*begin)(void *, const char *, struct mfa_token *,
 	    struct mfa_state *, void **);
 	enum mfa_err (*token_get)(void *, const char *, struct mfa_token *);
+	enum mfa_err (*token_meta)(void *, const char *, struct mfa_token *);
+	enum mfa_err (*unseal)(void *, const char *, struct mfa_token *);
 	enum mfa_err (*commit)(void *, const struct mfa_state *);
 	void (*abort)(void *);
 	enum mfa_err (*token_put)(void *, const char *,

@@ -229,8 +229,9 @@ file_close(void *be)
 	free(fs);
 }
 
+/* The token as stored: its secret still sealed (cipher 1). */
 static enum mfa_err
-file_token_get(void *be, const char *user, struct mfa_token *tok)
+file_token_meta(void *be, const char *user, struct mfa_token *tok)
 {
 	struct file_store *fs = be;
 	unsigned char buf[TOKEN_FILE_SIZE];
@@ -254,13 +255,35 @@ file_token_get(void *be, const char *user, struct mfa_token *tok)
 		return rc;
 	/* Every stored secret is sealed: a clear one was not written by
 	 * pam-mfa and is refused. */
-	if (tok->cipher != 1)
-		rc = MFA_ECORRUPT;
-	else if ((rc = keys_get(fs)) == MFA_OK)
+	if (tok->cipher != 1) {
+		token_wipe(tok);
+		return MFA_ECORRUPT;
+	}
+	return MFA_OK;
+}
+
+/* Open a token file_token_meta read; the key file is read once. */
+static enum mfa_err
+file_unseal(void *be, const char *user, struct mfa_token *tok)
+{
+	struct file_store *fs = be;
+	enum mfa_err rc;
+
+	if ((rc = keys_get(fs)) == MFA_OK)
 		rc = token_unseal(tok, user, &fs->keys);
 	if (rc != MFA_OK)
 		token_wipe(tok);
 	return rc;
+}
+
+static enum mfa_err
+file_token_get(void *be, const char *user, struct mfa_token *tok)
+{
+	enum mfa_err rc;
+
+	if ((rc = file_token_meta(be, user, tok)) != MFA_OK)
+		return rc;
+	return file_unseal(be, user, tok);
 }
 
 /* flock with a bounded wait, so a stuck holder can't stall every login. */
@@ -321,7 +344,9 @@ file_begin(void *be, const char *user, struct mfa_token *tok,
 
 	*out = NULL;
 	memset(st, 0, sizeof(*st));
-	if (tok != NULL && (rc = file_token_get(fs, user, tok)) != MFA_OK)
+	/* The token stays sealed: the caller opens it only once it knows
+	 * the user is not locked. */
+	if (tok != NULL && (rc = file_token_meta(fs, user, tok)) != MFA_OK)
 		return rc;
 	if ((rc = file_name(name, user, "state")) != MFA_OK)
 		goto fail;
@@ -626,6 +651,8 @@ const struct store_ops store_file_ops = {
 	.close = file_close,
 	.begin = file_begin,
 	.token_get = file_token_get,
+	.token_meta = file_token_meta,
+	.unseal = file_unseal,
 	.commit = file_commit,
 	.abort = file_abort,
 	.token_put = file_token_put,

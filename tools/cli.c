@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "store.h"
 #include "user.h"
 
 int
@@ -68,6 +69,19 @@ cli_user_arg(const char *user)
 		    "A-Z a-z 0-9 . _ @ -, not starting with . or -\n",
 		    MFA_USER_MAX);
 		return CLI_USAGE;
+	}
+	return CLI_OK;
+}
+
+int
+cli_open_store(struct cli *cli, struct mfa_store **store)
+{
+	enum mfa_err rc;
+
+	if ((rc = store_open(cli->conf, store)) != MFA_OK) {
+		fprintf(stderr, "pam-mfa: state directory %s: %s\n",
+		    cli->conf->state_dir, mfa_strerror(rc));
+		return CLI_FAIL;
 	}
 	return CLI_OK;
 }

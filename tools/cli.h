@@ -8,6 +8,8 @@
 #include "conf.h"
 #include "mfa.h"
 
+struct mfa_store;
+
 /* Exit statuses, documented in pam-mfa(8). */
 #define CLI_OK		0
 #define CLI_FAIL	1	/* the operation failed */
@@ -43,6 +45,8 @@ int cli_require_root(const char *cmd);
 void cli_error(const char *what, enum mfa_err err);
 /* Audit line in syslog (LOG_AUTHPRIV): action, target user, invoker. */
 void cli_audit(const char *action, const char *user);
+/* Open the configured store; prints why not and returns CLI_FAIL. */
+int cli_open_store(struct cli *cli, struct mfa_store **store);
 /* Validate a user name argument; prints why not. */
 int cli_user_arg(const char *user);
 

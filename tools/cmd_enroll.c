@@ -104,7 +104,7 @@ cmd_enroll(struct cli *cli, int argc, char **argv)
 		    cli->conf->state_dir, mfa_strerror(rc));
 		goto out;
 	}
-	rc = store_token_get(store, user, &old);
+	rc = store_token_meta(store, user, &old);
 	token_wipe(&old);
 	if (rc == MFA_OK && !force) {
 		fprintf(stderr, "pam-mfa: enroll: %s is already enrolled; "

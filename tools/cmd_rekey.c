@@ -26,11 +26,8 @@ cmd_rekey(struct cli *cli, int argc, char **argv)
 	}
 	if ((ret = cli_load_conf(cli)) != CLI_OK)
 		return ret;
-	if ((rc = store_open(cli->conf, &store)) != MFA_OK) {
-		fprintf(stderr, "pam-mfa: state directory %s: %s\n",
-		    cli->conf->state_dir, mfa_strerror(rc));
-		return CLI_FAIL;
-	}
+	if ((ret = cli_open_store(cli, &store)) != CLI_OK)
+		return ret;
 	rc = store_rekey(store, &n, &bad);
 	store_close(store);
 	if (rc == MFA_ECORRUPT && bad > 0) {

@@ -25,11 +25,8 @@ cmd_revoke(struct cli *cli, int argc, char **argv)
 	if ((ret = cli_user_arg(argv[1])) != CLI_OK ||
 	    (ret = cli_load_conf(cli)) != CLI_OK)
 		return ret;
-	if ((rc = store_open(cli->conf, &store)) != MFA_OK) {
-		fprintf(stderr, "pam-mfa: state directory %s: %s\n",
-		    cli->conf->state_dir, mfa_strerror(rc));
-		return CLI_FAIL;
-	}
+	if ((ret = cli_open_store(cli, &store)) != CLI_OK)
+		return ret;
 	rc = store_remove(store, argv[1]);
 	store_close(store);
 	if (rc == MFA_ENOTENROLLED) {

@@ -38,7 +38,7 @@ status_one(struct cli *cli, struct mfa_store *store, const char *user,
 	int enrolled;
 
 	memset(&st, 0, sizeof(st));
-	rc = store_token_get(store, user, &tok);
+	rc = store_token_meta(store, user, &tok);
 	if (rc != MFA_OK && rc != MFA_ENOTENROLLED) {
 		fprintf(stderr, "pam-mfa: status: %s: %s\n", user,
 		    mfa_strerror(rc));
@@ -102,11 +102,8 @@ cmd_status(struct cli *cli, int argc, char **argv)
 	if ((argc == 2 && (ret = cli_user_arg(argv[1])) != CLI_OK) ||
 	    (ret = cli_load_conf(cli)) != CLI_OK)
 		return ret;
-	if ((rc = store_open(cli->conf, &store)) != MFA_OK) {
-		fprintf(stderr, "pam-mfa: state directory %s: %s\n",
-		    cli->conf->state_dir, mfa_strerror(rc));
-		return CLI_FAIL;
-	}
+	if ((ret = cli_open_store(cli, &store)) != CLI_OK)
+		return ret;
 	if (argc == 2) {
 		ret = status_one(cli, store, argv[1], now);
 	} else if ((rc = store_list(store, &users, &n)) != MFA_OK) {

@@ -27,11 +27,8 @@ cmd_unlock(struct cli *cli, int argc, char **argv)
 	if ((ret = cli_user_arg(argv[1])) != CLI_OK ||
 	    (ret = cli_load_conf(cli)) != CLI_OK)
 		return ret;
-	if ((rc = store_open(cli->conf, &store)) != MFA_OK) {
-		fprintf(stderr, "pam-mfa: state directory %s: %s\n",
-		    cli->conf->state_dir, mfa_strerror(rc));
-		return CLI_FAIL;
-	}
+	if ((ret = cli_open_store(cli, &store)) != CLI_OK)
+		return ret;
 	rc = store_begin(store, argv[1], NULL, &st, &txn);
 	if (rc == MFA_ENOTENROLLED) {
 		/* No state: never failed, nothing to clear. */
