@@ -31,7 +31,7 @@ for k in $K_LIST; do
 	rm -rf "$d"
 done
 
-awk '
+awk -v klist="$K_LIST" '
 $2 == 1 { key = $1 " " $3; n[key]++; p50[key, n[key]] = $6; p99[key, n[key]] = $7;
 	rate[key, n[key]] = $5; rss[key, n[key]] = $8; ks[$3] = 1; names[$1] = 1 }
 $2 == 1 && $1 ~ /valid/ && $9 != "ok=" $4 { bad = bad "\n  " $0 }
@@ -46,7 +46,9 @@ function med(a, key, m,   v1, v2, v3, t) {
 }
 END {
 	printf "%-14s %8s %10s %9s %9s %8s %7s %7s %7s\n", "path", "K", "auths/s", "p50 us", "p99 us", "x floor", "x oath", "x ga", "rss KB"
-	for (k in ks) {
+	nk = split(klist, kord, " ")
+	for (ki = 1; ki <= nk; ki++) {
+		k = kord[ki]
 		fl = med(p50, "floor " k); oa = med(p50, "oath_valid " k); ga = med(p50, "ga_valid " k)
 		ow = med(p50, "oath_wrong " k); gw = med(p50, "ga_wrong " k)
 		split("floor mfa_valid mfa_valid_os mfa_wrong mfa_wrong_os mfa_replay mfa_locked oath_valid oath_wrong ga_valid ga_wrong", order, " ")
