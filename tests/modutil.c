@@ -45,8 +45,8 @@ const char *const mu_secrets_hex[MU_SECRETS] = {
 char mu_codes_used[64][16];
 int mu_n_codes_used;
 
-static void
-mu_remember_code(const char *code)
+void
+mu_remember(const char *code)
 {
 	if (mu_n_codes_used < 64)
 		snprintf(mu_codes_used[mu_n_codes_used++], sizeof(mu_codes_used[0]),
@@ -138,7 +138,7 @@ mu_totp(char out[16], const char *algo, unsigned digits, unsigned period,
 	    (long long)time(NULL) + offset);
 	assert_int_equal(tu_oathtool(out, 16, aopt, dopt, sopt, nopt,
 	    secret_hex, (char *)NULL), 0);
-	mu_remember_code(out);
+	mu_remember(out);
 }
 
 void
@@ -149,7 +149,7 @@ mu_hotp(char out[16], const char *secret_hex, unsigned long counter)
 	snprintf(copt, sizeof(copt), "--counter=%lu", counter);
 	assert_int_equal(tu_oathtool(out, 16, "--hotp", copt, secret_hex,
 	    (char *)NULL), 0);
-	mu_remember_code(out);
+	mu_remember(out);
 }
 
 /* Run pam_authenticate for user on service answering every echo-off

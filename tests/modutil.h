@@ -58,7 +58,9 @@ int mu_log_wait(const char *f1, const char *f2);
 int mu_log_grep(const char *frag);
 /* How many pam_mfa lines hold frag, waiting up to 3 s for n. */
 int mu_log_count(const char *frag, int n);
-/* A test case: no code or secret used so far is in the log. */
+/* Add a string (a code, a password) that must never reach the log. */
+void mu_remember(const char *s);
+/* A test case: no code, secret or remembered password is in the log. */
 void mu_test_no_secret_in_log(void **st);
 /* Stage 1: fixtures(), re-exec under pam_wrapper; stage 2: the tests. */
 int mu_main(const char *name, const struct CMUnitTest *tests, size_t n,

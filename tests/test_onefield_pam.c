@@ -128,6 +128,7 @@ test_onefield_splits_and_hands_on(void **st)
 	char code[16], field[128], tok[128];
 
 	(void)st;
+	mu_remember("pa55 w0rd 123");
 	mu_enroll("ola", MFA_TOTP, MFA_SHA1, 6, 30, mu_secrets_hex[0]);
 	mu_totp(code, "sha1", 6, 30, mu_secrets_hex[0], 0);
 	snprintf(field, sizeof(field), "pa55 w0rd 123%s", code);
@@ -186,6 +187,7 @@ test_onefield_eight_digits_and_profiles(void **st)
 	char code[16], field[128], tok[128];
 
 	(void)st;
+	mu_remember("hunter2");
 	mu_enroll("quentin", MFA_TOTP, MFA_SHA256, 8, 30, mu_secrets_hex[1]);
 	mu_totp(code, "sha256", 8, 30, mu_secrets_hex[1], 0);
 	snprintf(field, sizeof(field), "hunter2%s", code);
@@ -229,6 +231,8 @@ test_password_first_order(void **st)
 	char code[16], field[128], out[512];
 
 	(void)st;
+	mu_remember("wrongpass");
+	mu_remember("rightpass");
 	mu_enroll("sven", MFA_TOTP, MFA_SHA1, 6, 30, mu_secrets_hex[3]);
 	mu_totp(code, "sha1", 6, 30, mu_secrets_hex[3], 0);
 	snprintf(field, sizeof(field), "wrongpass%s", code);
@@ -261,6 +265,7 @@ test_exempt_user_keeps_whole_field(void **st)
 	char tok[128];
 
 	(void)st;
+	mu_remember("plainpass");
 	assert_int_equal(auth_env("onefield_exempt", "tina", "plainpass999999",
 	    tok, sizeof(tok)), PAM_SUCCESS);
 	/* Not enrolled: nothing is taken off the password. */
