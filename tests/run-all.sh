@@ -121,6 +121,20 @@ tally() {
 tally "fuzzing (libFuzzer, ASan+UBSan, 20 s a target)" sh tests/fuzz/run.sh
 tally "static analysis and banned calls" sh scripts/lint.sh
 
+# make install puts the module, and only the .so, in the PAM directory.
+install_layout() {
+	d=$(mktemp -d)
+	pamdir=$(sed -n 's/^pamdir = //p' build/pam_mfa/Makefile)
+	(cd build && make -s install DESTDIR="$d" >/dev/null 2>&1) &&
+	    [ -f "$d$pamdir/pam_mfa.so" ] && [ ! -e "$d$pamdir/pam_mfa.la" ] &&
+	    [ -x "$d/usr/local/bin/pam-mfa" ] &&
+	    [ -f "$d/usr/local/etc/security/pam_mfa.conf" ]
+	rc=$?
+	rm -rf "$d"
+	return $rc
+}
+stage "make install layout" install_layout
+
 stage "make distcheck" sh -c 'cd build && { make -s distcheck >distcheck.log 2>&1 || { tail -40 distcheck.log; false; }; }'
 
 echo "$passed passed, $failed failed"
