@@ -410,17 +410,18 @@ run_prompt(struct call *c)
 	int is, ret;
 
 	memset(&res, 0, sizeof(res));
-	if ((is = enrolled(c, &digits)) < 0)
-		return PAM_AUTH_ERR;
-	if (!is && unenrolled_exempt(c->conf, c->user))
-		return exempt(c);
+	/* Whether the user is enrolled matters before the prompt only if
+	 * the unenrolled may pass; otherwise the attempt finds out. */
+	if (c->conf->unenrolled == MFA_UNENROLLED_IGNORE) {
+		if ((is = enrolled(c, &digits)) < 0)
+			return PAM_AUTH_ERR;
+		if (!is && unenrolled_exempt(c->conf, c->user))
+			return exempt(c);
+	}
 	/* Asked of everyone, so the prompt tells nobody who is enrolled. */
 	if ((rc = read_code(c->pamh, c->conf, &c->args, code, &len)) != MFA_OK)
 		ret = report(c->pamh, c->conf, &c->args, &c->lc, rc, &res,
 		    "detail=malformed_code");
-	else if (!is)
-		ret = report(c->pamh, c->conf, &c->args, &c->lc,
-		    MFA_ENOTENROLLED, &res, NULL);
 	else
 		ret = verify(c, code, len);
 	crypto_wipe(code, sizeof(code));

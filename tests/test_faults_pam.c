@@ -106,11 +106,12 @@ static const struct {
 	{ "pwrite", 1, ENOSPC, PAM_AUTH_ERR, "reason=state_error" },
 	{ "pwrite", 1, EROFS, PAM_AUTH_ERR, "reason=state_error" },
 	{ "fdatasync", 1, EIO, PAM_AUTH_ERR, "reason=state_error" },
-	/* the token, the key file, the state record unreadable */
+	/* the token, the state record, the key file unreadable (in the
+	 * order a login reads them: the key only once the user is known
+	 * not to be locked) */
 	{ "pread", 1, EIO, PAM_AUTH_ERR, "reason=state_error" },
 	{ "pread", 2, EIO, PAM_AUTH_ERR, "reason=state_error" },
 	{ "pread", 3, EIO, PAM_AUTH_ERR, "reason=state_error" },
-	{ "pread", 4, EIO, PAM_AUTH_ERR, "reason=state_error" },
 	/* nothing can be opened: the config is the first casualty */
 	{ "openat", 0, EACCES, PAM_SERVICE_ERR, "reason=config_error" },
 	{ "openat", 0, EMFILE, PAM_SERVICE_ERR, "reason=config_error" },
