@@ -164,7 +164,7 @@ mount --bind "$WORK/shadow" /etc/shadow
 # totp USER OFFSET: USER's code OFFSET seconds from now.
 totp() {
 	"$OATHTOOL" --totp -b "$(cat "$WORK/$1.secret")" \
-	    --now="@$(($(date +%s) + $2))"
+	    --now="@$(($(date +%s) + $2))" | tee -a "$WORK/codes"
 }
 # near USER: the codes of the steps around now, space-separated.
 near() {
@@ -458,6 +458,22 @@ judge "(f) static challenge, wrong code" \
 attempt sc bob "not-$(pw bob)" "$(totp bob 30)"
 judge "(f) static challenge, wrong password" \
     openvpn-static-challenge bob refused none pam_unix
+
+# Nothing the user typed, and no secret, reaches the log.
+for u in $users; do
+	pw "$u" >>"$WORK/codes"
+	if [ -s "$WORK/$u.secret" ]; then
+		printf '%s\n' "$(cat "$WORK/$u.secret")" >>"$WORK/codes"
+	fi
+done
+# (An empty pattern would match every line: there is none.)
+if grep -q -x '' "$WORK/codes"; then
+	fail "no password, code or secret in syslog (empty pattern)"
+elif grep -q -F -f "$WORK/codes" "$log"; then
+	fail "no password, code or secret in syslog"
+else
+	pass "no password, code or secret in syslog"
+fi
 
 if [ -n "${MFA_PRELOAD:-}" ]; then
 	if grep -E 'ERROR: AddressSanitizer|runtime error:' \
