@@ -128,12 +128,13 @@ keyring_add(struct mfa_keyring *kr)
 }
 
 void
-keyring_retire(struct mfa_keyring *kr)
+keyring_drop(struct mfa_keyring *kr, unsigned i)
 {
-	if (kr->n > 1)
-		crypto_wipe(&kr->k[1], (kr->n - 1) * sizeof(kr->k[0]));
-	if (kr->n > 0)
-		kr->n = 1;
+	if (i == 0 || i >= kr->n || kr->n > KEYRING_MAX)
+		return;
+	memmove(&kr->k[i], &kr->k[i + 1], (kr->n - i - 1) * sizeof(kr->k[0]));
+	kr->n--;
+	crypto_wipe(&kr->k[kr->n], sizeof(kr->k[0]));
 }
 
 void

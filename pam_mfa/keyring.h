@@ -42,8 +42,8 @@ const struct mfa_key *keyring_find(const struct mfa_keyring *kr, uint32_t id);
  * MFA_EEXIST if the ring is full (finish a rotation first).
  */
 enum mfa_err keyring_add(struct mfa_keyring *kr);
-/* Keep only the active key. */
-void keyring_retire(struct mfa_keyring *kr);
+/* Drop old key i (1..n-1; the active key k[0] stays), wiping it. */
+void keyring_drop(struct mfa_keyring *kr, unsigned i);
 void keyring_wipe(struct mfa_keyring *kr);
 
 #endif

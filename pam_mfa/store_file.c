@@ -589,12 +589,8 @@ keys_prune(struct file_store *fs, char **users, size_t n)
 		for (i = 0; i < n && !used; i++)
 			used = token_key_id(fs, users[i], &id) &&
 			    id == fs->keys.k[k].id;
-		if (used)
-			continue;
-		memmove(&fs->keys.k[k], &fs->keys.k[k + 1],
-		    (fs->keys.n - k - 1) * sizeof(fs->keys.k[0]));
-		fs->keys.n--;
-		crypto_wipe(&fs->keys.k[fs->keys.n], sizeof(fs->keys.k[0]));
+		if (!used)
+			keyring_drop(&fs->keys, k);
 	}
 }
 

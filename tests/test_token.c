@@ -584,7 +584,16 @@ test_keyring(void **state)
 	assert_non_null(keyring_find(&back, 3));
 	assert_null(keyring_find(&back, 0));
 	assert_null(keyring_find(&back, KEYRING_MAX + 1));
-	keyring_retire(&back);
+	/* The active key can't be dropped; old ones go, the rest stay. */
+	keyring_drop(&back, 0);
+	assert_int_equal(back.n, KEYRING_MAX);
+	keyring_drop(&back, 2);
+	assert_int_equal(back.n, KEYRING_MAX - 1);
+	assert_null(keyring_find(&back, KEYRING_MAX - 2));
+	assert_non_null(keyring_find(&back, KEYRING_MAX - 1));
+	assert_non_null(keyring_find(&back, 1));
+	while (back.n > 1)
+		keyring_drop(&back, back.n - 1);
 	assert_int_equal(back.n, 1);
 	assert_null(keyring_find(&back, 1));
 	assert_non_null(keyring_find(&back, KEYRING_MAX));

@@ -85,3 +85,22 @@ cli_open_store(struct cli *cli, struct mfa_store **store)
 	}
 	return CLI_OK;
 }
+
+int
+cli_user_command(struct cli *cli, const char *name, int argc, char **argv,
+    struct mfa_store **store)
+{
+	int ret;
+
+	*store = NULL;
+	if ((ret = cli_require_root(name)) != CLI_OK)
+		return ret;
+	if (argc != 2) {
+		fprintf(stderr, "usage: pam-mfa %s USER\n", name);
+		return CLI_USAGE;
+	}
+	if ((ret = cli_user_arg(argv[1])) != CLI_OK ||
+	    (ret = cli_load_conf(cli)) != CLI_OK)
+		return ret;
+	return cli_open_store(cli, store);
+}

@@ -47,6 +47,12 @@ void cli_error(const char *what, enum mfa_err err);
 void cli_audit(const char *action, const char *user);
 /* Open the configured store; prints why not and returns CLI_FAIL. */
 int cli_open_store(struct cli *cli, struct mfa_store **store);
+/*
+ * The start of a root-only command taking one USER ("pam-mfa NAME USER"):
+ * the caller, the arguments, the user name, the config, the store.
+ */
+int cli_user_command(struct cli *cli, const char *name, int argc,
+    char **argv, struct mfa_store **store);
 /* Validate a user name argument; prints why not. */
 int cli_user_arg(const char *user);
 

@@ -18,16 +18,7 @@ cmd_unlock(struct cli *cli, int argc, char **argv)
 	enum mfa_err rc;
 	int ret;
 
-	if ((ret = cli_require_root("unlock")) != CLI_OK)
-		return ret;
-	if (argc != 2) {
-		fprintf(stderr, "usage: pam-mfa unlock USER\n");
-		return CLI_USAGE;
-	}
-	if ((ret = cli_user_arg(argv[1])) != CLI_OK ||
-	    (ret = cli_load_conf(cli)) != CLI_OK)
-		return ret;
-	if ((ret = cli_open_store(cli, &store)) != CLI_OK)
+	if ((ret = cli_user_command(cli, "unlock", argc, argv, &store)) != CLI_OK)
 		return ret;
 	rc = store_begin(store, argv[1], NULL, &st, &txn);
 	if (rc == MFA_ENOTENROLLED) {
