@@ -7,17 +7,32 @@
 #include <string.h>
 
 #include "auth.h"
+#include "backup.h"
+#include "crypto.h"
 #include "lockout.h"
 #include "otp.h"
 
 int
 auth_split_field(const char *field, size_t len, unsigned digits,
-    size_t *pw_len)
+    unsigned backup_len, size_t *pw_len)
 {
+	char bdigits[BACKUP_LEN_NEW + 1];
+	int is_backup;
+
 	*pw_len = 0;
 	if (field == NULL || digits == 0 || digits > MFA_CODE_MAX ||
 	    len <= digits)
 		return 0;
+	/* The hyphen stands where a one-time code has a digit. */
+	if (backup_len != 0 && len > backup_len + 1) {
+		is_backup = backup_parse(field + len - backup_len - 1,
+		    backup_len + 1, backup_len, 1, bdigits);
+		crypto_wipe(bdigits, sizeof(bdigits));
+		if (is_backup) {
+			*pw_len = len - backup_len - 1;
+			return 1;
+		}
+	}
 	if (!auth_code_wellformed(field + len - digits, digits))
 		return 0;
 	*pw_len = len - digits;
@@ -27,9 +42,19 @@ auth_split_field(const char *field, size_t len, unsigned digits,
 int
 auth_code_wellformed(const char *code, size_t len)
 {
-	size_t i;
+	size_t i, half = len / 2;
 
-	if (code == NULL || len == 0 || len > MFA_CODE_MAX)
+	if (code == NULL || len == 0 || len > MFA_ANSWER_MAX)
+		return 0;
+	/* "1234-5678", "12345-67890": a backup code as it is shown. */
+	if ((len == BACKUP_LEN_IMPORTED + 1 || len == BACKUP_LEN_NEW + 1) &&
+	    code[half] == '-') {
+		for (i = 0; i < len; i++)
+			if (i != half && (code[i] < '0' || code[i] > '9'))
+				return 0;
+		return 1;
+	}
+	if (len > BACKUP_LEN_NEW)
 		return 0;
 	for (i = 0; i < len; i++)
 		if (code[i] < '0' || code[i] > '9')
@@ -56,6 +81,9 @@ auth_attempt(const struct mfa_conf *conf, struct mfa_store *store,
 	struct mfa_txn *txn;
 	enum mfa_err rc, vrc;
 	uint64_t matched = 0;
+	char bdigits[BACKUP_LEN_NEW + 1];
+	unsigned slot = 0;
+	int is_backup;
 
 	memset(res, 0, sizeof(*res));
 	if (!auth_code_wellformed(req->code, req->code_len))
@@ -76,15 +104,28 @@ auth_attempt(const struct mfa_conf *conf, struct mfa_store *store,
 		rc = MFA_ELOCKED;
 		goto out_abort;
 	}
-	/* Not locked: only now is the secret decrypted. */
-	if ((rc = store_unseal(store, req->user, &tok)) != MFA_OK)
-		goto out_abort;
-
-	vrc = otp_verify(&tok, &params, req->code, req->code_len, req->now,
-	    st.next_step, &matched);
+	is_backup = tok.backup_count > 0 && backup_parse(req->code,
+	    req->code_len, tok.backup_len, 0, bdigits);
+	if (is_backup) {
+		/* Under the lock: two logins with one code, one accept. */
+		vrc = backup_match(&tok, st.backup_used, bdigits, &slot);
+		crypto_wipe(bdigits, sizeof(bdigits));
+	} else {
+		/* Not locked: only now is the secret decrypted. */
+		if ((rc = store_unseal(store, req->user, &tok)) != MFA_OK)
+			goto out_abort;
+		vrc = otp_verify(&tok, &params, req->code, req->code_len,
+		    req->now, st.next_step, &matched);
+	}
 	switch (vrc) {
 	case MFA_OK:
-		st.next_step = matched + 1;
+		if (is_backup) {
+			st.backup_used |= 1U << slot;
+			res->backup = 1;
+			res->backup_left = backup_left(&tok, st.backup_used);
+		} else {
+			st.next_step = matched + 1;
+		}
 		lockout_success(&st, req->now, req->rhost);
 		break;
 	case MFA_EINPUT:	/* digits, but not as many as enrolled */

@@ -15,7 +15,8 @@
 
 struct auth_request {
 	const char *user;	/* passed user_valid */
-	const char *code;	/* passed auth_code_wellformed; not NUL-ended */
+	const char *code;	/* passed auth_code_wellformed; not NUL-ended:
+				 * a one-time code or a backup code */
 	size_t code_len;
 	const char *rhost;	/* PAM_RHOST or NULL, kept for status */
 	int64_t now;		/* unix time, read once by the caller */
@@ -25,22 +26,28 @@ struct auth_result {
 	uint32_t fail_count;	/* failures counted after this attempt */
 	int locked_now;		/* this failure locked the user */
 	int64_t locked_until;	/* when locked: until when */
+	int backup;		/* accepted a backup code */
+	unsigned backup_left;	/* then: unused backup codes left */
 };
 
 /*
  * One-field input: the password immediately followed by a code of digits
- * ASCII digits.  On success *pw_len is the password's length (at least 1)
- * and the code is field[*pw_len..len).  Pure.
+ * ASCII digits, or by a backup code of backup_len digits (0: none) in its
+ * hyphenated form (backup.h).  On success *pw_len is the password's
+ * length (at least 1) and the code is field[*pw_len..len).  Pure.
  */
 int auth_split_field(const char *field, size_t len, unsigned digits,
-    size_t *pw_len);
+    unsigned backup_len, size_t *pw_len);
 
-/* True if code is 1..MFA_CODE_MAX ASCII digits (before any token). */
+/* True if code could be a one-time or a backup code (before any token):
+ * 1..10 ASCII digits, or 4 or 5 digits, a hyphen and as many again. */
 int auth_code_wellformed(const char *code, size_t len);
 
 /*
  * Run one attempt.  MFA_OK only if the code is valid and unused and the
- * new state was saved.  MFA_ELOCKED is returned before any code is
+ * new state was saved.  A reply of the token's backup-code length is
+ * checked against its backup codes (res->backup on success), anything
+ * else as a one-time code; both count alike for the lockout.  MFA_ELOCKED is returned before any code is
  * checked and without a write.  Any error leaves the login denied.
  */
 enum mfa_err auth_attempt(const struct mfa_conf *conf, struct mfa_store *store,

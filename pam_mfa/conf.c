@@ -352,6 +352,9 @@ static const struct conf_key conf_keys[] = {
 	{ "period",		set_period,	OFF(period),	30, 60 },
 	{ "secret_bytes",	set_uint,	OFF(secret_bytes), 20,
 	    MFA_SECRET_MAX },
+	{ "backup_codes",	set_uint,	OFF(backup_codes), 0,
+	    TOKEN_BACKUP_MAX },
+	{ "self_service",	set_bool,	OFF(self_service), 0, 0 },
 };
 #undef OFF
 
@@ -371,6 +374,8 @@ conf_defaults(struct mfa_conf *c)
 	c->digits = 6;
 	c->period = 30;
 	c->secret_bytes = 20;
+	c->backup_codes = 10;
+	c->self_service = true;
 	if ((c->state_dir = strdup(MFA_STATE_DIR)) == NULL ||
 	    (c->key_file = strdup(MFA_KEY_PATH)) == NULL ||
 	    (c->prompt = strdup("Verification code: ")) == NULL ||

@@ -46,6 +46,8 @@ struct mfa_conf {
 	unsigned digits;
 	unsigned period;
 	unsigned secret_bytes;
+	unsigned backup_codes;		/* how many enroll makes (0..16) */
+	bool self_service;		/* users may enroll themselves */
 };
 
 #define CONF_ERRMSG_MAX 256

@@ -45,6 +45,21 @@ crypto_digest(const void *data, size_t len, unsigned char out[CRYPTO_DIGEST_LEN]
 	return MFA_OK;
 }
 
+enum mfa_err
+crypto_kdf(const void *pass, size_t len, const void *salt, size_t saltlen,
+    unsigned iter, unsigned char out[CRYPTO_DIGEST_LEN])
+{
+	if (len > INT32_MAX || saltlen > INT32_MAX || iter == 0 ||
+	    iter > INT32_MAX)
+		return MFA_EINTERNAL;
+	if (PKCS5_PBKDF2_HMAC(pass, (int)len, salt, (int)saltlen, (int)iter,
+	    EVP_sha256(), CRYPTO_DIGEST_LEN, out) != 1) {
+		OPENSSL_cleanse(out, CRYPTO_DIGEST_LEN);
+		return MFA_ECRYPTO;
+	}
+	return MFA_OK;
+}
+
 /* One GCM operation; enc 1 seals, 0 opens.  out is wiped on failure. */
 static enum mfa_err
 aead(int enc, const unsigned char *key, const unsigned char *nonce,

@@ -1,6 +1,7 @@
 /*
  * crypto.h - the only door to OpenSSL: random bytes, wiping, constant-time
- * comparison and the digest that guards records against corruption.
+ * comparison, the digest that guards records against corruption, the KDF
+ * that hashes backup codes and the cipher that seals secrets.
  */
 #ifndef MFA_CRYPTO_H
 #define MFA_CRYPTO_H
@@ -20,6 +21,9 @@ void crypto_wipe(void *buf, size_t len);
 int crypto_equal(const void *a, const void *b, size_t len);
 enum mfa_err crypto_digest(const void *data, size_t len,
     unsigned char out[CRYPTO_DIGEST_LEN]);
+/* PBKDF2-HMAC-SHA256 of pass with salt, iter iterations. */
+enum mfa_err crypto_kdf(const void *pass, size_t len, const void *salt,
+    size_t saltlen, unsigned iter, unsigned char out[CRYPTO_DIGEST_LEN]);
 
 /*
  * AES-256-GCM: seal len bytes of in into out (same length) and a tag,

@@ -38,6 +38,7 @@ const char *mfa_strerror(enum mfa_err err);
 /* Limits on what a client may send; anything longer is refused. */
 #define MFA_USER_MAX	128	/* bytes in a user name, without NUL */
 #define MFA_CODE_MAX	8	/* digits in a one-time code */
+#define MFA_ANSWER_MAX	11	/* a code or a backup code ("12345-67890") */
 #define MFA_INPUT_MAX	512	/* bytes accepted from one conversation reply */
 
 /* Limits on what the admin may configure or enroll. */

@@ -185,7 +185,7 @@ free_secret(char *s, size_t len)
 /* The separate prompt's code into code[], well-formed or MFA_EINPUT. */
 static enum mfa_err
 read_code(pam_handle_t *pamh, const struct mfa_conf *conf,
-    const struct mfa_args *a, char code[MFA_CODE_MAX + 1], size_t *len)
+    const struct mfa_args *a, char code[MFA_ANSWER_MAX + 1], size_t *len)
 {
 	const char *prompt = a->profile->code_prompt != NULL ?
 	    a->profile->code_prompt : conf->prompt;
@@ -257,7 +257,7 @@ stash_cleanup(pam_handle_t *pamh, void *data, int status)
 {
 	(void)pamh;
 	(void)status;
-	free_secret(data, MFA_CODE_MAX + 1);
+	free_secret(data, MFA_ANSWER_MAX + 1);
 }
 
 /* Whether the config lets this unenrolled user through as PAM_IGNORE. */
@@ -294,7 +294,13 @@ report(pam_handle_t *pamh, const struct mfa_conf *conf,
 
 	switch (rc) {
 	case MFA_OK:
-		log_decision(pamh, LOG_INFO, "accept", rc, lc, NULL);
+		if (res->backup)
+			snprintf(detail, sizeof(detail),
+			    "detail=backup_code backup_left=%u",
+			    res->backup_left);
+		/* A backup code means a lost phone, or a stolen code list. */
+		log_decision(pamh, res->backup ? LOG_NOTICE : LOG_INFO,
+		    "accept", rc, lc, res->backup ? detail : NULL);
 		return PAM_SUCCESS;
 	case MFA_EBADCODE:
 	case MFA_EREPLAY:
@@ -369,10 +375,11 @@ verify(struct call *c, const char *code, size_t len)
 
 /*
  * Code, split: whether the user has a confirmed token (1), has none (0),
- * or the store failed (-1, logged).  digits receives the token's length.
+ * or the store failed (-1, logged).  digits receives the token's length,
+ * backup_len its backup codes' (0: none).
  */
 static int
-enrolled(struct call *c, unsigned *digits)
+enrolled(struct call *c, unsigned *digits, unsigned *backup_len)
 {
 	struct mfa_token tok;
 	enum mfa_err rc;
@@ -381,6 +388,7 @@ enrolled(struct call *c, unsigned *digits)
 	rc = store_token_meta(c->store, c->user, &tok);
 	yes = rc == MFA_OK && !(tok.flags & TOKEN_F_PENDING);
 	*digits = yes ? tok.digits : 0;
+	*backup_len = yes && tok.backup_count > 0 ? tok.backup_len : 0;
 	token_wipe(&tok);
 	if (rc != MFA_OK && rc != MFA_ENOTENROLLED) {
 		log_decision(c->pamh, LOG_ERR, "deny", rc, &c->lc,
@@ -403,8 +411,8 @@ static int
 run_prompt(struct call *c)
 {
 	struct auth_result res;
-	char code[MFA_CODE_MAX + 1] = { 0 };
-	unsigned digits;
+	char code[MFA_ANSWER_MAX + 1] = { 0 };
+	unsigned digits, backup_len;
 	enum mfa_err rc;
 	size_t len;
 	int is, ret;
@@ -413,7 +421,7 @@ run_prompt(struct call *c)
 	/* Whether the user is enrolled matters before the prompt only if
 	 * the unenrolled may pass; otherwise the attempt finds out. */
 	if (c->conf->unenrolled == MFA_UNENROLLED_IGNORE) {
-		if ((is = enrolled(c, &digits)) < 0)
+		if ((is = enrolled(c, &digits, &backup_len)) < 0)
 			return PAM_AUTH_ERR;
 		if (!is && unenrolled_exempt(c->conf, c->user))
 			return exempt(c);
@@ -437,13 +445,13 @@ run_onefield(struct call *c)
 {
 	struct auth_result res;
 	char *field = NULL, *stash;
-	unsigned digits;
+	unsigned digits, backup_len;
 	enum mfa_err rc;
 	size_t len = 0, pw_len;
 	int is, ret;
 
 	memset(&res, 0, sizeof(res));
-	if ((is = enrolled(c, &digits)) < 0)
+	if ((is = enrolled(c, &digits, &backup_len)) < 0)
 		return PAM_AUTH_ERR;
 	if ((rc = read_field(c->pamh, c->conf, &c->args, &field, &len)) !=
 	    MFA_OK) {
@@ -461,7 +469,7 @@ run_onefield(struct call *c)
 			    rc == MFA_OK ? MFA_ENOTENROLLED : rc, &res, NULL);
 		goto out;
 	}
-	if (!auth_split_field(field, len, digits, &pw_len)) {
+	if (!auth_split_field(field, len, digits, backup_len, &pw_len)) {
 		ret = report(c->pamh, c->conf, &c->args, &c->lc, MFA_EINPUT,
 		    &res, "detail=no_code_in_field");
 		goto out;
@@ -476,7 +484,7 @@ run_onefield(struct call *c)
 		goto out;
 	}
 	/* MODE_SPLIT: keep the code on the handle, wiped when it ends. */
-	if ((stash = calloc(1, MFA_CODE_MAX + 1)) == NULL) {
+	if ((stash = calloc(1, MFA_ANSWER_MAX + 1)) == NULL) {
 		ret = report(c->pamh, c->conf, &c->args, &c->lc, MFA_ENOMEM,
 		    &res, NULL);
 		goto out;
@@ -484,7 +492,7 @@ run_onefield(struct call *c)
 	memcpy(stash, field + pw_len, len - pw_len);
 	if (pam_set_data(c->pamh, STASH_NAME, stash, stash_cleanup) !=
 	    PAM_SUCCESS) {
-		free_secret(stash, MFA_CODE_MAX + 1);
+		free_secret(stash, MFA_ANSWER_MAX + 1);
 		ret = report(c->pamh, c->conf, &c->args, &c->lc, MFA_EINTERNAL,
 		    &res, "detail=stash");
 		goto out;
@@ -502,13 +510,13 @@ run_verify(struct call *c)
 {
 	struct auth_result res;
 	const void *data = NULL;
-	char code[MFA_CODE_MAX + 1];
-	unsigned digits;
+	char code[MFA_ANSWER_MAX + 1];
+	unsigned digits, backup_len;
 	size_t len;
 	int is, ret;
 
 	memset(&res, 0, sizeof(res));
-	if ((is = enrolled(c, &digits)) < 0)
+	if ((is = enrolled(c, &digits, &backup_len)) < 0)
 		return PAM_AUTH_ERR;
 	if (pam_get_data(c->pamh, STASH_NAME, &data) != PAM_SUCCESS ||
 	    data == NULL) {
@@ -519,7 +527,7 @@ run_verify(struct call *c)
 		    is ? MFA_ECONFIG : MFA_ENOTENROLLED, &res,
 		    is ? "detail=no_split_before_verify" : NULL);
 	}
-	len = strnlen(data, MFA_CODE_MAX);
+	len = strnlen(data, MFA_ANSWER_MAX);
 	memcpy(code, data, len);
 	/* Used once: drop it from the handle (the cleanup wipes it). */
 	pam_set_data(c->pamh, STASH_NAME, NULL, NULL);

@@ -114,12 +114,41 @@ store_abort(struct mfa_txn *t)
 }
 
 enum mfa_err
+store_install(struct mfa_store *s, const char *user,
+    const struct mfa_token *tok, uint64_t expect_id, uint64_t next_step)
+{
+	if (!user_valid(user, strlen(user)))
+		return MFA_EINPUT;
+	if (tok->flags & TOKEN_F_PENDING)
+		return MFA_EINTERNAL;
+	return s->ops->install(s->be, user, tok, expect_id, next_step);
+}
+
+enum mfa_err
 store_token_put(struct mfa_store *s, const char *user,
+    const struct mfa_token *tok)
+{
+	return store_install(s, user, tok, STORE_ANY, 0);
+}
+
+enum mfa_err
+store_pending_put(struct mfa_store *s, const char *user,
     const struct mfa_token *tok)
 {
 	if (!user_valid(user, strlen(user)))
 		return MFA_EINPUT;
-	return s->ops->token_put(s->be, user, tok);
+	if (!(tok->flags & TOKEN_F_PENDING))
+		return MFA_EINTERNAL;
+	return s->ops->pending_put(s->be, user, tok);
+}
+
+enum mfa_err
+store_pending_get(struct mfa_store *s, const char *user,
+    struct mfa_token *tok)
+{
+	if (!user_valid(user, strlen(user)))
+		return MFA_EINPUT;
+	return s->ops->pending_get(s->be, user, tok);
 }
 
 enum mfa_err

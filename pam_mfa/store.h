@@ -10,6 +10,8 @@
 #ifndef MFA_STORE_H
 #define MFA_STORE_H
 
+#include <stdint.h>
+
 #include "conf.h"
 #include "mfa.h"
 #include "state.h"
@@ -51,9 +53,34 @@ void store_abort(struct mfa_txn *txn);
 /* Create the store if it does not exist (the file store: its directory,
  * mode 0700, in a trusted parent). */
 enum mfa_err store_create(const struct mfa_conf *conf);
+/*
+ * Make tok (secret in clear) the user's active token, atomically with
+ * respect to logins: under the user's lock, and only if the active token's
+ * id is still expect_id (0: the user has none; STORE_ANY: whatever it is),
+ * else MFA_EEXIST and nothing changes.  The state follows the token: a new
+ * token id starts its replay floor at next_step (HOTP: at least its first
+ * counter), the same id keeps its floor (raised to next_step if higher); a
+ * new backup generation starts with no code spent; failures and a lock
+ * carry over.  A new token id also ends any pending token of the user.
+ */
+#define STORE_ANY	UINT64_MAX
+enum mfa_err store_install(struct mfa_store *store, const char *user,
+    const struct mfa_token *tok, uint64_t expect_id, uint64_t next_step);
+/* store_install(store, user, tok, STORE_ANY, 0). */
 enum mfa_err store_token_put(struct mfa_store *store, const char *user,
     const struct mfa_token *tok);
-/* The enrolled users, sorted; free with store_list_free. */
+/*
+ * A pending token (TOKEN_F_PENDING) waits apart from the active one, which
+ * keeps working, until the user confirms it with a code: logins never
+ * read it.  put replaces any earlier pending token; get opens it
+ * (MFA_ENOTENROLLED if there is none).
+ */
+enum mfa_err store_pending_put(struct mfa_store *store, const char *user,
+    const struct mfa_token *tok);
+enum mfa_err store_pending_get(struct mfa_store *store, const char *user,
+    struct mfa_token *tok);
+/* The users with an active or a pending token, sorted; free with
+ * store_list_free. */
 enum mfa_err store_list(struct mfa_store *store, char ***users, size_t *n);
 void store_list_free(char **users, size_t n);
 /*
@@ -62,7 +89,8 @@ void store_list_free(char **users, size_t n);
  */
 enum mfa_err store_rekey(struct mfa_store *store, size_t *done,
     size_t *failed);
-/* Remove the user's token and state; MFA_ENOTENROLLED if none. */
+/* Remove the user's token, pending token and state (and so the backup
+ * codes); MFA_ENOTENROLLED if there was neither token. */
 enum mfa_err store_remove(struct mfa_store *store, const char *user);
 
 /* The backend interface. */
@@ -78,8 +106,12 @@ struct store_ops {
 	enum mfa_err (*unseal)(void *, const char *, struct mfa_token *);
 	enum mfa_err (*commit)(void *, const struct mfa_state *);
 	void (*abort)(void *);
-	enum mfa_err (*token_put)(void *, const char *,
+	enum mfa_err (*install)(void *, const char *,
+	    const struct mfa_token *, uint64_t, uint64_t);
+	enum mfa_err (*pending_put)(void *, const char *,
 	    const struct mfa_token *);
+	enum mfa_err (*pending_get)(void *, const char *,
+	    struct mfa_token *);
 	enum mfa_err (*remove)(void *, const char *);
 	enum mfa_err (*list)(void *, char ***, size_t *);
 	enum mfa_err (*rekey)(void *, size_t *, size_t *);

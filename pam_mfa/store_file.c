@@ -229,23 +229,24 @@ file_close(void *be)
 	free(fs);
 }
 
-/* The token as stored: its secret still sealed (cipher 1). */
+/* A token file as stored, its secret still sealed (cipher 1); *sb gets
+ * the file's identity. */
 static enum mfa_err
-file_token_meta(void *be, const char *user, struct mfa_token *tok)
+token_read(struct file_store *fs, const char *user, const char *suffix,
+    struct mfa_token *tok, struct stat *sb)
 {
-	struct file_store *fs = be;
 	unsigned char buf[TOKEN_FILE_SIZE];
 	char name[NAME_BUF];
-	struct stat st;
 	enum mfa_err rc;
 	int fd;
 
-	if ((rc = file_name(name, user, "token")) != MFA_OK)
+	memset(tok, 0, sizeof(*tok));
+	if ((rc = file_name(name, user, suffix)) != MFA_OK)
 		return rc;
-	fd = safe_openat(fs->dirfd, name, O_RDONLY, SAFE_PRIVATE, &st, &rc);
+	fd = safe_openat(fs->dirfd, name, O_RDONLY, SAFE_PRIVATE, sb, &rc);
 	if (fd < 0)
 		return rc;
-	if (st.st_size != TOKEN_FILE_SIZE)
+	if (sb->st_size != TOKEN_FILE_SIZE)
 		rc = MFA_ECORRUPT;
 	else if ((rc = safe_pread(fd, buf, sizeof(buf), 0)) == MFA_OK)
 		rc = token_decode(buf, tok);
@@ -254,12 +255,21 @@ file_token_meta(void *be, const char *user, struct mfa_token *tok)
 	if (rc != MFA_OK)
 		return rc;
 	/* Every stored secret is sealed: a clear one was not written by
-	 * pam-mfa and is refused. */
-	if (tok->cipher != 1) {
+	 * pam-mfa and is refused.  Only a .pending file may be pending. */
+	if (tok->cipher != 1 || (!(tok->flags & TOKEN_F_PENDING)) !=
+	    (strcmp(suffix, "pending") != 0)) {
 		token_wipe(tok);
 		return MFA_ECORRUPT;
 	}
 	return MFA_OK;
+}
+
+static enum mfa_err
+file_token_meta(void *be, const char *user, struct mfa_token *tok)
+{
+	struct stat sb;
+
+	return token_read(be, user, "token", tok, &sb);
 }
 
 /* Open a token file_token_meta read; the key file is read once. */
@@ -338,15 +348,17 @@ file_begin(void *be, const char *user, struct mfa_token *tok,
 	unsigned char buf[STATE_FILE_SIZE];
 	struct file_txn *t = NULL;
 	char name[NAME_BUF];
-	struct stat sb;
+	struct stat sb, tsb, now;
 	enum mfa_err rc;
 	int fd = -1;
 
 	*out = NULL;
 	memset(st, 0, sizeof(*st));
 	/* The token stays sealed: the caller opens it only once it knows
-	 * the user is not locked. */
-	if (tok != NULL && (rc = file_token_meta(fs, user, tok)) != MFA_OK)
+	 * the user is not locked.  Read before the lock so that no state
+	 * file is made for a user who is not enrolled. */
+	if (tok != NULL &&
+	    (rc = token_read(fs, user, "token", tok, &tsb)) != MFA_OK)
 		return rc;
 	if ((rc = file_name(name, user, "state")) != MFA_OK)
 		goto fail;
@@ -363,6 +375,21 @@ file_begin(void *be, const char *user, struct mfa_token *tok,
 		rc = sb.st_nlink == 0 ? MFA_ENOTENROLLED : MFA_EUNSAFE;
 		goto fail;
 	}
+	/* Tokens are replaced under this lock (file_install): one replaced
+	 * while we waited is read again, so a login never pairs a new state
+	 * with an old token. */
+	if (tok != NULL && (rc = file_name(name, user, "token")) == MFA_OK) {
+		if (fstatat(fs->dirfd, name, &now, AT_SYMLINK_NOFOLLOW) != 0) {
+			rc = errno == ENOENT ? MFA_ENOTENROLLED : MFA_EIO;
+			goto fail;
+		}
+		if (now.st_ino != tsb.st_ino || now.st_dev != tsb.st_dev) {
+			token_wipe(tok);
+			rc = token_read(fs, user, "token", tok, &tsb);
+		}
+	}
+	if (rc != MFA_OK)
+		goto fail;
 	if (sb.st_size > STATE_FILE_SIZE) {
 		rc = MFA_ECORRUPT;
 		goto fail;
@@ -434,40 +461,166 @@ file_abort(void *txn)
 	free(t);
 }
 
+/* Seal tok (secret in clear) and encode it for the disk. */
 static enum mfa_err
-file_token_put(void *be, const char *user, const struct mfa_token *tok)
+token_image(struct file_store *fs, const char *user,
+    const struct mfa_token *tok, unsigned char buf[TOKEN_FILE_SIZE])
+{
+	struct mfa_token sealed;
+	enum mfa_err rc;
+
+	if ((rc = keys_get(fs)) != MFA_OK)
+		return rc;
+	sealed = *tok;
+	if ((rc = token_seal(&sealed, user, &fs->keys)) == MFA_OK)
+		rc = token_encode(&sealed, buf);
+	token_wipe(&sealed);
+	return rc;
+}
+
+/* The state for tok, from the state st held before it (store.h). */
+static void
+state_follow(struct mfa_state *st, const struct mfa_token *tok,
+    uint64_t next_step)
+{
+	uint64_t first = tok->type == MFA_HOTP ? tok->counter : 0;
+
+	if (st->token_id != tok->id) {
+		st->token_id = tok->id;
+		st->next_step = next_step > first ? next_step : first;
+		st->backup_used = 0;
+		st->backup_gen = tok->backup_gen;
+	} else if (next_step > st->next_step) {
+		st->next_step = next_step;
+	}
+	if (st->backup_gen != tok->backup_gen) {
+		st->backup_used = 0;
+		st->backup_gen = tok->backup_gen;
+	}
+}
+
+/*
+ * Under the user's lock: check the active token is still expect_id, write
+ * the new one, then the state that follows it.  A crash between the two
+ * leaves the new token with the old state, which file_begin treats as a
+ * new token (floor from its start): never a torn record.
+ */
+static enum mfa_err
+file_install(void *be, const char *user, const struct mfa_token *tok,
+    uint64_t expect_id, uint64_t next_step)
+{
+	struct file_store *fs = be;
+	unsigned char buf[TOKEN_FILE_SIZE], sbuf[STATE_FILE_SIZE];
+	char tname[NAME_BUF], sname[NAME_BUF], pname[NAME_BUF];
+	struct file_txn *t = NULL;
+	struct mfa_token cur;
+	struct mfa_state st;
+	struct stat sb;
+	enum mfa_err rc;
+	uint64_t cur_id = 0;
+	int fd = -1;
+
+	if ((rc = file_name(tname, user, "token")) != MFA_OK ||
+	    (rc = file_name(sname, user, "state")) != MFA_OK ||
+	    (rc = file_name(pname, user, "pending")) != MFA_OK)
+		return rc;
+	if ((rc = token_image(fs, user, tok, buf)) != MFA_OK)
+		goto out;
+	if ((fd = state_open(fs, sname, 1, &rc)) < 0)
+		goto out;
+	if ((rc = lock_bounded(fd, fs->lock_wait_ms)) != MFA_OK)
+		goto out;
+	if (fstat(fd, &sb) != 0) {
+		rc = MFA_EIO;
+		goto out;
+	}
+	if (sb.st_nlink != 1 || sb.st_size > STATE_FILE_SIZE) {
+		/* Revoked meanwhile, or not ours to trust. */
+		rc = sb.st_nlink == 0 ? MFA_EBUSY : sb.st_nlink > 1 ?
+		    MFA_EUNSAFE : MFA_ECORRUPT;
+		goto out;
+	}
+	rc = token_read(fs, user, "token", &cur, &sb);
+	cur_id = rc == MFA_OK ? cur.id : 0;
+	token_wipe(&cur);
+	/* A damaged token may be replaced, but only by a forced write. */
+	if (rc != MFA_OK && rc != MFA_ENOTENROLLED &&
+	    !(expect_id == STORE_ANY &&
+	    (rc == MFA_ECORRUPT || rc == MFA_EVERSION)))
+		goto out;
+	if (expect_id != STORE_ANY && cur_id != expect_id) {
+		rc = MFA_EEXIST;
+		goto out;
+	}
+	if ((rc = safe_pread(fd, sbuf, (size_t)sb.st_size, 0)) != MFA_OK)
+		goto out;
+	if ((t = calloc(1, sizeof(*t))) == NULL) {
+		rc = MFA_ENOMEM;
+		goto out;
+	}
+	if ((rc = state_decode(sbuf, (size_t)sb.st_size, &st, &t->slot)) !=
+	    MFA_OK)
+		goto out;
+	state_follow(&st, tok, next_step);
+	if ((rc = safe_replace(fs->dirfd, tname, buf, sizeof(buf))) != MFA_OK)
+		goto out;
+	t->fs = fs;
+	t->fd = fd;
+	t->seq = st.seq;
+	fd = -1;
+	rc = file_commit(t, &st);	/* frees t, closes the lock */
+	t = NULL;
+	/* A new active token ends any pending one; the same token (new
+	 * backup codes, a new key) leaves it waiting. */
+	if (rc == MFA_OK && cur_id != tok->id)
+		rc = safe_unlink(fs->dirfd, pname);
+out:
+	free(t);
+	if (fd >= 0)
+		close(fd);
+	crypto_wipe(buf, sizeof(buf));
+	return rc;
+}
+
+static enum mfa_err
+file_pending_put(void *be, const char *user, const struct mfa_token *tok)
 {
 	struct file_store *fs = be;
 	unsigned char buf[TOKEN_FILE_SIZE];
 	char name[NAME_BUF];
 	enum mfa_err rc;
 
-	struct mfa_token sealed;
-
-	if ((rc = file_name(name, user, "token")) != MFA_OK)
+	if ((rc = file_name(name, user, "pending")) != MFA_OK)
 		return rc;
-	if ((rc = keys_get(fs)) != MFA_OK)
-		return rc;
-	sealed = *tok;
-	if ((rc = token_seal(&sealed, user, &fs->keys)) == MFA_OK &&
-	    (rc = token_encode(&sealed, buf)) == MFA_OK)
+	if ((rc = token_image(fs, user, tok, buf)) == MFA_OK)
 		rc = safe_replace(fs->dirfd, name, buf, sizeof(buf));
-	token_wipe(&sealed);
 	crypto_wipe(buf, sizeof(buf));
 	return rc;
+}
+
+static enum mfa_err
+file_pending_get(void *be, const char *user, struct mfa_token *tok)
+{
+	struct stat sb;
+	enum mfa_err rc;
+
+	if ((rc = token_read(be, user, "pending", tok, &sb)) != MFA_OK)
+		return rc;
+	return file_unseal(be, user, tok);
 }
 
 static enum mfa_err
 file_remove(void *be, const char *user)
 {
 	struct file_store *fs = be;
-	char tname[NAME_BUF], sname[NAME_BUF];
+	char tname[NAME_BUF], sname[NAME_BUF], pname[NAME_BUF];
 	struct stat st;
-	enum mfa_err rc, rc2;
+	enum mfa_err rc, rc2, rc3;
 	int fd, had_token;
 
 	if ((rc = file_name(tname, user, "token")) != MFA_OK ||
-	    (rc = file_name(sname, user, "state")) != MFA_OK)
+	    (rc = file_name(sname, user, "state")) != MFA_OK ||
+	    (rc = file_name(pname, user, "pending")) != MFA_OK)
 		return rc;
 	/* Hold the user's lock so no login is mid-update. */
 	fd = safe_openat(fs->dirfd, sname, O_RDWR, SAFE_PRIVATE, &st, &rc);
@@ -477,13 +630,17 @@ file_remove(void *be, const char *user)
 		close(fd);
 		return rc;
 	}
-	had_token = faccessat(fs->dirfd, tname, F_OK, AT_SYMLINK_NOFOLLOW) == 0;
+	had_token = faccessat(fs->dirfd, tname, F_OK, AT_SYMLINK_NOFOLLOW) == 0 ||
+	    faccessat(fs->dirfd, pname, F_OK, AT_SYMLINK_NOFOLLOW) == 0;
 	rc = safe_unlink(fs->dirfd, tname);
 	rc2 = safe_unlink(fs->dirfd, sname);
+	rc3 = safe_unlink(fs->dirfd, pname);
 	if (fd >= 0)
 		close(fd);
 	if (rc == MFA_OK)
 		rc = rc2;
+	if (rc == MFA_OK)
+		rc = rc3;
 	if (rc == MFA_OK && !had_token)
 		rc = MFA_ENOTENROLLED;
 	return rc;
@@ -501,7 +658,7 @@ file_list(void *be, char ***out, size_t *nout)
 	struct file_store *fs = be;
 	struct dirent *e;
 	char **users = NULL, **grown;
-	size_t n = 0, cap = 0;
+	size_t n = 0, cap = 0, i, j;
 	enum mfa_err rc = MFA_OK;
 	DIR *d;
 	int fd;
@@ -515,10 +672,15 @@ file_list(void *be, char ***out, size_t *nout)
 		return MFA_EIO;
 	}
 	while ((e = readdir(d)) != NULL) {
-		size_t len = strlen(e->d_name);
+		size_t len = strlen(e->d_name), ulen;
 
-		if (len <= 6 || strcmp(e->d_name + len - 6, ".token") != 0 ||
-		    !user_valid(e->d_name, len - 6))
+		if (len > 6 && strcmp(e->d_name + len - 6, ".token") == 0)
+			ulen = len - 6;
+		else if (len > 8 && strcmp(e->d_name + len - 8, ".pending") == 0)
+			ulen = len - 8;
+		else
+			continue;
+		if (!user_valid(e->d_name, ulen))
 			continue;
 		if (n == cap) {
 			cap = cap ? 2 * cap : 64;
@@ -529,7 +691,7 @@ file_list(void *be, char ***out, size_t *nout)
 			}
 			users = grown;
 		}
-		if ((users[n] = strndup(e->d_name, len - 6)) == NULL) {
+		if ((users[n] = strndup(e->d_name, ulen)) == NULL) {
 			rc = MFA_ENOMEM;
 			break;
 		}
@@ -542,14 +704,23 @@ file_list(void *be, char ***out, size_t *nout)
 	}
 	if (n > 0)
 		qsort(users, n, sizeof(*users), name_cmp);
+	/* A user with both an active and a pending token: once. */
+	for (i = 1, j = n > 0 ? 1 : 0; i < n; i++) {
+		if (strcmp(users[i], users[j - 1]) == 0)
+			free(users[i]);
+		else
+			users[j++] = users[i];
+	}
+	n = j;
 	*out = users;
 	*nout = n;
 	return MFA_OK;
 }
 
-/* The id of the key user's token was sealed with, without opening it. */
+/* The id of the key a token was sealed with, without opening it. */
 static int
-token_key_id(struct file_store *fs, const char *user, uint32_t *id)
+token_key_id(struct file_store *fs, const char *user, const char *suffix,
+    uint32_t *id)
 {
 	unsigned char buf[TOKEN_FILE_SIZE];
 	char name[NAME_BUF];
@@ -558,7 +729,7 @@ token_key_id(struct file_store *fs, const char *user, uint32_t *id)
 	enum mfa_err rc;
 	int fd, ok = 0;
 
-	if (file_name(name, user, "token") != MFA_OK)
+	if (file_name(name, user, suffix) != MFA_OK)
 		return 0;
 	fd = safe_openat(fs->dirfd, name, O_RDONLY, SAFE_PRIVATE, &st, &rc);
 	if (fd < 0)
@@ -587,8 +758,10 @@ keys_prune(struct file_store *fs, char **users, size_t n)
 		int used = 0;
 
 		for (i = 0; i < n && !used; i++)
-			used = token_key_id(fs, users[i], &id) &&
-			    id == fs->keys.k[k].id;
+			used = (token_key_id(fs, users[i], "token", &id) &&
+			    id == fs->keys.k[k].id) ||
+			    (token_key_id(fs, users[i], "pending", &id) &&
+			    id == fs->keys.k[k].id);
 		if (!used)
 			keyring_drop(&fs->keys, k);
 	}
@@ -623,12 +796,19 @@ file_rekey(void *be, size_t *done, size_t *failed)
 	    (rc = keys_save(fs->key_file, &fs->keys)) != MFA_OK)
 		goto out;
 	for (i = 0; i < n; i++) {
+		/* Same token, same id: its state is kept as it is. */
 		if ((rc = file_token_get(fs, users[i], &tok)) == MFA_OK)
-			rc = file_token_put(fs, users[i], &tok);
+			rc = file_install(fs, users[i], &tok, tok.id, 0);
 		token_wipe(&tok);
 		if (rc == MFA_OK)
 			(*done)++;
 		else if (rc != MFA_ENOTENROLLED)	/* not revoked meanwhile */
+			(*failed)++;
+		/* A pending token is re-sealed too, or it would lose its key. */
+		if ((rc = file_pending_get(fs, users[i], &tok)) == MFA_OK)
+			rc = file_pending_put(fs, users[i], &tok);
+		token_wipe(&tok);
+		if (rc != MFA_OK && rc != MFA_ENOTENROLLED)
 			(*failed)++;
 	}
 	keys_prune(fs, users, n);
@@ -651,7 +831,9 @@ const struct store_ops store_file_ops = {
 	.unseal = file_unseal,
 	.commit = file_commit,
 	.abort = file_abort,
-	.token_put = file_token_put,
+	.install = file_install,
+	.pending_put = file_pending_put,
+	.pending_get = file_pending_get,
 	.remove = file_remove,
 	.list = file_list,
 	.rekey = file_rekey,

@@ -28,12 +28,14 @@
 #define OFF_SECRET	72
 #define OFF_BGEN	136
 #define OFF_BCOUNT	140
+#define OFF_BLEN	142
 #define OFF_BSLOTS	144
+#define OFF_BITER	912
 #define BSLOT_SIZE	(TOKEN_BACKUP_SALT + TOKEN_BACKUP_HASH)
 #define OFF_DIGEST	(TOKEN_FILE_SIZE - CRYPTO_DIGEST_LEN)
 
 _Static_assert(OFF_SECRET + MFA_SECRET_MAX <= OFF_BGEN, "secret overlaps");
-_Static_assert(OFF_BSLOTS + TOKEN_BACKUP_MAX * BSLOT_SIZE <= OFF_DIGEST,
+_Static_assert(OFF_BSLOTS + TOKEN_BACKUP_MAX * BSLOT_SIZE <= OFF_BITER,
     "backup slots overlap digest");
 
 static const unsigned char token_magic[4] = { 'M', 'F', 'A', 'T' };
@@ -58,6 +60,12 @@ token_check(const struct mfa_token *tok)
 	if (tok->secret_len < MFA_SECRET_MIN || tok->secret_len > MFA_SECRET_MAX)
 		return MFA_ECORRUPT;
 	if (tok->backup_count > TOKEN_BACKUP_MAX)
+		return MFA_ECORRUPT;
+	/* Backup codes are told from one-time codes by their length. */
+	if (tok->backup_count > 0 &&
+	    ((tok->backup_len != 8 && tok->backup_len != 10) ||
+	    tok->backup_len == tok->digits ||
+	    tok->backup_iter < 1000 || tok->backup_iter > 10000000))
 		return MFA_ECORRUPT;
 	if ((tok->flags & ~TOKEN_KNOWN_FLAGS) != 0)
 		return MFA_ECORRUPT;
@@ -95,6 +103,8 @@ token_encode(const struct mfa_token *tok, unsigned char buf[TOKEN_FILE_SIZE])
 	memcpy(buf + OFF_SECRET, tok->secret, tok->secret_len);
 	put_u32(buf + OFF_BGEN, tok->backup_gen);
 	put_u16(buf + OFF_BCOUNT, (uint16_t)tok->backup_count);
+	buf[OFF_BLEN] = (unsigned char)tok->backup_len;
+	put_u32(buf + OFF_BITER, tok->backup_iter);
 	for (i = 0; i < tok->backup_count; i++) {
 		unsigned char *s = buf + OFF_BSLOTS + i * BSLOT_SIZE;
 
@@ -150,6 +160,8 @@ token_decode(const unsigned char buf[TOKEN_FILE_SIZE], struct mfa_token *tok)
 	memcpy(tok->secret, buf + OFF_SECRET, seclen);
 	tok->backup_gen = get_u32(buf + OFF_BGEN);
 	tok->backup_count = get_u16(buf + OFF_BCOUNT);
+	tok->backup_len = buf[OFF_BLEN];
+	tok->backup_iter = get_u32(buf + OFF_BITER);
 	if (tok->backup_count > TOKEN_BACKUP_MAX) {
 		token_wipe(tok);
 		return MFA_ECORRUPT;

@@ -9,8 +9,9 @@
  *  27 cipher u8     28 period u16   30 secret length u16
  *  32 HOTP first counter u64        40 key id u32   44 nonce[12]
  *  56 tag[16]       72 secret[64]  136 backup generation u32
- * 140 backup count u16  142 reserved u16
- * 144 backup slots[16] of salt[16] hash[32]   912 reserved   992 digest[32]
+ * 140 backup count u16  142 backup code digits u8  143 reserved u8
+ * 144 backup slots[16] of salt[16] hash[32]
+ * 912 backup PBKDF2 iterations u32  916 reserved  992 digest[32]
  * cipher 0: the secret in clear (only ever in memory: the store refuses
  * such a file); cipher 1: secret[] holds the secret sealed with
  * AES-256-GCM under key id, with nonce and tag, and the associated data
@@ -65,8 +66,10 @@ struct mfa_token {
 	unsigned char tag[CRYPTO_TAG_LEN];
 	size_t secret_len;
 	unsigned char secret[MFA_SECRET_MAX];
-	uint32_t backup_gen;
-	unsigned backup_count;
+	uint32_t backup_gen;		/* new codes, new generation */
+	unsigned backup_count;		/* slots in use */
+	unsigned backup_len;		/* digits per backup code */
+	uint32_t backup_iter;		/* PBKDF2 iterations of the hashes */
 	struct mfa_backup_slot backup[TOKEN_BACKUP_MAX];
 };
 

@@ -122,7 +122,7 @@ for u in $users; do
 	echo "$u:$(openssl passwd -6 "$(pw "$u")"):19000:0:99999:7:::" \
 	    >>"$WORK/shadow"
 	# The URI's secret gives oathtool the codes.
-	(umask 077 && "$MFA_CLI" -c "$conf" enroll "$u" |
+	(umask 077 && "$MFA_CLI" -c "$conf" enroll -y "$u" |
 	    sed -n 's/.*[?&]secret=\([A-Z2-7]*\).*/\1/p' >"$WORK/$u.secret")
 	if [ ! -s "$WORK/$u.secret" ]; then
 		fail "enroll $u"

@@ -63,7 +63,7 @@ if "$MFA_CLI" -c "$conf" check | grep '^[a-z_]* = "/' |
 	exit 1
 fi
 enroll() {	# enroll [OPTIONS] USER: prints the base32 secret
-	"$MFA_CLI" -c "$conf" enroll "$@" |
+	"$MFA_CLI" -c "$conf" enroll -y "$@" |
 	    sed -n 's/.*[?&]secret=\([A-Z2-7]*\).*/\1/p'
 }
 # totp SECRET [SECONDS_FROM_NOW [DIGITS]]: the code, also kept in codes

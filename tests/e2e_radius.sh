@@ -96,7 +96,7 @@ if "$MFA_CLI" -c "$conf" check | grep '^[a-z_]* = "/' |
 	exit 1
 fi
 enroll() {	# enroll USER: prints the base32 secret
-	"$MFA_CLI" -c "$conf" enroll "$1" |
+	"$MFA_CLI" -c "$conf" enroll -y "$1" |
 	    sed -n 's/.*[?&]secret=\([A-Z2-7]*\).*/\1/p'
 }
 totp() {	# totp SECRET [SECONDS_FROM_NOW]: the code, also kept in codes

@@ -240,7 +240,8 @@ test_cli_does_not_follow(void **st)
 	assert_int_equal(tu_write_file(elsewhere, "precious", 0600), 0);
 	snprintf(link, sizeof(link), "%s/bob.token", sdir);
 	assert_int_equal(symlink(elsewhere, link), 0);
-	assert_int_equal(mu_cli(out, sizeof(out), mu_conf_path, "enroll", "-f",
+	assert_int_equal(mu_cli(out, sizeof(out), mu_conf_path, "enroll",
+	    "-y", "-f",
 	    "bob", (char *)NULL), 1);
 	assert_string_equal(out, "");
 	assert_int_equal(size_of(elsewhere), 8);
@@ -252,7 +253,7 @@ test_cli_does_not_follow(void **st)
 	}
 	/* Removed, the enrollment goes through: a regular root file. */
 	assert_int_equal(unlink(link), 0);
-	assert_int_equal(mu_cli(out, sizeof(out), mu_conf_path, "enroll",
+	assert_int_equal(mu_cli(out, sizeof(out), mu_conf_path, "enroll", "-y",
 	    "bob", (char *)NULL), 0);
 	{
 		struct stat sb;
@@ -266,7 +267,8 @@ test_cli_does_not_follow(void **st)
 	snprintf(link, sizeof(link), "%s/.eve.token.0011223344556677", sdir);
 	assert_int_equal(tu_write_file(link, "junk", 0600), 0);
 	login_ok();
-	assert_int_equal(mu_cli(out, sizeof(out), mu_conf_path, "enroll", "-f",
+	assert_int_equal(mu_cli(out, sizeof(out), mu_conf_path, "enroll",
+	    "-y", "-f",
 	    "-t", "hotp", "carl", (char *)NULL), 0);
 }
 

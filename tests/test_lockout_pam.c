@@ -226,7 +226,8 @@ test_admin_lock_and_unlock(void **st)
 	assert_true(mu_log_wait("reason=locked user=olga", NULL));
 	assert_int_equal(mu_cli(out, sizeof(out), conf_forever, "status",
 	    "olga", (char *)NULL), 0);
-	assert_non_null(strstr(out, "olga enrolled=yes token=totp/SHA1/6/30 "
+	assert_non_null(strstr(out, "olga enrolled=yes pending=no "
+	    "token=totp/SHA1/6/30 backup_codes=0/0 "
 	    "failures=2 locked=until_unlocked last_success=never "
 	    "last_rhost=-"));
 	/* Only root may unlock (the tests run as root; non-root refusal is

@@ -206,7 +206,7 @@ test_bad_codes(void **st)
 {
 	static const char *const bad[] = {
 		"", "12345a", "12 456", " 123456", "123456 ", "+12345",
-		"-12345", "123456789", "١٢٣٤٥٦", "12\n456", "0x1234",
+		"-12345", "12345678901", "١٢٣٤٥٦", "12\n456", "0x1234",
 		"\xff\xfe\xfd\xfc\xfb\xfa",
 	};
 	char huge[4096];
@@ -370,7 +370,8 @@ test_rhost_logged_and_recorded(void **st)
 	    "rhost=198.51.100.7", NULL));
 	assert_int_equal(mu_cli(out, sizeof(out), mu_conf_path, "status",
 	    "jane", (char *)NULL), 0);
-	assert_non_null(strstr(out, "jane enrolled=yes token=totp/SHA1/6/30 "
+	assert_non_null(strstr(out, "jane enrolled=yes pending=no "
+	    "token=totp/SHA1/6/30 backup_codes=0/0 "
 	    "failures=0 locked=no last_success="));
 	assert_non_null(strstr(out, " last_rhost=198.51.100.7\n"));
 }

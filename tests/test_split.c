@@ -21,23 +21,36 @@ test_split_table(void **st)
 		const char *field;
 		size_t len;	/* 0: strlen */
 		unsigned digits;
+		unsigned backup_len;
 		int ok;
 		size_t pw_len;
 	} cases[] = {
-		{ "secret123456", 0, 6, 1, 6 },
-		{ "secret12345678", 0, 8, 1, 6 },
-		{ "secret12345678", 0, 6, 1, 8 },	/* digits in passwords */
-		{ "x123456", 0, 6, 1, 1 },
-		{ "123456", 0, 6, 0, 0 },		/* no password */
-		{ "12345", 0, 6, 0, 0 },
-		{ "", 0, 6, 0, 0 },
-		{ "secret12345a", 0, 6, 0, 0 },
-		{ "secret 23456", 0, 6, 0, 0 },
-		{ "secret123456\n", 0, 6, 0, 0 },
-		{ "pass\0word123456", 15, 6, 1, 9 },	/* NUL: caller's problem,
+		{ "secret123456", 0, 6, 0, 1, 6 },
+		{ "secret12345678", 0, 8, 0, 1, 6 },
+		{ "secret12345678", 0, 6, 0, 1, 8 },	/* digits in passwords */
+		{ "x123456", 0, 6, 0, 1, 1 },
+		{ "123456", 0, 6, 0, 0, 0 },		/* no password */
+		{ "12345", 0, 6, 0, 0, 0 },
+		{ "", 0, 6, 0, 0, 0 },
+		{ "secret12345a", 0, 6, 0, 0, 0 },
+		{ "secret 23456", 0, 6, 0, 0, 0 },
+		{ "secret123456\n", 0, 6, 0, 0, 0 },
+		{ "pass\0word123456", 15, 6, 0, 1, 9 },	/* NUL: caller's problem,
 							 * hosts can't send one */
-		{ "secret123456", 0, 0, 0, 0 },
-		{ "secret123456789", 0, 9, 0, 0 },
+		{ "secret123456", 0, 0, 0, 0, 0 },
+		{ "secret123456789", 0, 9, 0, 0, 0 },
+		/* Backup codes: only the hyphenated form, never a code. */
+		{ "secret12345-67890", 0, 6, 10, 1, 6 },
+		{ "secret1234-5678", 0, 6, 8, 1, 6 },
+		{ "secret1234-5678", 0, 6, 10, 0, 0 },	/* wrong length */
+		{ "secret12345-67890", 0, 6, 0, 0, 0 },	/* has none */
+		{ "s-e12345-67890", 0, 8, 10, 1, 3 },
+		{ "x12345-67890", 0, 6, 10, 1, 1 },
+		{ "12345-67890", 0, 6, 10, 0, 0 },	/* no password */
+		{ "secret1234567890", 0, 6, 10, 1, 10 }, /* plain: a code */
+		{ "ab12345-678901", 0, 6, 10, 1, 8 },	/* "ab12345-" + code */
+		{ "secret12345-6789a", 0, 6, 10, 0, 0 },
+		{ "secret12345--7890", 0, 6, 10, 0, 0 },
 	};
 	size_t i, pw;
 
@@ -47,10 +60,10 @@ test_split_table(void **st)
 		    strlen(cases[i].field);
 
 		assert_int_equal(auth_split_field(cases[i].field, len,
-		    cases[i].digits, &pw), cases[i].ok);
+		    cases[i].digits, cases[i].backup_len, &pw), cases[i].ok);
 		assert_int_equal(pw, cases[i].pw_len);
 	}
-	assert_int_equal(auth_split_field(NULL, 10, 6, &pw), 0);
+	assert_int_equal(auth_split_field(NULL, 10, 6, 10, &pw), 0);
 }
 
 static void

@@ -30,6 +30,8 @@
 #define OFF_SECLEN	30
 #define OFF_SECRET	72
 #define OFF_BCOUNT	140
+#define OFF_BLEN	142
+#define OFF_BITER	912
 #define OFF_DIGEST	992
 
 /* A valid TOTP token whose fields all differ from their zero values. */
@@ -52,6 +54,8 @@ tok_fill(struct mfa_token *tok, size_t secret_len, unsigned nbackup)
 		tok->secret[i] = (unsigned char)(0xa0 + i);
 	tok->backup_gen = 0x01020304;
 	tok->backup_count = nbackup;
+	tok->backup_len = nbackup > 0 ? 10 : 0;
+	tok->backup_iter = nbackup > 0 ? 20000 : 0;
 	for (i = 0; i < nbackup; i++) {
 		memset(tok->backup[i].salt, (int)(0x10 + i), TOKEN_BACKUP_SALT);
 		memset(tok->backup[i].hash, (int)(0x80 + i), TOKEN_BACKUP_HASH);
@@ -76,6 +80,8 @@ assert_token_equal(const struct mfa_token *a, const struct mfa_token *b)
 	assert_memory_equal(a->secret, b->secret, a->secret_len);
 	assert_int_equal(a->backup_gen, b->backup_gen);
 	assert_int_equal(a->backup_count, b->backup_count);
+	assert_int_equal(a->backup_len, b->backup_len);
+	assert_int_equal(a->backup_iter, b->backup_iter);
 	for (i = 0; i < a->backup_count; i++) {
 		assert_memory_equal(a->backup[i].salt, b->backup[i].salt,
 		    TOKEN_BACKUP_SALT);
@@ -225,6 +231,9 @@ test_layout(void **state)
 	assert_int_equal(buf[OFF_SECLEN], 20);
 	assert_memory_equal(buf + OFF_SECRET, tok.secret, 20);
 	assert_int_equal(buf[OFF_BCOUNT], 1);
+	assert_int_equal(buf[OFF_BLEN], 10);
+	assert_int_equal(buf[OFF_BITER] | buf[OFF_BITER + 1] << 8 |
+	    buf[OFF_BITER + 2] << 16, 20000);
 	SHA256(buf, OFF_DIGEST, digest);
 	assert_memory_equal(buf + OFF_DIGEST, digest, sizeof(digest));
 }
@@ -232,7 +241,7 @@ test_layout(void **state)
 /* One field made wrong in an otherwise valid token. */
 enum bad_field {
 	F_TYPE, F_ALGO, F_HOTP_ALGO, F_DIGITS, F_PERIOD, F_SECLEN, F_ID,
-	F_FLAGS, F_BCOUNT,
+	F_FLAGS, F_BCOUNT, F_BLEN, F_BITER,
 };
 
 static const struct {
@@ -264,6 +273,13 @@ static const struct {
 	{ "flags 0x8000",	F_FLAGS,	0x8000 },
 	{ "flags 0xffff",	F_FLAGS,	0xffff },
 	{ "backup_count 17",	F_BCOUNT,	TOKEN_BACKUP_MAX + 1 },
+	{ "backup_len 0",	F_BLEN,		0 },
+	{ "backup_len 6 (= digits)", F_BLEN,	6 },
+	{ "backup_len 9",	F_BLEN,		9 },
+	{ "backup_len 11",	F_BLEN,		11 },
+	{ "backup_iter 0",	F_BITER,	0 },
+	{ "backup_iter 999",	F_BITER,	999 },
+	{ "backup_iter 10000001", F_BITER,	10000001 },
 };
 
 static void
@@ -300,6 +316,14 @@ make_bad(struct mfa_token *tok, size_t i)
 		break;
 	case F_BCOUNT:
 		tok->backup_count = (unsigned)v;
+		break;
+	case F_BLEN:
+		tok_fill(tok, 20, 2);
+		tok->backup_len = (unsigned)v;
+		break;
+	case F_BITER:
+		tok_fill(tok, 20, 2);
+		tok->backup_iter = (uint32_t)v;
 		break;
 	}
 }

@@ -3,15 +3,160 @@
  */
 #include "config.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <pwd.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
 #include <syslog.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "auth.h"
 #include "cli.h"
+#include "crypto.h"
 #include "store.h"
 #include "user.h"
+
+static void
+die(const char *what)
+{
+	fprintf(stderr, "pam-mfa: %s: %s\n", what, strerror(errno));
+	exit(CLI_FAIL);
+}
+
+/* Non-dumpable: no core file, no /proc/PID/mem for the caller. */
+static void
+no_dumps(void)
+{
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0)
+		die("prctl");
+}
+
+void
+cli_init(struct cli *cli)
+{
+	struct rlimit none = { 0, 0 };
+	struct passwd *pw;
+	int fd;
+
+	umask(077);
+	if (setrlimit(RLIMIT_CORE, &none) != 0)
+		die("setrlimit");
+	no_dumps();
+	/* A closed 0, 1 or 2 would let a file opened later take its place
+	 * and receive what is meant for the terminal. */
+	for (fd = 0; fd < 3; fd++)
+		if (fcntl(fd, F_GETFD) == -1 && errno == EBADF &&
+		    open("/dev/null", O_RDWR) != fd)
+			die("/dev/null");
+	cli->root = getuid() == 0 && geteuid() == 0;
+	cli->setuid = !cli->root && geteuid() == 0;
+	cli->self[0] = '\0';
+	if (!cli->root) {
+		/* Nothing the caller sets may steer a setuid program. */
+		if (clearenv() != 0)
+			die("clearenv");
+		cli_priv_lower(cli);
+	}
+	errno = 0;
+	if ((pw = getpwuid(getuid())) != NULL &&
+	    user_valid(pw->pw_name, strlen(pw->pw_name)))
+		snprintf(cli->self, sizeof(cli->self), "%s", pw->pw_name);
+}
+
+void
+cli_priv_raise(const struct cli *cli)
+{
+	if (!cli->setuid)
+		return;
+	/* Both ids: files the store creates are root:root, not the
+	 * caller's group's. */
+	if (seteuid(0) != 0 || setegid(0) != 0)
+		die("seteuid");
+	no_dumps();
+}
+
+void
+cli_priv_lower(const struct cli *cli)
+{
+	if (!cli->setuid)
+		return;
+	if (setegid(getgid()) != 0 || seteuid(getuid()) != 0 ||
+	    geteuid() != getuid() || getegid() != getgid())
+		die("seteuid");
+	no_dumps();
+}
+
+int
+cli_target(const struct cli *cli, const char *cmd, const char *arg,
+    const char **user)
+{
+	*user = NULL;
+	if (cli->root) {
+		if (arg == NULL) {
+			fprintf(stderr, "pam-mfa: %s: name the USER\n", cmd);
+			return CLI_USAGE;
+		}
+		if (cli_user_arg(arg) != CLI_OK)
+			return CLI_USAGE;
+		*user = arg;
+		return CLI_OK;
+	}
+	if (!cli->setuid) {
+		fprintf(stderr, "pam-mfa: %s: must be run as root (this "
+		    "pam-mfa is not installed setuid root for self-service)\n",
+		    cmd);
+		return CLI_DENIED;
+	}
+	if (cli->self[0] == '\0') {
+		fprintf(stderr, "pam-mfa: %s: your account name can't be "
+		    "used with pam_mfa: ask your administrator\n", cmd);
+		return CLI_DENIED;
+	}
+	if (arg != NULL && strcmp(arg, cli->self) != 0) {
+		fprintf(stderr, "pam-mfa: %s: you may act on your own "
+		    "account (%s) only\n", cmd, cli->self);
+		return CLI_DENIED;
+	}
+	if (!cli->conf->self_service) {
+		fprintf(stderr, "pam-mfa: %s: self-service is turned off "
+		    "(self_service = false): ask your administrator\n", cmd);
+		return CLI_DENIED;
+	}
+	*user = cli->self;
+	return CLI_OK;
+}
+
+int
+cli_prompt(const char *prompt, char *buf, size_t size)
+{
+	size_t n = 0;
+	int ch, ret = CLI_OK;
+
+	fputs(prompt, stderr);
+	fflush(stderr);
+	while ((ch = getchar()) != EOF && ch != '\n') {
+		if (n + 1 < size)
+			buf[n++] = (char)ch;
+		else
+			ret = CLI_USAGE;
+	}
+	buf[n] = '\0';
+	if (ch == EOF && n == 0) {
+		fputc('\n', stderr);
+		return CLI_FAIL;
+	}
+	if (n > 0 && buf[n - 1] == '\r')
+		buf[--n] = '\0';
+	if (ret != CLI_OK)
+		crypto_wipe(buf, size);
+	return ret;
+}
 
 int
 cli_load_conf(struct cli *cli)
@@ -19,7 +164,10 @@ cli_load_conf(struct cli *cli)
 	char errmsg[CONF_ERRMSG_MAX];
 	enum mfa_err rc;
 
-	if ((rc = conf_load(cli->conf_path, &cli->conf, errmsg)) != MFA_OK) {
+	cli_priv_raise(cli);
+	rc = conf_load(cli->conf_path, &cli->conf, errmsg);
+	cli_priv_lower(cli);
+	if (rc != MFA_OK) {
 		fprintf(stderr, "pam-mfa: %s: %s\n", cli->conf_path, errmsg);
 		if (rc == MFA_EUNSAFE)
 			fprintf(stderr, "pam-mfa: fix with: chown root:root %s "
@@ -78,7 +226,10 @@ cli_open_store(struct cli *cli, struct mfa_store **store)
 {
 	enum mfa_err rc;
 
-	if ((rc = store_open(cli->conf, store)) != MFA_OK) {
+	cli_priv_raise(cli);
+	rc = store_open(cli->conf, store);
+	cli_priv_lower(cli);
+	if (rc != MFA_OK) {
 		fprintf(stderr, "pam-mfa: state directory %s: %s\n",
 		    cli->conf->state_dir, mfa_strerror(rc));
 		return CLI_FAIL;
@@ -103,4 +254,55 @@ cli_user_command(struct cli *cli, const char *name, int argc, char **argv,
 	    (ret = cli_load_conf(cli)) != CLI_OK)
 		return ret;
 	return cli_open_store(cli, store);
+}
+
+int
+cli_current_code(struct cli *cli, struct mfa_store *store, const char *user,
+    const char *action)
+{
+	char code[MFA_INPUT_MAX + 1], what[64];
+	struct auth_request req;
+	struct auth_result res;
+	enum mfa_err rc;
+	int ret;
+
+	ret = cli_prompt("Code from your current token (or a backup code): ",
+	    code, sizeof(code));
+	if (ret == CLI_FAIL) {
+		fprintf(stderr, "pam-mfa: %s: no code given\n", action);
+		return CLI_DENIED;
+	}
+	memset(&req, 0, sizeof(req));
+	req.user = user;
+	req.code = code;
+	req.code_len = strlen(code);
+	req.now = (int64_t)time(NULL);
+	if (ret != CLI_OK || !auth_code_wellformed(code, req.code_len)) {
+		rc = MFA_EINPUT;
+	} else {
+		cli_priv_raise(cli);
+		rc = auth_attempt(cli->conf, store, &req, &res);
+		cli_priv_lower(cli);
+	}
+	crypto_wipe(code, sizeof(code));
+	if (rc == MFA_OK)
+		return CLI_OK;
+	snprintf(what, sizeof(what), "%s_denied", action);
+	cli_audit(what, user);
+	switch (rc) {
+	case MFA_EINPUT:
+	case MFA_EBADCODE:
+	case MFA_EREPLAY:
+		fprintf(stderr, "pam-mfa: %s: wrong code (it counts as a "
+		    "failed login)\n", action);
+		return CLI_DENIED;
+	case MFA_ELOCKED:
+		fprintf(stderr, "pam-mfa: %s: too many failed attempts: try "
+		    "again later, or ask your administrator to unlock you\n",
+		    action);
+		return CLI_DENIED;
+	default:
+		cli_error(action, rc);
+		return CLI_FAIL;
+	}
 }

@@ -1,6 +1,19 @@
 /*
- * cli.h - what the pam-mfa subcommands share: the loaded config, the root
- * check, messages on stderr, and the audit line in syslog.
+ * cli.h - what the pam-mfa subcommands share: the caller and its
+ * privileges, the loaded config, messages on stderr, prompts, and the
+ * audit line in syslog.
+ *
+ * pam-mfa is installed setuid root so that users can manage their own
+ * token.  For a caller who is not root (self-service):
+ *  1. the identity is the real uid's account name, never an argument or
+ *     the environment, and every command acts on that account only;
+ *  2. the environment is cleared, core dumps are off, fds 0-2 are open,
+ *     the umask is 077, and -c is refused: the config is the compiled-in
+ *     one;
+ *  3. the process runs with the caller's effective uid, and takes root's
+ *     back (cli_priv_raise) only around the store operations, which act on
+ *     the caller's own records; files the caller asked for (the QR code)
+ *     are written with the caller's uid.
  */
 #ifndef MFA_CLI_H
 #define MFA_CLI_H
@@ -21,6 +34,9 @@ struct mfa_store;
 struct cli {
 	const char *conf_path;
 	struct mfa_conf *conf;
+	int root;			/* the real uid is 0 */
+	int setuid;			/* not root, but able to raise to it */
+	char self[MFA_USER_MAX + 1];	/* the caller's account name */
 };
 
 struct cli_cmd {
@@ -36,6 +52,40 @@ int cmd_check(struct cli *, int, char **);
 int cmd_unlock(struct cli *, int, char **);
 int cmd_status(struct cli *, int, char **);
 int cmd_rekey(struct cli *, int, char **);
+int cmd_list(struct cli *, int, char **);
+int cmd_backup_codes(struct cli *, int, char **);
+int cmd_import(struct cli *, int, char **);
+
+/*
+ * First thing in main: who the caller is, and the self-service rules
+ * above.  Exits (status CLI_FAIL) if the process can't be made safe.
+ */
+void cli_init(struct cli *cli);
+/* Effective uid root (setuid callers) for a store operation, and back. */
+void cli_priv_raise(const struct cli *cli);
+void cli_priv_lower(const struct cli *cli);
+/*
+ * The user a command acts on: for root, arg (required, validated); for
+ * anyone else their own account, arg NULL or naming it, and only if the
+ * config allows self-service (load the config first).
+ */
+int cli_target(const struct cli *cli, const char *cmd, const char *arg,
+    const char **user);
+/*
+ * Prompt on stderr and read one line from stdin into buf (without the
+ * newline).  CLI_OK, CLI_FAIL at end of input, CLI_USAGE if the line is
+ * longer than size - 1 (the rest is read and dropped).
+ */
+int cli_prompt(const char *prompt, char *buf, size_t size);
+
+/*
+ * A user replacing their own token or backup codes proves they hold the
+ * current one: a code (or a backup code) read from stdin and checked as a
+ * login would be, so it is spent and a wrong one counts toward the lock.
+ * CLI_OK, or CLI_DENIED/CLI_FAIL with the reason printed and audited.
+ */
+int cli_current_code(struct cli *cli, struct mfa_store *store,
+    const char *user, const char *action);
 
 /* Load cli->conf; prints why and returns CLI_CONFIG on failure. */
 int cli_load_conf(struct cli *cli);

@@ -57,5 +57,7 @@ cmd_check(struct cli *cli, int argc, char **argv)
 	printf("digits = %u;\n", c->digits);
 	printf("period = %u;\n", c->period);
 	printf("secret_bytes = %u;\n", c->secret_bytes);
+	printf("backup_codes = %u;\n", c->backup_codes);
+	printf("self_service = %s;\n", yesno(c->self_service));
 	return fflush(stdout) == 0 ? CLI_OK : CLI_FAIL;
 }

@@ -1,6 +1,22 @@
 /*
- * cmd_enroll.c - pam-mfa enroll: a new token with a random secret, saved
- * for the module, shown once as an otpauth:// URI.
+ * cmd_enroll.c - pam-mfa enroll: a new token with a random secret, shown
+ * once (QR code and otpauth:// URI), kept pending until a code from it is
+ * typed, then made active with a fresh set of backup codes.
+ *
+ * Rules:
+ *  1. the secret is secret_bytes (at least 20: 160 bits) from OpenSSL's
+ *     random generator, and reaches only this process's stdout, the QR
+ *     file the caller named, and the store (sealed);
+ *  2. a pending token is kept apart from the active one, which goes on
+ *     working until the new one is confirmed (store.h), so a lost or
+ *     mistyped enrollment never locks anyone out;
+ *  3. replacing an active token takes root with -f, or, for a user on
+ *     their own account, a valid code from the current token (or a backup
+ *     code), checked and counted as a login;
+ *  4. the backup codes are made when the token becomes active, and shown
+ *     to whoever activates it: once;
+ *  5. root may skip the confirmation (-y) to provision a token it hands
+ *     over; `enroll -C` confirms a pending token later.
  */
 #include "config.h"
 
@@ -10,24 +26,51 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "backup.h"
 #include "cli.h"
 #include "crypto.h"
+#include "otp.h"
+#include "qr.h"
 #include "store.h"
 #include "token.h"
 #include "uri.h"
 
+#define CONFIRM_TRIES	3
+
+struct enroll_opts {
+	int force;		/* -f: replace an active token (root) */
+	int now;		/* -y: active at once, no confirmation (root) */
+	int confirm;		/* -C: confirm the pending token */
+	int qr_style;		/* -1: none */
+	const char *qr_file;	/* -o */
+	const char *user_arg;
+};
+
+static int
+usage(void)
+{
+	fprintf(stderr, "usage: pam-mfa enroll [-t totp|hotp] "
+	    "[-a SHA1|SHA256|SHA512] [-d 6|8] [-p 30|60] [-q ansi|utf8|utf8i|none] "
+	    "[-o FILE.png|FILE.svg] [-f] [-y] [USER]\n"
+	    "       pam-mfa enroll -C [USER]\n");
+	return CLI_USAGE;
+}
+
 static int
 parse_opts(struct cli *cli, int argc, char **argv, struct mfa_token *tok,
-    int *force)
+    struct enroll_opts *o)
 {
-	int ch;
+	int ch, token_opts = 0;
 
 	tok->type = MFA_TOTP;
 	tok->algo = cli->conf->algorithm;
 	tok->digits = cli->conf->digits;
 	tok->period = cli->conf->period;
-	*force = 0;
-	while ((ch = getopt(argc, argv, "t:a:d:p:f")) != -1) {
+	memset(o, 0, sizeof(*o));
+	/* A QR code for a terminal, not for a pipe. */
+	o->qr_style = isatty(STDOUT_FILENO) ? QR_ANSI : -1;
+	while ((ch = getopt(argc, argv, "t:a:d:p:q:o:fyC")) != -1) {
+		token_opts += strchr("tadp", ch) != NULL;
 		switch (ch) {
 		case 't':
 			if (strcmp(optarg, "totp") == 0)
@@ -35,11 +78,11 @@ parse_opts(struct cli *cli, int argc, char **argv, struct mfa_token *tok,
 			else if (strcmp(optarg, "hotp") == 0)
 				tok->type = MFA_HOTP;
 			else
-				goto bad;
+				return usage();
 			break;
 		case 'a':
 			if ((tok->algo = token_algo_parse(optarg)) == 0)
-				goto bad;
+				return usage();
 			break;
 		case 'd':
 			if (strcmp(optarg, "6") == 0)
@@ -47,7 +90,7 @@ parse_opts(struct cli *cli, int argc, char **argv, struct mfa_token *tok,
 			else if (strcmp(optarg, "8") == 0)
 				tok->digits = 8;
 			else
-				goto bad;
+				return usage();
 			break;
 		case 'p':
 			if (strcmp(optarg, "30") == 0)
@@ -55,92 +98,338 @@ parse_opts(struct cli *cli, int argc, char **argv, struct mfa_token *tok,
 			else if (strcmp(optarg, "60") == 0)
 				tok->period = 60;
 			else
-				goto bad;
+				return usage();
+			break;
+		case 'q':
+			if (strcmp(optarg, "ansi") == 0)
+				o->qr_style = QR_ANSI;
+			else if (strcmp(optarg, "utf8") == 0)
+				o->qr_style = QR_UTF8;
+			else if (strcmp(optarg, "utf8i") == 0)
+				o->qr_style = QR_UTF8_INVERTED;
+			else if (strcmp(optarg, "none") == 0)
+				o->qr_style = -1;
+			else
+				return usage();
+			break;
+		case 'o':
+			o->qr_file = optarg;
 			break;
 		case 'f':
-			*force = 1;
+			o->force = 1;
+			break;
+		case 'y':
+			o->now = 1;
+			break;
+		case 'C':
+			o->confirm = 1;
 			break;
 		default:
-			goto bad;
+			return usage();
 		}
 	}
+	if (optind < argc - 1)
+		return usage();
+	o->user_arg = optind == argc - 1 ? argv[optind] : NULL;
+	if (o->confirm && (token_opts || o->force || o->now || o->qr_file))
+		return usage();
 	if (tok->type == MFA_HOTP && tok->algo != MFA_SHA1) {
 		fprintf(stderr, "pam-mfa: enroll: HOTP is defined for SHA1 "
 		    "only (RFC 4226)\n");
 		return CLI_USAGE;
 	}
-	if (optind != argc - 1)
-		goto bad;
+	if ((o->force || o->now) && !cli->root) {
+		fprintf(stderr, "pam-mfa: enroll: -f and -y are for root; "
+		    "you replace your token with a code from the current "
+		    "one\n");
+		return CLI_DENIED;
+	}
 	return CLI_OK;
-bad:
-	fprintf(stderr, "usage: pam-mfa enroll [-t totp|hotp] "
-	    "[-a SHA1|SHA256|SHA512] [-d 6|8] [-p 30|60] [-f] USER\n");
-	return CLI_USAGE;
+}
+
+/* The URI and QR code: on stdout, and in the file the caller named,
+ * written with the caller's own uid (never root's). */
+static int
+show_token(struct cli *cli, const struct enroll_opts *o, const char *uri)
+{
+	if (o->qr_style >= 0) {
+		printf("Scan this QR code with your authenticator app:\n\n");
+		if (qr_print(stdout, uri, (enum qr_style)o->qr_style) != 0) {
+			fprintf(stderr, "pam-mfa: enroll: the QR code could "
+			    "not be drawn; use the URI\n");
+		}
+		printf("\nor enter this URI in it:\n");
+	}
+	printf("%s\n", uri);
+	if (fflush(stdout) != 0)
+		return CLI_FAIL;
+	if (o->qr_file != NULL) {
+		cli_priv_lower(cli);
+		if (qr_write_file(o->qr_file, uri) != 0) {
+			fprintf(stderr, "pam-mfa: enroll: %s: could not write "
+			    "the QR code (it must be a new .png or .svg "
+			    "file)\n", o->qr_file);
+			return CLI_FAIL;
+		}
+		fprintf(stderr, "pam-mfa: QR code written to %s (mode 0600): "
+		    "it holds the secret, delete it once scanned\n",
+		    o->qr_file);
+	}
+	return CLI_OK;
+}
+
+static int
+print_backup_codes(char codes[][BACKUP_TEXT_MAX + 1], unsigned n)
+{
+	unsigned i;
+
+	if (n == 0)
+		return CLI_OK;
+	printf("\nBackup codes: each works once, in place of a code. Keep "
+	    "them apart from\nyour phone; they are not shown again.\n");
+	for (i = 0; i < n; i++)
+		printf("  %s\n", codes[i]);
+	return fflush(stdout) == 0 ? CLI_OK : CLI_FAIL;
+}
+
+/*
+ * Make tok (secret in clear) the active token with a new set of backup
+ * codes, if the active token is still expect_id; codes[] receives them
+ * for the caller to show and wipe.  floor: the first step or counter
+ * still unused.
+ */
+static int
+activate(struct cli *cli, struct mfa_store *store, const char *user,
+    struct mfa_token *tok, uint64_t expect_id, uint64_t floor,
+    const char *action, char codes[][BACKUP_TEXT_MAX + 1])
+{
+	unsigned n = cli->conf->backup_codes;
+	enum mfa_err rc;
+
+	tok->flags &= (uint16_t)~TOKEN_F_PENDING;
+	if ((rc = backup_generate(tok, n, codes)) != MFA_OK) {
+		cli_error("making backup codes", rc);
+		return CLI_FAIL;
+	}
+	cli_priv_raise(cli);
+	rc = store_install(store, user, tok, expect_id, floor);
+	cli_priv_lower(cli);
+	if (rc != MFA_OK) {
+		crypto_wipe(codes, (size_t)n * sizeof(codes[0]));
+		if (rc == MFA_EEXIST)
+			fprintf(stderr, "pam-mfa: %s: %s's token changed "
+			    "meanwhile: nothing done, try again\n", action,
+			    user);
+		else
+			cli_error(action, rc);
+		return CLI_FAIL;
+	}
+	cli_audit(action, user);
+	return CLI_OK;
+}
+
+/* Ask for a code from the pending token until one is right. */
+static int
+confirm(struct cli *cli, struct mfa_store *store, const char *user,
+    struct mfa_token *tok, uint64_t expect_id)
+{
+	struct otp_params params = { cli->conf->window,
+	    cli->conf->hotp_lookahead };
+	char codes[TOKEN_BACKUP_MAX][BACKUP_TEXT_MAX + 1];
+	char code[MFA_INPUT_MAX + 1];
+	uint64_t matched = 0;
+	enum mfa_err rc;
+	int tries, ret;
+
+	for (tries = 0; tries < CONFIRM_TRIES; tries++) {
+		ret = cli_prompt("Type a code from the app to activate the "
+		    "token: ", code, sizeof(code));
+		if (ret == CLI_FAIL)
+			break;
+		rc = ret == CLI_OK ? otp_verify(tok, &params, code,
+		    strlen(code), (int64_t)time(NULL),
+		    tok->type == MFA_HOTP ? tok->counter : 0, &matched) :
+		    MFA_EINPUT;
+		crypto_wipe(code, sizeof(code));
+		if (rc == MFA_OK) {
+			ret = activate(cli, store, user, tok, expect_id,
+			    matched + 1, "enroll_confirm", codes);
+			if (ret != CLI_OK)
+				return ret;
+			printf("\nThe token is active: %s logs in with it "
+			    "from now on.\n", user);
+			ret = print_backup_codes(codes,
+			    cli->conf->backup_codes);
+			crypto_wipe(codes, sizeof(codes));
+			return ret;
+		}
+		if (rc != MFA_EBADCODE && rc != MFA_EINPUT) {
+			cli_error("checking the code", rc);
+			return CLI_FAIL;
+		}
+		fprintf(stderr, "pam-mfa: that code does not match: check "
+		    "the app's clock and the code's length\n");
+	}
+	fprintf(stderr, "pam-mfa: %s's new token is pending: until it is "
+	    "confirmed with `pam-mfa enroll -C`, logins use the old one (if "
+	    "any)\n", user);
+	return tries == CONFIRM_TRIES ? CLI_DENIED : CLI_OK;
+}
+
+/* The active token's id, 0 if none; MFA_OK or why it can't be read. */
+static enum mfa_err
+active_id(struct cli *cli, struct mfa_store *store, const char *user,
+    uint64_t *id)
+{
+	struct mfa_token cur;
+	enum mfa_err rc;
+
+	*id = 0;
+	cli_priv_raise(cli);
+	rc = store_token_meta(store, user, &cur);
+	cli_priv_lower(cli);
+	if (rc == MFA_OK)
+		*id = cur.id;
+	token_wipe(&cur);
+	return rc == MFA_ENOTENROLLED ? MFA_OK : rc;
+}
+
+static int
+confirm_pending(struct cli *cli, struct mfa_store *store, const char *user)
+{
+	struct mfa_token tok;
+	enum mfa_err rc;
+	uint64_t cur_id;
+	int ret;
+
+	cli_priv_raise(cli);
+	rc = store_pending_get(store, user, &tok);
+	cli_priv_lower(cli);
+	if (rc == MFA_ENOTENROLLED) {
+		fprintf(stderr, "pam-mfa: enroll: %s has no pending token: "
+		    "run pam-mfa enroll\n", user);
+		return CLI_NOTFOUND;
+	}
+	if (rc != MFA_OK) {
+		cli_error("reading the pending token", rc);
+		return CLI_FAIL;
+	}
+	if ((rc = active_id(cli, store, user, &cur_id)) != MFA_OK) {
+		cli_error("reading the current token", rc);
+		token_wipe(&tok);
+		return CLI_FAIL;
+	}
+	ret = confirm(cli, store, user, &tok, cur_id);
+	token_wipe(&tok);
+	return ret;
+}
+
+static enum mfa_err
+new_token(struct cli *cli, struct mfa_token *tok)
+{
+	enum mfa_err rc;
+
+	tok->secret_len = cli->conf->secret_bytes;
+	tok->created = (int64_t)time(NULL);
+	do {
+		if ((rc = crypto_random(&tok->id, sizeof(tok->id))) != MFA_OK)
+			return rc;
+	} while (tok->id == 0 || tok->id == STORE_ANY);
+	return crypto_random(tok->secret, tok->secret_len);
 }
 
 int
 cmd_enroll(struct cli *cli, int argc, char **argv)
 {
+	char codes[TOKEN_BACKUP_MAX][BACKUP_TEXT_MAX + 1];
 	struct mfa_store *store = NULL;
-	struct mfa_token tok, old;
+	struct enroll_opts o;
+	struct mfa_token tok;
 	enum mfa_err rc;
 	const char *user;
+	uint64_t cur_id = 0, expect;
 	char *uri = NULL;
-	int force, ret;
+	int ret;
 
 	memset(&tok, 0, sizeof(tok));
-	if ((ret = cli_require_root("enroll")) != CLI_OK ||
-	    (ret = cli_load_conf(cli)) != CLI_OK ||
-	    (ret = parse_opts(cli, argc, argv, &tok, &force)) != CLI_OK)
-		return ret;
-	user = argv[argc - 1];
-	if ((ret = cli_user_arg(user)) != CLI_OK)
+	if ((ret = cli_load_conf(cli)) != CLI_OK ||
+	    (ret = parse_opts(cli, argc, argv, &tok, &o)) != CLI_OK ||
+	    (ret = cli_target(cli, "enroll", o.user_arg, &user)) != CLI_OK)
 		return ret;
 
-	ret = CLI_FAIL;
-	if ((rc = store_create(cli->conf)) != MFA_OK ||
-	    (rc = store_open(cli->conf, &store)) != MFA_OK) {
+	cli_priv_raise(cli);
+	rc = store_create(cli->conf);
+	cli_priv_lower(cli);
+	if (rc != MFA_OK) {
 		fprintf(stderr, "pam-mfa: state directory %s: %s\n",
 		    cli->conf->state_dir, mfa_strerror(rc));
+		return CLI_FAIL;
+	}
+	if ((ret = cli_open_store(cli, &store)) != CLI_OK)
+		return ret;
+	if (o.confirm) {
+		ret = confirm_pending(cli, store, user);
 		goto out;
 	}
-	rc = store_token_meta(store, user, &old);
-	token_wipe(&old);
-	if (rc == MFA_OK && !force) {
+
+	ret = CLI_FAIL;
+	rc = active_id(cli, store, user, &cur_id);
+	expect = cur_id;
+	if (rc != MFA_OK && !(cli->root && o.force &&
+	    (rc == MFA_ECORRUPT || rc == MFA_EVERSION))) {
+		cli_error("reading the current token", rc);
+		if (cli->root && (rc == MFA_ECORRUPT || rc == MFA_EVERSION))
+			fprintf(stderr, "pam-mfa: enroll: -f replaces it\n");
+		goto out;
+	}
+	if (rc != MFA_OK)
+		expect = STORE_ANY;	/* a damaged token, replaced by -f */
+	if (cur_id != 0 && cli->root && !o.force) {
 		fprintf(stderr, "pam-mfa: enroll: %s is already enrolled; "
 		    "use -f to replace the token\n", user);
 		goto out;
 	}
-	if (rc != MFA_OK && rc != MFA_ENOTENROLLED) {
-		cli_error("reading the current token", rc);
+	if (cur_id != 0 && !cli->root &&
+	    (ret = cli_current_code(cli, store, user, "enroll")) != CLI_OK)
+		goto out;
+	ret = CLI_FAIL;
+
+	if ((rc = new_token(cli, &tok)) != MFA_OK ||
+	    (rc = uri_otpauth(cli->conf->issuer, user, &tok, &uri)) !=
+	    MFA_OK) {
+		cli_error("enroll", rc);
 		goto out;
 	}
-
-	tok.secret_len = cli->conf->secret_bytes;
-	tok.created = (int64_t)time(NULL);
-	do {
-		if ((rc = crypto_random(&tok.id, sizeof(tok.id))) != MFA_OK)
-			break;
-	} while (tok.id == 0);
-	if (rc == MFA_OK)
-		rc = crypto_random(tok.secret, tok.secret_len);
-	if (rc == MFA_OK)
-		rc = uri_otpauth(cli->conf->issuer, user, &tok, &uri);
-	if (rc == MFA_OK)
-		rc = store_token_put(store, user, &tok);
+	if (o.now) {
+		ret = activate(cli, store, user, &tok, expect, 0,
+		    cur_id != 0 ? "enroll_replace" : "enroll", codes);
+		if (ret == CLI_OK && (ret = show_token(cli, &o, uri)) ==
+		    CLI_OK)
+			ret = print_backup_codes(codes,
+			    cli->conf->backup_codes);
+		crypto_wipe(codes, sizeof(codes));
+		goto out;
+	}
+	tok.flags |= TOKEN_F_PENDING;
+	cli_priv_raise(cli);
+	rc = store_pending_put(store, user, &tok);
+	cli_priv_lower(cli);
 	if (rc != MFA_OK) {
 		cli_error("enroll", rc);
 		goto out;
 	}
-	cli_audit(force ? "enroll_replace" : "enroll", user);
-	printf("%s\n", uri);
-	ret = fflush(stdout) == 0 ? CLI_OK : CLI_FAIL;
+	cli_audit("enroll_pending", user);
+	if ((ret = show_token(cli, &o, uri)) != CLI_OK)
+		goto out;
+	ret = confirm(cli, store, user, &tok, expect);
 out:
 	if (uri != NULL) {
 		crypto_wipe(uri, strlen(uri));
 		free(uri);
 	}
 	token_wipe(&tok);
+	cli_priv_raise(cli);
 	store_close(store);
+	cli_priv_lower(cli);
 	return ret;
 }

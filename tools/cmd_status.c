@@ -1,17 +1,34 @@
 /*
- * cmd_status.c - pam-mfa status [USER]: one line per user, never a secret:
- * token parameters, failures, lock, last success and where from.
+ * cmd_status.c - pam-mfa status [--json] [USER] and pam-mfa list: what an
+ * admin (or a user, about themselves) needs to know, never a secret: the
+ * token's parameters, whether one is pending, backup codes left,
+ * failures, lock, last success and where from.
+ *
+ * The remote host was sent by a client (sshd's reverse DNS, for one): it
+ * is printed with anything but printable ASCII replaced, and escaped in
+ * JSON, so it can't drive the terminal.
  */
 #include "config.h"
 
+#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
+#include "backup.h"
 #include "cli.h"
 #include "lockout.h"
 #include "store.h"
 #include "token.h"
+
+struct status {
+	int active, pending;
+	struct mfa_token tok;		/* the active one, sealed */
+	struct mfa_state st;
+	unsigned backup_left;
+	int locked;
+};
 
 static void
 fmt_time(char *buf, size_t len, int64_t t)
@@ -24,97 +41,281 @@ fmt_time(char *buf, size_t len, int64_t t)
 		snprintf(buf, len, "never");
 }
 
-static int
-status_one(struct cli *cli, struct mfa_store *store, const char *user,
-    int64_t now)
+static enum mfa_err
+status_read(struct cli *cli, struct mfa_store *store, const char *user,
+    int64_t now, struct status *s)
 {
 	struct lockout_policy policy = { cli->conf->deny,
 	    cli->conf->fail_interval, cli->conf->unlock_time };
-	char tokdesc[64], locked[64], last[32];
-	struct mfa_token tok;
-	struct mfa_state st;
+	struct mfa_token pend;
 	struct mfa_txn *txn;
 	enum mfa_err rc;
-	int enrolled;
 
-	memset(&st, 0, sizeof(st));
-	rc = store_token_meta(store, user, &tok);
-	if (rc != MFA_OK && rc != MFA_ENOTENROLLED) {
-		fprintf(stderr, "pam-mfa: status: %s: %s\n", user,
-		    mfa_strerror(rc));
-		return CLI_FAIL;
+	memset(s, 0, sizeof(*s));
+	cli_priv_raise(cli);
+	rc = store_pending_get(store, user, &pend);
+	token_wipe(&pend);
+	/* An unreadable pending token is still a pending token. */
+	s->pending = rc != MFA_ENOTENROLLED;
+	rc = store_begin(store, user, &s->tok, &s->st, &txn);
+	if (rc == MFA_OK) {
+		store_abort(txn);
+		s->active = 1;
+	} else if (rc == MFA_ENOTENROLLED) {
+		/* No token: the state may still hold failures. */
+		rc = store_begin(store, user, NULL, &s->st, &txn);
+		if (rc == MFA_OK)
+			store_abort(txn);
 	}
-	enrolled = rc == MFA_OK;
-	if (enrolled && tok.type == MFA_TOTP)
+	cli_priv_lower(cli);
+	if (rc != MFA_OK && rc != MFA_ENOTENROLLED)
+		return rc;
+	if (s->active)
+		s->backup_left = backup_left(&s->tok, s->st.backup_used);
+	s->locked = lockout_locked(&policy, &s->st, now);
+	return MFA_OK;
+}
+
+/* rhost as printable ASCII, for the terminal. */
+static void
+safe_text(char *out, size_t len, const char *in)
+{
+	size_t i;
+
+	for (i = 0; i + 1 < len && in[i] != '\0'; i++)
+		out[i] = in[i] > 0x20 && in[i] < 0x7f ? in[i] : '?';
+	out[i] = '\0';
+}
+
+static void
+print_text(const char *user, const struct status *s)
+{
+	char tokdesc[64], locked[64], last[32], host[MFA_RHOST_MAX + 1];
+
+	if (s->active && s->tok.type == MFA_TOTP)
 		snprintf(tokdesc, sizeof(tokdesc), "totp/%s/%u/%u",
-		    token_algo_name(tok.algo), tok.digits, tok.period);
-	else if (enrolled)
+		    token_algo_name(s->tok.algo), s->tok.digits,
+		    s->tok.period);
+	else if (s->active)
 		snprintf(tokdesc, sizeof(tokdesc), "hotp/%s/%u",
-		    token_algo_name(tok.algo), tok.digits);
+		    token_algo_name(s->tok.algo), s->tok.digits);
 	else
 		snprintf(tokdesc, sizeof(tokdesc), "-");
-	if (enrolled && (tok.flags & TOKEN_F_PENDING))
-		strncat(tokdesc, "/pending", sizeof(tokdesc) - strlen(tokdesc) - 1);
-	token_wipe(&tok);
-
-	rc = store_begin(store, user, NULL, &st, &txn);
-	if (rc == MFA_OK)
-		store_abort(txn);
-	else if (rc != MFA_ENOTENROLLED) {
-		fprintf(stderr, "pam-mfa: status: %s: %s\n", user,
-		    mfa_strerror(rc));
-		return CLI_FAIL;
-	}
-	if (!lockout_locked(&policy, &st, now))
+	if (!s->locked)
 		snprintf(locked, sizeof(locked), "no");
-	else if (st.locked_until == STATE_LOCKED_FOREVER)
+	else if (s->st.locked_until == STATE_LOCKED_FOREVER)
 		snprintf(locked, sizeof(locked), "until_unlocked");
 	else {
 		char until[32];
 
-		fmt_time(until, sizeof(until), st.locked_until);
+		fmt_time(until, sizeof(until), s->st.locked_until);
 		snprintf(locked, sizeof(locked), "until_%s", until);
 	}
-	fmt_time(last, sizeof(last), st.last_success);
-	printf("%s enrolled=%s token=%s failures=%u locked=%s "
-	    "last_success=%s last_rhost=%s\n", user, enrolled ? "yes" : "no",
-	    tokdesc, (unsigned)st.fail_count, locked, last,
-	    st.last_rhost[0] != '\0' ? st.last_rhost : "-");
+	fmt_time(last, sizeof(last), s->st.last_success);
+	safe_text(host, sizeof(host), s->st.last_rhost);
+	printf("%s enrolled=%s pending=%s token=%s backup_codes=%u/%u "
+	    "failures=%u locked=%s last_success=%s last_rhost=%s\n", user,
+	    s->active ? "yes" : "no", s->pending ? "yes" : "no", tokdesc,
+	    s->backup_left, s->active ? s->tok.backup_count : 0,
+	    (unsigned)s->st.fail_count, locked, last,
+	    host[0] != '\0' ? host : "-");
+}
+
+/* A JSON string: quotes, backslashes and every byte outside printable
+ * ASCII escaped, so the output is valid whatever the bytes. */
+static void
+json_string(const char *s)
+{
+	putchar('"');
+	for (; *s != '\0'; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '"' || c == '\\')
+			printf("\\%c", c);
+		else if (c < 0x20 || c >= 0x7f)
+			printf("\\u%04x", c);
+		else
+			putchar(c);
+	}
+	putchar('"');
+}
+
+static void
+json_time(const char *key, int64_t t)
+{
+	char buf[32];
+
+	printf(", \"%s\": ", key);
+	if (t <= 0) {
+		printf("null");
+		return;
+	}
+	fmt_time(buf, sizeof(buf), t);
+	json_string(buf);
+}
+
+static void
+print_json(const char *user, const struct status *s)
+{
+	printf("{\"user\": ");
+	json_string(user);
+	printf(", \"enrolled\": %s, \"pending\": %s", s->active ?
+	    "true" : "false", s->pending ? "true" : "false");
+	if (s->active) {
+		printf(", \"type\": \"%s\", \"algorithm\": \"%s\", "
+		    "\"digits\": %u", s->tok.type == MFA_TOTP ? "totp" :
+		    "hotp", token_algo_name(s->tok.algo), s->tok.digits);
+		if (s->tok.type == MFA_TOTP)
+			printf(", \"period\": %u", s->tok.period);
+		json_time("created", s->tok.created);
+		printf(", \"backup_codes_left\": %u, \"backup_codes\": %u",
+		    s->backup_left, s->tok.backup_count);
+	}
+	printf(", \"failures\": %u, \"locked\": %s",
+	    (unsigned)s->st.fail_count, s->locked ? "true" : "false");
+	if (s->locked && s->st.locked_until != STATE_LOCKED_FOREVER)
+		json_time("locked_until", s->st.locked_until);
+	else
+		printf(", \"locked_until\": %s", s->locked ? "\"unlock\"" :
+		    "null");
+	json_time("last_success", s->st.last_success);
+	printf(", \"last_rhost\": ");
+	if (s->st.last_rhost[0] != '\0')
+		json_string(s->st.last_rhost);
+	else
+		printf("null");
+	json_time("last_failure", s->st.last_fail);
+	printf("}");
+}
+
+static int
+status_one(struct cli *cli, struct mfa_store *store, const char *user,
+    int64_t now, int json, int first)
+{
+	struct status s;
+	enum mfa_err rc;
+
+	if ((rc = status_read(cli, store, user, now, &s)) != MFA_OK) {
+		fprintf(stderr, "pam-mfa: status: %s: %s\n", user,
+		    mfa_strerror(rc));
+		token_wipe(&s.tok);
+		return CLI_FAIL;
+	}
+	if (json) {
+		printf("%s", first ? "\n  " : ",\n  ");
+		print_json(user, &s);
+	} else {
+		print_text(user, &s);
+	}
+	token_wipe(&s.tok);
 	return CLI_OK;
 }
 
 int
 cmd_status(struct cli *cli, int argc, char **argv)
 {
+	static const struct option longopts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ NULL, 0, NULL, 0 },
+	};
 	struct mfa_store *store = NULL;
 	char **users = NULL;
+	const char *user = NULL;
 	size_t n = 0, i;
 	enum mfa_err rc;
 	int64_t now = (int64_t)time(NULL);
-	int ret;
+	int ch, json = 0, ret, all;
 
-	if ((ret = cli_require_root("status")) != CLI_OK)
-		return ret;
-	if (argc > 2) {
-		fprintf(stderr, "usage: pam-mfa status [USER]\n");
+	while ((ch = getopt_long(argc, argv, "j", longopts, NULL)) != -1) {
+		if (ch != 'j') {
+			fprintf(stderr, "usage: pam-mfa status [--json] "
+			    "[USER]\n");
+			return CLI_USAGE;
+		}
+		json = 1;
+	}
+	if (optind < argc - 1) {
+		fprintf(stderr, "usage: pam-mfa status [--json] [USER]\n");
 		return CLI_USAGE;
 	}
-	if ((argc == 2 && (ret = cli_user_arg(argv[1])) != CLI_OK) ||
-	    (ret = cli_load_conf(cli)) != CLI_OK)
+	if ((ret = cli_load_conf(cli)) != CLI_OK)
+		return ret;
+	/* Root without a name: everyone.  Anyone else: themselves. */
+	all = cli->root && optind == argc;
+	if (!all && (ret = cli_target(cli, "status",
+	    optind == argc - 1 ? argv[optind] : NULL, &user)) != CLI_OK)
 		return ret;
 	if ((ret = cli_open_store(cli, &store)) != CLI_OK)
 		return ret;
-	if (argc == 2) {
-		ret = status_one(cli, store, argv[1], now);
-	} else if ((rc = store_list(store, &users, &n)) != MFA_OK) {
-		cli_error("status", rc);
-		ret = CLI_FAIL;
+	if (json)
+		printf("[");
+	if (!all) {
+		ret = status_one(cli, store, user, now, json, 1);
 	} else {
+		cli_priv_raise(cli);
+		rc = store_list(store, &users, &n);
+		cli_priv_lower(cli);
+		if (rc != MFA_OK) {
+			cli_error("status", rc);
+			ret = CLI_FAIL;
+		}
 		for (i = 0; i < n; i++)
-			if (status_one(cli, store, users[i], now) != CLI_OK)
+			if (status_one(cli, store, users[i], now, json,
+			    i == 0) != CLI_OK)
 				ret = CLI_FAIL;
 		store_list_free(users, n);
 	}
+	if (json)
+		printf("\n]\n");
+	if (fflush(stdout) != 0)
+		ret = CLI_FAIL;
+	cli_priv_raise(cli);
 	store_close(store);
+	cli_priv_lower(cli);
 	return ret;
+}
+
+int
+cmd_list(struct cli *cli, int argc, char **argv)
+{
+	struct mfa_store *store = NULL;
+	struct mfa_token tok;
+	char **users = NULL;
+	size_t n = 0, i;
+	enum mfa_err rc, prc;
+	int ret;
+
+	(void)argv;
+	if ((ret = cli_require_root("list")) != CLI_OK)
+		return ret;
+	if (argc != 1) {
+		fprintf(stderr, "usage: pam-mfa list\n");
+		return CLI_USAGE;
+	}
+	if ((ret = cli_load_conf(cli)) != CLI_OK ||
+	    (ret = cli_open_store(cli, &store)) != CLI_OK)
+		return ret;
+	if ((rc = store_list(store, &users, &n)) != MFA_OK) {
+		cli_error("list", rc);
+		store_close(store);
+		return CLI_FAIL;
+	}
+	for (i = 0; i < n; i++) {
+		rc = store_token_meta(store, users[i], &tok);
+		token_wipe(&tok);
+		prc = store_pending_get(store, users[i], &tok);
+		token_wipe(&tok);
+		printf("%s %s%s%s\n", users[i],
+		    rc == MFA_OK ? "active" : rc == MFA_ENOTENROLLED ? "" :
+		    "unreadable",
+		    rc != MFA_ENOTENROLLED && prc != MFA_ENOTENROLLED ? "+" :
+		    "", prc == MFA_OK ? "pending" :
+		    prc == MFA_ENOTENROLLED ? "" : "unreadable_pending");
+		if ((rc != MFA_OK && rc != MFA_ENOTENROLLED) ||
+		    (prc != MFA_OK && prc != MFA_ENOTENROLLED))
+			ret = CLI_FAIL;
+	}
+	store_list_free(users, n);
+	store_close(store);
+	return fflush(stdout) == 0 ? ret : CLI_FAIL;
 }

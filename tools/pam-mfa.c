@@ -12,14 +12,29 @@
 
 static const struct cli_cmd commands[] = {
 	{ "enroll", "[-t totp|hotp] [-a SHA1|SHA256|SHA512] [-d 6|8] "
-	    "[-p 30|60] [-f] USER",
-	    "create a token for USER and print its otpauth:// URI",
+	    "[-p 30|60] [-q ansi|utf8|utf8i|none] [-o FILE.png|FILE.svg] [-f] [-y] "
+	    "[USER]",
+	    "create a token, show its QR code and otpauth:// URI, and "
+	    "activate it once a code from it is typed (-y: at once, root)",
 	    cmd_enroll },
-	{ "revoke", "USER", "remove USER's token and state", cmd_revoke },
+	{ "enroll -C", "[USER]",
+	    "confirm a pending token with a code from it", cmd_enroll },
+	{ "backup-codes", "[-l] [USER]",
+	    "replace the backup codes and show the new ones once (-l: only "
+	    "say how many are left)", cmd_backup_codes },
+	{ "status", "[--json] [USER]", "show enrollment, backup codes left, "
+	    "failures, lock and last success of USER or of everyone",
+	    cmd_status },
+	{ "list", "", "list the users with a token, active or pending",
+	    cmd_list },
+	{ "revoke", "USER", "remove USER's token, pending token, backup "
+	    "codes and state", cmd_revoke },
 	{ "unlock", "USER", "clear USER's failed attempts and lock",
 	    cmd_unlock },
-	{ "status", "[USER]", "show enrollment, failures, lock and last "
-	    "success of USER or of everyone", cmd_status },
+	{ "import", "[-n] [-f] google-authenticator FILE|USER=FILE ...",
+	    "import users' tokens from google-authenticator files", cmd_import },
+	{ "import", "[-n] [-f] oath FILE",
+	    "import the tokens of a pam_oath users file", cmd_import },
 	{ "rekey", "", "re-encrypt every token's secret under a new key",
 	    cmd_rekey },
 	{ "check", "", "validate the config and print the effective values",
@@ -36,18 +51,40 @@ usage(FILE *f)
 		fprintf(f, "  %s%s%s\n      %s\n", commands[i].name,
 		    commands[i].args[0] != '\0' ? " " : "", commands[i].args,
 		    commands[i].help);
+	fprintf(f, "\nUsers who are not root may enroll, confirm, make "
+	    "backup codes and see\nthe status of their own account only.\n"
+	    "Exit status: 0 done, 1 failed, 2 usage, 3 config, 4 not allowed, "
+	    "5 not enrolled.\n");
+}
+
+/* The table entry for argv[0]: "enroll -C" is enroll's. */
+static const struct cli_cmd *
+lookup(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (strcmp(name, commands[i].name) == 0)
+			return &commands[i];
+	return NULL;
 }
 
 int
 main(int argc, char **argv)
 {
-	struct cli cli = { MFA_CONF_PATH, NULL };
-	size_t i;
+	struct cli cli = { MFA_CONF_PATH, NULL, 0, 0, "" };
+	const struct cli_cmd *cmd;
 	int ch, rc;
 
+	cli_init(&cli);
 	while ((ch = getopt(argc, argv, "+c:h")) != -1) {
 		switch (ch) {
 		case 'c':
+			if (!cli.root) {
+				fprintf(stderr, "pam-mfa: -c: only root may "
+				    "choose the config file\n");
+				return CLI_DENIED;
+			}
 			cli.conf_path = optarg;
 			break;
 		case 'h':
@@ -64,15 +101,13 @@ main(int argc, char **argv)
 		usage(stderr);
 		return CLI_USAGE;
 	}
-	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
-		if (strcmp(argv[0], commands[i].name) != 0)
-			continue;
-		optind = 1;
-		rc = commands[i].run(&cli, argc, argv);
-		conf_free(cli.conf);
-		return rc;
+	if ((cmd = lookup(argv[0])) == NULL) {
+		fprintf(stderr, "pam-mfa: unknown command '%s'\n", argv[0]);
+		usage(stderr);
+		return CLI_USAGE;
 	}
-	fprintf(stderr, "pam-mfa: unknown command '%s'\n", argv[0]);
-	usage(stderr);
-	return CLI_USAGE;
+	optind = 1;
+	rc = cmd->run(&cli, argc, argv);
+	conf_free(cli.conf);
+	return rc;
 }

@@ -1,10 +1,12 @@
 /*
  * fuzz_split.c - what a client sends, checked before any file is touched:
- * auth_split_field, auth_code_wellformed and user_valid over any bytes
- * (the first byte picks the code length, 0..9).  Each must agree with the
- * rule its header states; a split leaves a password of at least one byte
- * and a code of exactly that many ASCII digits; a valid user name can't
- * leave the state directory.
+ * auth_split_field (one-time and backup codes), auth_code_wellformed and
+ * user_valid over any bytes
+ * (the first byte picks the code length, 0..9, and the backup code length,
+ * none, 8 or 10).  Each must agree with the rule its header states; a
+ * split leaves a password of at least one byte and a code of exactly that
+ * many ASCII digits or a hyphenated backup code, never both; a valid user
+ * name can't leave the state directory.
  */
 #include "config.h"
 
@@ -48,30 +50,48 @@ user_rule(const char *p, size_t n)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+	static const unsigned blens[3] = { 0, 8, 10 };
 	const char *field;
-	unsigned digits;
+	unsigned digits, blen, half;
 	size_t len, pw_len = (size_t)-1;
-	int ok, want;
+	int ok, want, want_backup;
 
 	if (size == 0)
 		return 0;
 	digits = data[0] % 10;
+	blen = blens[(data[0] / 10) % 3];
+	half = blen / 2;
 	field = (const char *)data + 1;
 	len = size - 1;
 
-	ok = auth_split_field(field, len, digits, &pw_len);
+	ok = auth_split_field(field, len, digits, blen, &pw_len);
+	want_backup = blen != 0 && len > blen + 1 &&
+	    field[len - half - 1] == '-' &&
+	    all_digits(field + len - blen - 1, half) &&
+	    all_digits(field + len - half, half);
 	want = digits >= 1 && digits <= MFA_CODE_MAX && len > digits &&
-	    all_digits(field + len - digits, digits);
+	    (want_backup || all_digits(field + len - digits, digits));
 	if (ok != want)
 		abort();
-	if (ok && (pw_len < 1 || pw_len + digits != len ||
-	    !all_digits(field + pw_len, len - pw_len) ||
+	/* The hyphen can't be a one-time code's digit: never both. */
+	if (want_backup && digits >= half + 1 && len > digits &&
+	    all_digits(field + len - digits, digits))
+		abort();
+	if (ok && want_backup && pw_len + blen + 1 != len)
+		abort();
+	if (ok && !want_backup && (pw_len + digits != len ||
+	    !all_digits(field + pw_len, len - pw_len)))
+		abort();
+	if (ok && (pw_len < 1 ||
 	    !auth_code_wellformed(field + pw_len, len - pw_len)))
 		abort();
 	if (!ok && pw_len != 0)
 		abort();
 
-	want = len >= 1 && len <= MFA_CODE_MAX && all_digits(field, len);
+	want = (len >= 1 && len <= 10 && all_digits(field, len)) ||
+	    ((len == 9 || len == 11) && field[len / 2] == '-' &&
+	    all_digits(field, len / 2) && all_digits(field + len / 2 + 1,
+	    len / 2));
 	if (auth_code_wellformed(field, len) != want)
 		abort();
 
