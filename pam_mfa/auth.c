@@ -215,3 +215,45 @@ auth_fail_password(const struct mfa_conf *conf, struct mfa_store *store,
 		return rc;
 	return MFA_EPASSWORD;
 }
+
+enum mfa_err
+auth_confirm(const struct mfa_conf *conf, struct mfa_store *store,
+    const char *user, const struct mfa_token *pending, const char *code,
+    size_t len, int64_t now, uint64_t *matched, struct auth_result *res)
+{
+	struct otp_params params = { conf->window, conf->hotp_lookahead };
+	struct lockout_policy policy;
+	struct mfa_state st;
+	struct mfa_txn *txn;
+	enum mfa_err rc, vrc;
+
+	memset(res, 0, sizeof(*res));
+	*matched = 0;
+	if (now <= 0)
+		return MFA_ECLOCK;
+	policy_from_conf(conf, &policy);
+	if ((rc = store_begin_state(store, user, &st, &txn)) != MFA_OK)
+		return rc;
+	res->fail_count = st.fail_count;
+	res->locked_until = st.locked_until;
+	if (lockout_locked(&policy, &st, now)) {
+		store_abort(txn);
+		return MFA_ELOCKED;
+	}
+	vrc = otp_verify(pending, &params, code, len, now,
+	    pending->type == MFA_HOTP ? pending->counter : 0, matched);
+	if (vrc == MFA_OK) {
+		store_abort(txn);
+		return MFA_OK;
+	}
+	if (vrc != MFA_EBADCODE && vrc != MFA_EINPUT && vrc != MFA_EREPLAY) {
+		store_abort(txn);
+		return vrc;
+	}
+	res->locked_now = lockout_fail(&policy, &st, now);
+	res->fail_count = st.fail_count;
+	res->locked_until = st.locked_until;
+	if ((rc = store_commit(txn, &st)) != MFA_OK)
+		return rc;
+	return MFA_EBADCODE;
+}

@@ -70,4 +70,17 @@ enum mfa_err auth_fail_password(const struct mfa_conf *conf,
     struct mfa_store *store, const char *user, int64_t now,
     struct auth_result *res);
 
+/*
+ * Confirm a pending token (secret in clear) with a code from it, as one
+ * attempt on the user's state: refused while the user is locked
+ * (MFA_ELOCKED, no write), a wrong code counted as a failed login
+ * (MFA_EBADCODE once saved), so that nobody can guess their way through
+ * the confirmation of a token they were not given.  MFA_OK: *matched is
+ * the step or counter the code matched; nothing is written (the caller
+ * installs the token, store_install, which takes the lock again).
+ */
+enum mfa_err auth_confirm(const struct mfa_conf *conf, struct mfa_store *store,
+    const char *user, const struct mfa_token *pending, const char *code,
+    size_t len, int64_t now, uint64_t *matched, struct auth_result *res);
+
 #endif

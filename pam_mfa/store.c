@@ -74,6 +74,27 @@ store_begin(struct mfa_store *s, const char *user, struct mfa_token *tok,
 }
 
 enum mfa_err
+store_begin_state(struct mfa_store *s, const char *user, struct mfa_state *st,
+    struct mfa_txn **out)
+{
+	struct mfa_txn *t;
+	enum mfa_err rc;
+
+	*out = NULL;
+	if (!user_valid(user, strlen(user)))
+		return MFA_EINPUT;
+	if ((t = calloc(1, sizeof(*t))) == NULL)
+		return MFA_ENOMEM;
+	t->ops = s->ops;
+	if ((rc = s->ops->begin_state(s->be, user, st, &t->be)) != MFA_OK) {
+		free(t);
+		return rc;
+	}
+	*out = t;
+	return MFA_OK;
+}
+
+enum mfa_err
 store_token_get(struct mfa_store *s, const char *user, struct mfa_token *tok)
 {
 	if (!user_valid(user, strlen(user)))

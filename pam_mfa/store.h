@@ -34,6 +34,13 @@ void store_close(struct mfa_store *store);
  */
 enum mfa_err store_begin(struct mfa_store *store, const char *user,
     struct mfa_token *tok, struct mfa_state *st, struct mfa_txn **txn);
+/*
+ * Begin a transaction on the user's state whether or not they have a
+ * token (the state is created if need be): for the CLI's confirmation of
+ * a pending token, whose wrong codes count toward the lock as a login's.
+ */
+enum mfa_err store_begin_state(struct mfa_store *store, const char *user,
+    struct mfa_state *st, struct mfa_txn **txn);
 /* Read the user's token without locking: MFA_ENOTENROLLED if none. */
 enum mfa_err store_token_get(struct mfa_store *store, const char *user,
     struct mfa_token *tok);
@@ -101,6 +108,8 @@ struct store_ops {
 	void (*close)(void *);
 	enum mfa_err (*begin)(void *, const char *, struct mfa_token *,
 	    struct mfa_state *, void **);
+	enum mfa_err (*begin_state)(void *, const char *, struct mfa_state *,
+	    void **);
 	enum mfa_err (*token_get)(void *, const char *, struct mfa_token *);
 	enum mfa_err (*token_meta)(void *, const char *, struct mfa_token *);
 	enum mfa_err (*unseal)(void *, const char *, struct mfa_token *);

@@ -341,8 +341,8 @@ state_open(struct file_store *fs, const char *name, int create,
 }
 
 static enum mfa_err
-file_begin(void *be, const char *user, struct mfa_token *tok,
-    struct mfa_state *st, void **out)
+begin_common(void *be, const char *user, struct mfa_token *tok,
+    struct mfa_state *st, void **out, int create)
 {
 	struct file_store *fs = be;
 	unsigned char buf[STATE_FILE_SIZE];
@@ -362,7 +362,7 @@ file_begin(void *be, const char *user, struct mfa_token *tok,
 		return rc;
 	if ((rc = file_name(name, user, "state")) != MFA_OK)
 		goto fail;
-	if ((fd = state_open(fs, name, tok != NULL, &rc)) < 0)
+	if ((fd = state_open(fs, name, create, &rc)) < 0)
 		goto fail;
 	if ((rc = lock_bounded(fd, fs->lock_wait_ms)) != MFA_OK)
 		goto fail;
@@ -426,6 +426,20 @@ fail:
 	if (tok != NULL)
 		token_wipe(tok);
 	return rc;
+}
+
+static enum mfa_err
+file_begin(void *be, const char *user, struct mfa_token *tok,
+    struct mfa_state *st, void **out)
+{
+	return begin_common(be, user, tok, st, out, tok != NULL);
+}
+
+static enum mfa_err
+file_begin_state(void *be, const char *user, struct mfa_state *st,
+    void **out)
+{
+	return begin_common(be, user, NULL, st, out, 1);
 }
 
 static enum mfa_err
@@ -826,6 +840,7 @@ const struct store_ops store_file_ops = {
 	.open = file_open,
 	.close = file_close,
 	.begin = file_begin,
+	.begin_state = file_begin_state,
 	.token_get = file_token_get,
 	.token_meta = file_token_meta,
 	.unseal = file_unseal,

@@ -54,6 +54,9 @@ cli_init(struct cli *cli)
 		if (fcntl(fd, F_GETFD) == -1 && errno == EBADF &&
 		    open("/dev/null", O_RDWR) != fd)
 			die("/dev/null");
+	/* Codes typed at a prompt stay in no stdio buffer. */
+	if (setvbuf(stdin, NULL, _IONBF, 0) != 0)
+		die("setvbuf");
 	cli->root = getuid() == 0 && geteuid() == 0;
 	cli->setuid = !cli->root && geteuid() == 0;
 	cli->self[0] = '\0';

@@ -16,7 +16,10 @@
  *  4. the backup codes are made when the token becomes active, and shown
  *     to whoever activates it: once;
  *  5. root may skip the confirmation (-y) to provision a token it hands
- *     over; `enroll -C` confirms a pending token later.
+ *     over; `enroll -C` confirms a pending token later;
+ *  6. a wrong confirmation code counts toward the user's lock as a failed
+ *     login does (auth_confirm): whoever finds a pending token they were
+ *     not given can't guess their way to its backup codes.
  */
 #include "config.h"
 
@@ -26,10 +29,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "auth.h"
 #include "backup.h"
 #include "cli.h"
 #include "crypto.h"
-#include "otp.h"
 #include "qr.h"
 #include "store.h"
 #include "token.h"
@@ -233,10 +236,9 @@ static int
 confirm(struct cli *cli, struct mfa_store *store, const char *user,
     struct mfa_token *tok, uint64_t expect_id)
 {
-	struct otp_params params = { cli->conf->window,
-	    cli->conf->hotp_lookahead };
 	char codes[TOKEN_BACKUP_MAX][BACKUP_TEXT_MAX + 1];
 	char code[MFA_INPUT_MAX + 1];
+	struct auth_result res;
 	uint64_t matched = 0;
 	enum mfa_err rc;
 	int tries, ret;
@@ -246,10 +248,16 @@ confirm(struct cli *cli, struct mfa_store *store, const char *user,
 		    "token: ", code, sizeof(code));
 		if (ret == CLI_FAIL)
 			break;
-		rc = ret == CLI_OK ? otp_verify(tok, &params, code,
-		    strlen(code), (int64_t)time(NULL),
-		    tok->type == MFA_HOTP ? tok->counter : 0, &matched) :
-		    MFA_EINPUT;
+		/* Checked as a login: a wrong code counts toward the lock,
+		 * so nobody guesses through a token they were not given. */
+		if (ret != CLI_OK || !auth_code_wellformed(code, strlen(code))) {
+			rc = MFA_EBADCODE;
+		} else {
+			cli_priv_raise(cli);
+			rc = auth_confirm(cli->conf, store, user, tok, code,
+			    strlen(code), (int64_t)time(NULL), &matched, &res);
+			cli_priv_lower(cli);
+		}
 		crypto_wipe(code, sizeof(code));
 		if (rc == MFA_OK) {
 			ret = activate(cli, store, user, tok, expect_id,
@@ -263,12 +271,21 @@ confirm(struct cli *cli, struct mfa_store *store, const char *user,
 			crypto_wipe(codes, sizeof(codes));
 			return ret;
 		}
-		if (rc != MFA_EBADCODE && rc != MFA_EINPUT) {
+		if (rc == MFA_ELOCKED) {
+			fprintf(stderr, "pam-mfa: enroll: too many failed "
+			    "attempts: try again later, or ask your "
+			    "administrator to unlock you\n");
+			cli_audit("enroll_denied", user);
+			return CLI_DENIED;
+		}
+		if (rc != MFA_EBADCODE) {
 			cli_error("checking the code", rc);
 			return CLI_FAIL;
 		}
-		fprintf(stderr, "pam-mfa: that code does not match: check "
-		    "the app's clock and the code's length\n");
+		cli_audit("enroll_denied", user);
+		fprintf(stderr, "pam-mfa: that code does not match (it counts "
+		    "as a failed login): check the app's clock and the "
+		    "code's length\n");
 	}
 	fprintf(stderr, "pam-mfa: %s's new token is pending: until it is "
 	    "confirmed with `pam-mfa enroll -C`, logins use the old one (if "
