@@ -121,13 +121,15 @@ tally() {
 tally "fuzzing (libFuzzer, ASan+UBSan, 20 s a target)" sh tests/fuzz/run.sh
 tally "static analysis and banned calls" sh scripts/lint.sh
 
-# make install puts the module, and only the .so, in the PAM directory.
+# make install puts the module, and only the .so, in the PAM directory,
+# and the CLI setuid root (self-service enrollment).
 install_layout() {
 	d=$(mktemp -d)
 	pamdir=$(sed -n 's/^pamdir = //p' build/pam_mfa/Makefile)
 	(cd build && make -s install DESTDIR="$d" >/dev/null 2>&1) &&
 	    [ -f "$d$pamdir/pam_mfa.so" ] && [ ! -e "$d$pamdir/pam_mfa.la" ] &&
 	    [ -x "$d/usr/local/bin/pam-mfa" ] &&
+	    [ "$(stat -c %a:%U "$d/usr/local/bin/pam-mfa")" = "4755:root" ] &&
 	    [ -f "$d/usr/local/etc/security/pam_mfa.conf" ]
 	rc=$?
 	rm -rf "$d"
