@@ -121,9 +121,12 @@ for u in $users; do
 	    >>"$WORK/passwd"
 	echo "$u:$(openssl passwd -6 "$(pw "$u")"):19000:0:99999:7:::" \
 	    >>"$WORK/shadow"
-	# The URI's secret gives oathtool the codes.
-	(umask 077 && "$MFA_CLI" -c "$conf" enroll -y "$u" |
-	    sed -n 's/.*[?&]secret=\([A-Z2-7]*\).*/\1/p' >"$WORK/$u.secret")
+	# The URI's secret gives oathtool the codes; the backup codes kept.
+	(umask 077 && "$MFA_CLI" -c "$conf" enroll -y "$u" >"$WORK/$u.enroll" &&
+	    sed -n 's/.*[?&]secret=\([A-Z2-7]*\).*/\1/p' "$WORK/$u.enroll" \
+	    >"$WORK/$u.secret" &&
+	    sed -n 's/^  \([0-9]\{5\}-[0-9]\{5\}\)$/\1/p' "$WORK/$u.enroll" \
+	    >"$WORK/$u.backup")
 	if [ ! -s "$WORK/$u.secret" ]; then
 		fail "enroll $u"
 		finish
@@ -424,6 +427,14 @@ judge "(c) then the same code with the right password" \
 attempt onefield alice "$(pw alice)$(stale_code alice)"
 judge "(e) a code 5 minutes old" openvpn alice refused "deny bad_code"
 
+# A backup code after the password, with its hyphen: once.
+bc_a=$(sed -n 1p "$WORK/alice.backup")
+attempt onefield alice "$(pw alice)$bc_a"
+judge "(i) password+backup code in one field" openvpn alice connected \
+    "accept ok"
+attempt onefield alice "$(pw alice)$bc_a"
+judge "(i) the backup code of (i) again" openvpn alice refused "deny replay"
+
 # A renegotiation (every reneg-sec; 3 s here) must not ask PAM again: the
 # password the client kept holds a spent code.  auth-gen-token's token
 # stands in for it.
@@ -458,6 +469,9 @@ judge "(f) static challenge, wrong code" \
 attempt sc bob "not-$(pw bob)" "$(totp bob 30)"
 judge "(f) static challenge, wrong password" \
     openvpn-static-challenge bob refused none pam_unix
+attempt sc bob "$(pw bob)" "$(sed -n 1p "$WORK/bob.backup")"
+judge "(f) static challenge, a backup code" \
+    openvpn-static-challenge bob connected "accept ok"
 
 # Nothing the user typed, and no secret, reaches the log.
 for u in $users; do
@@ -465,6 +479,7 @@ for u in $users; do
 	if [ -s "$WORK/$u.secret" ]; then
 		printf '%s\n' "$(cat "$WORK/$u.secret")" >>"$WORK/codes"
 	fi
+	cat "$WORK/$u.backup" >>"$WORK/codes"
 done
 # (An empty pattern would match every line: there is none.)
 if grep -q -x '' "$WORK/codes"; then

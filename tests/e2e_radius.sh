@@ -95,9 +95,11 @@ if "$MFA_CLI" -c "$conf" check | grep '^[a-z_]* = "/' |
 	echo "FAIL: a path of the test config lies outside $WORK"
 	exit 1
 fi
-enroll() {	# enroll USER: prints the base32 secret
-	"$MFA_CLI" -c "$conf" enroll -y "$1" |
-	    sed -n 's/.*[?&]secret=\([A-Z2-7]*\).*/\1/p'
+enroll() {	# enroll USER: prints the base32 secret; backup codes kept
+	"$MFA_CLI" -c "$conf" enroll -y "$1" >"$WORK/$1.enroll"
+	sed -n 's/^  \([0-9]\{5\}-[0-9]\{5\}\)$/\1/p' "$WORK/$1.enroll" \
+	    >"$WORK/$1.backup"
+	sed -n 's/.*[?&]secret=\([A-Z2-7]*\).*/\1/p' "$WORK/$1.enroll"
 }
 totp() {	# totp SECRET [SECONDS_FROM_NOW]: the code, also kept in codes
 	oathtool --totp -b "$1" --now="@$(($(date +%s) + ${2:-0}))" |
@@ -305,6 +307,23 @@ want "that code with the right password: Access-Reject (spent)" \
     Access-Reject dave "Dave-pw$code"
 next_line "spent code logged as reason=replay" \
     "result=deny reason=replay user=dave $R failures=1"
+
+# A backup code (a lost phone) after the password, with its hyphen, as
+# PAP carries it: once.
+bc=$(sed -n 1p "$WORK/carol.backup")
+cat "$WORK/carol.backup" >>"$WORK/codes"
+tr -d - <"$WORK/carol.backup" >>"$WORK/codes"
+want "password + backup code in one field: Access-Accept" Access-Accept \
+    carol "Carol-pw$bc"
+next_line "backup code accept logged with the codes left" \
+    "result=accept reason=ok user=carol $R detail=backup_code backup_left=9"
+want "same backup code again: Access-Reject" Access-Reject carol "Carol-pw$bc"
+next_line "spent backup code logged as reason=replay" \
+    "result=deny reason=replay user=carol $R failures=1"
+want "backup code without its hyphen: Access-Reject" Access-Reject carol \
+    "Carol-pw$(sed -n 2p "$WORK/carol.backup" | tr -d -)"
+next_line "unhyphenated backup code in one field: a denial" \
+    "result=deny reason=[a-z_]+ user=carol $R.*"
 
 want "unenrolled user with right password: Access-Reject" Access-Reject \
     bob "Bob-pw-7$(totp "$s_alice" 30)"
