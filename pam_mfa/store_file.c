@@ -529,7 +529,7 @@ file_install(void *be, const char *user, const struct mfa_token *tok,
 	struct file_txn *t = NULL;
 	struct mfa_token cur;
 	struct mfa_state st;
-	struct stat sb;
+	struct stat sb, tsb;
 	enum mfa_err rc;
 	uint64_t cur_id = 0;
 	int fd = -1;
@@ -554,7 +554,7 @@ file_install(void *be, const char *user, const struct mfa_token *tok,
 		    MFA_EUNSAFE : MFA_ECORRUPT;
 		goto out;
 	}
-	rc = token_read(fs, user, "token", &cur, &sb);
+	rc = token_read(fs, user, "token", &cur, &tsb);
 	cur_id = rc == MFA_OK ? cur.id : 0;
 	token_wipe(&cur);
 	/* A damaged token may be replaced, but only by a forced write. */

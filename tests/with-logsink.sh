@@ -41,6 +41,9 @@ while [ ! -S /dev/log ]; do
 	fi
 	sleep 0.01
 done
+# As a system's syslog has it: setuid programs log after lowering their
+# uid (pam-mfa's self-service).
+chmod 0666 /dev/log
 rc=0
 "$@" || rc=$?
 # Let the last datagrams land, then stop the sink by PID.

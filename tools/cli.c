@@ -37,11 +37,53 @@ no_dumps(void)
 		die("prctl");
 }
 
+/*
+ * The environment strings the kernel copied in stay on the stack after
+ * clearenv(), the ones ld.so removed (LD_PRELOAD...) too, and show in
+ * /proc/PID/environ: zero the whole block, whose bounds the kernel gives
+ * in /proc/self/stat (fields 50 and 51), if they hold every string of
+ * env (the original environ).  No /proc: clearenv() alone.
+ */
+static void
+wipe_env_block(char **env)
+{
+	char buf[2048], *p, *tok, *save = NULL;
+	unsigned long start = 0, end = 0;
+	ssize_t n;
+	int fd, field;
+
+	if ((fd = open("/proc/self/stat", O_RDONLY | O_CLOEXEC)) < 0)
+		return;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return;
+	buf[n] = '\0';
+	/* The command name, field 2, may hold anything: skip past it. */
+	if ((p = strrchr(buf, ')')) == NULL)
+		return;
+	for (field = 3, tok = strtok_r(p + 1, " ", &save); tok != NULL;
+	    field++, tok = strtok_r(NULL, " ", &save)) {
+		if (field == 50)
+			start = strtoul(tok, NULL, 10);
+		else if (field == 51)
+			end = strtoul(tok, NULL, 10);
+	}
+	if (start == 0 || end <= start || end - start > 4 * 1024 * 1024)
+		return;
+	for (; env != NULL && *env != NULL; env++)
+		if ((unsigned long)*env < start ||
+		    (unsigned long)*env + strlen(*env) >= end)
+			return;
+	explicit_bzero((void *)start, end - start);
+}
+
 void
 cli_init(struct cli *cli)
 {
 	struct rlimit none = { 0, 0 };
 	struct passwd *pw;
+	char **env;
 	int fd;
 
 	umask(077);
@@ -62,8 +104,10 @@ cli_init(struct cli *cli)
 	cli->self[0] = '\0';
 	if (!cli->root) {
 		/* Nothing the caller sets may steer a setuid program. */
+		env = environ;
 		if (clearenv() != 0)
 			die("clearenv");
+		wipe_env_block(env);
 		cli_priv_lower(cli);
 	}
 	errno = 0;
@@ -176,6 +220,11 @@ cli_load_conf(struct cli *cli)
 			fprintf(stderr, "pam-mfa: fix with: chown root:root %s "
 			    "&& chmod 0644 %s\n", cli->conf_path,
 			    cli->conf_path);
+		else if (cli->root && access(cli->conf_path, F_OK) != 0 &&
+		    errno == ENOENT)
+			fprintf(stderr, "pam-mfa: install one: the sample "
+			    "pam_mfa.conf (make install puts it there), root's, "
+			    "mode 0644\n");
 		return CLI_CONFIG;
 	}
 	return CLI_OK;
@@ -227,10 +276,19 @@ cli_user_arg(const char *user)
 int
 cli_open_store(struct cli *cli, struct mfa_store **store)
 {
+	struct stat sb;
 	enum mfa_err rc;
 
 	cli_priv_raise(cli);
 	rc = store_open(cli->conf, store);
+	if (rc != MFA_OK && lstat(cli->conf->state_dir, &sb) != 0 &&
+	    errno == ENOENT) {
+		cli_priv_lower(cli);
+		fprintf(stderr, "pam-mfa: state directory %s does not exist: "
+		    "nobody is enrolled yet (pam-mfa enroll creates it)\n",
+		    cli->conf->state_dir);
+		return CLI_NOTFOUND;
+	}
 	cli_priv_lower(cli);
 	if (rc != MFA_OK) {
 		fprintf(stderr, "pam-mfa: state directory %s: %s\n",

@@ -23,6 +23,8 @@ cmd_check(struct cli *cli, int argc, char **argv)
 	int ret;
 
 	(void)argv;
+	if ((ret = cli_require_root("check")) != CLI_OK)
+		return ret;
 	if (argc != 1) {
 		fprintf(stderr, "usage: pam-mfa check\n");
 		return CLI_USAGE;

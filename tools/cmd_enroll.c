@@ -23,6 +23,7 @@
  */
 #include "config.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -150,10 +151,39 @@ parse_opts(struct cli *cli, int argc, char **argv, struct mfa_token *tok,
 	return CLI_OK;
 }
 
-/* The URI and QR code: on stdout, and in the file the caller named,
- * written with the caller's own uid (never root's). */
+/* The QR code file the caller named, written with the caller's own uid
+ * (never root's), before anything is stored: a refused name stores
+ * nothing. */
 static int
-show_token(struct cli *cli, const struct enroll_opts *o, const char *uri)
+write_qr_file(struct cli *cli, const struct enroll_opts *o, const char *uri)
+{
+	if (o->qr_file == NULL)
+		return CLI_OK;
+	cli_priv_lower(cli);
+	if (qr_write_file(o->qr_file, uri) != 0) {
+		fprintf(stderr, "pam-mfa: enroll: %s: could not write the QR "
+		    "code (it must be a new .png or .svg file): %s\n",
+		    o->qr_file, strerror(errno));
+		return CLI_FAIL;
+	}
+	return CLI_OK;
+}
+
+/* Undo write_qr_file when the token could not be stored. */
+static void
+unwrite_qr_file(struct cli *cli, const struct enroll_opts *o)
+{
+	if (o->qr_file == NULL)
+		return;
+	cli_priv_lower(cli);
+	if (unlink(o->qr_file) != 0)
+		fprintf(stderr, "pam-mfa: enroll: %s: remove it: it holds the "
+		    "secret of a token that was not stored\n", o->qr_file);
+}
+
+/* The URI and QR code on stdout. */
+static int
+show_token(const struct enroll_opts *o, const char *uri)
 {
 	if (o->qr_style >= 0) {
 		printf("Scan this QR code with your authenticator app:\n\n");
@@ -166,18 +196,10 @@ show_token(struct cli *cli, const struct enroll_opts *o, const char *uri)
 	printf("%s\n", uri);
 	if (fflush(stdout) != 0)
 		return CLI_FAIL;
-	if (o->qr_file != NULL) {
-		cli_priv_lower(cli);
-		if (qr_write_file(o->qr_file, uri) != 0) {
-			fprintf(stderr, "pam-mfa: enroll: %s: could not write "
-			    "the QR code (it must be a new .png or .svg "
-			    "file)\n", o->qr_file);
-			return CLI_FAIL;
-		}
+	if (o->qr_file != NULL)
 		fprintf(stderr, "pam-mfa: QR code written to %s (mode 0600): "
 		    "it holds the secret, delete it once scanned\n",
 		    o->qr_file);
-	}
 	return CLI_OK;
 }
 
@@ -417,11 +439,14 @@ cmd_enroll(struct cli *cli, int argc, char **argv)
 		cli_error("enroll", rc);
 		goto out;
 	}
+	if ((ret = write_qr_file(cli, &o, uri)) != CLI_OK)
+		goto out;
 	if (o.now) {
 		ret = activate(cli, store, user, &tok, expect, 0,
 		    cur_id != 0 ? "enroll_replace" : "enroll", codes);
-		if (ret == CLI_OK && (ret = show_token(cli, &o, uri)) ==
-		    CLI_OK)
+		if (ret != CLI_OK)
+			unwrite_qr_file(cli, &o);
+		else if ((ret = show_token(&o, uri)) == CLI_OK)
 			ret = print_backup_codes(codes,
 			    cli->conf->backup_codes);
 		crypto_wipe(codes, sizeof(codes));
@@ -433,10 +458,12 @@ cmd_enroll(struct cli *cli, int argc, char **argv)
 	cli_priv_lower(cli);
 	if (rc != MFA_OK) {
 		cli_error("enroll", rc);
+		unwrite_qr_file(cli, &o);
+		ret = CLI_FAIL;
 		goto out;
 	}
 	cli_audit("enroll_pending", user);
-	if ((ret = show_token(cli, &o, uri)) != CLI_OK)
+	if ((ret = show_token(&o, uri)) != CLI_OK)
 		goto out;
 	ret = confirm(cli, store, user, &tok, expect);
 out:
