@@ -5,6 +5,7 @@
 
 #include <liboath/oath.h>
 #include <stdbool.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "crypto.h"
@@ -41,6 +42,48 @@ otp_secret_base32(const struct mfa_token *tok, char **out)
 	while (len > 0 && b32[len - 1] == '=')
 		b32[--len] = '\0';
 	*out = b32;
+	return MFA_OK;
+}
+
+enum mfa_err
+otp_secret_decode(const char *text, size_t len, int base32,
+    unsigned char out[MFA_SECRET_MAX], size_t *outlen)
+{
+	char buf[2 * MFA_SECRET_MAX + 1], *bin = NULL;
+	size_t binlen = 0;
+	int rc;
+
+	*outlen = 0;
+	if (oath_init() != OATH_OK)
+		return MFA_ECRYPTO;
+	if (base32) {
+		/* liboath takes padding; 64 bytes are 104 characters. */
+		if (len > 2 * MFA_SECRET_MAX)
+			return MFA_EINPUT;
+		rc = oath_base32_decode(text, len, &bin, &binlen);
+		if (rc == OATH_OK && bin != NULL && binlen > 0 &&
+		    binlen <= MFA_SECRET_MAX) {
+			memcpy(out, bin, binlen);
+			*outlen = binlen;
+		}
+		if (bin != NULL) {
+			crypto_wipe(bin, binlen);
+			free(bin);
+		}
+		return *outlen > 0 ? MFA_OK : MFA_EINPUT;
+	}
+	if (len == 0 || len % 2 != 0 || len > 2 * MFA_SECRET_MAX)
+		return MFA_EINPUT;
+	memcpy(buf, text, len);
+	buf[len] = '\0';
+	binlen = MFA_SECRET_MAX;
+	rc = oath_hex2bin(buf, (char *)out, &binlen);
+	crypto_wipe(buf, sizeof(buf));
+	if (rc != OATH_OK || binlen != len / 2) {
+		crypto_wipe(out, MFA_SECRET_MAX);
+		return MFA_EINPUT;
+	}
+	*outlen = binlen;
 	return MFA_OK;
 }
 

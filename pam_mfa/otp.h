@@ -46,6 +46,14 @@ enum mfa_err otp_generate(const struct mfa_token *tok, uint64_t step,
  */
 enum mfa_err otp_secret_base32(const struct mfa_token *tok, char **out);
 
+/*
+ * A secret given as text (import): RFC 4648 base32 (base32 1, padding
+ * allowed) or hex, into out.  MFA_EINPUT if it is not valid or longer than
+ * MFA_SECRET_MAX bytes; the caller checks the minimum.
+ */
+enum mfa_err otp_secret_decode(const char *text, size_t len, int base32,
+    unsigned char out[MFA_SECRET_MAX], size_t *outlen);
+
 /* The TOTP step containing unix time now. */
 uint64_t otp_step(const struct mfa_token *tok, int64_t now);
 

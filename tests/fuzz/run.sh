@@ -103,6 +103,7 @@ max_len() {
 	fuzz_token) echo 1024 ;;	# TOKEN_FILE_SIZE
 	fuzz_split) echo 600 ;;		# MFA_INPUT_MAX and more
 	fuzz_uri) echo 512 ;;		# enough to overflow URI_MAX
+	fuzz_import) echo 8192 ;;	# several lines past IMPORT_LINE_MAX
 	*) echo 4096 ;;
 	esac
 }
