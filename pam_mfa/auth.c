@@ -70,20 +70,99 @@ policy_from_conf(const struct mfa_conf *conf, struct lockout_policy *p)
 	p->unlock_time = conf->unlock_time;
 }
 
+/* What a backup code matched before the lock, in which token. */
+struct backup_pre {
+	int is_backup;		/* the reply is one of this token's shape */
+	int matched;		/* and its hash matched slot */
+	unsigned slot;
+	uint64_t token_id;
+	uint32_t gen;
+};
+
+/*
+ * A backup code's hashes are slow (one PBKDF2 per slot): match them
+ * before the user's lock is taken, so that the user's other logins never
+ * wait on them, and refuse a locked user before any hashing.  Which slot
+ * matched is kept with the token's id and generation; under the lock the
+ * attempt only checks those are unchanged and the slot unspent.  Nothing
+ * here decides the attempt or writes.
+ */
+static enum mfa_err
+backup_prematch(const struct mfa_conf *conf, struct mfa_store *store,
+    const struct auth_request *req, struct auth_result *res,
+    struct backup_pre *pre)
+{
+	char digits[BACKUP_LEN_NEW + 1];
+	struct mfa_token tok;
+	enum mfa_err rc;
+
+	memset(pre, 0, sizeof(*pre));
+	/* Shorter replies are one-time codes: no extra read for them. */
+	if (req->code_len < BACKUP_LEN_IMPORTED)
+		return MFA_OK;
+	if ((rc = store_token_meta(store, req->user, &tok)) != MFA_OK)
+		return rc;
+	pre->is_backup = !(tok.flags & TOKEN_F_PENDING) &&
+	    tok.backup_count > 0 && backup_parse(req->code, req->code_len,
+	    tok.backup_len, 0, digits);
+	if (!pre->is_backup) {
+		token_wipe(&tok);
+		return MFA_OK;
+	}
+	rc = auth_check_locked(conf, store, req->user, req->now, res);
+	if (rc == MFA_OK) {
+		/* Spent or not: the state, under the lock, says. */
+		rc = backup_match(&tok, 0, digits, &pre->slot);
+		pre->matched = rc == MFA_OK;
+		if (rc == MFA_EBADCODE)
+			rc = MFA_OK;
+	}
+	pre->token_id = tok.id;
+	pre->gen = tok.backup_gen;
+	crypto_wipe(digits, sizeof(digits));
+	token_wipe(&tok);
+	return rc;
+}
+
+/* Under the lock: the backup code's verdict, from the match made before
+ * it if the token is still the one matched, else matched again. */
+static enum mfa_err
+backup_verdict(const struct mfa_token *tok, const struct mfa_state *st,
+    const struct auth_request *req, const struct backup_pre *pre,
+    unsigned *slot)
+{
+	char digits[BACKUP_LEN_NEW + 1];
+	enum mfa_err rc;
+
+	*slot = pre->slot;
+	if (tok->id == pre->token_id && tok->backup_gen == pre->gen) {
+		if (!pre->matched)
+			return MFA_EBADCODE;
+		return st->backup_used & (1U << pre->slot) ? MFA_EREPLAY :
+		    MFA_OK;
+	}
+	/* New codes since (rare): match them here. */
+	if (tok->backup_count == 0 || !backup_parse(req->code, req->code_len,
+	    tok->backup_len, 0, digits))
+		return MFA_EBADCODE;
+	rc = backup_match(tok, st->backup_used, digits, slot);
+	crypto_wipe(digits, sizeof(digits));
+	return rc;
+}
+
 enum mfa_err
 auth_attempt(const struct mfa_conf *conf, struct mfa_store *store,
     const struct auth_request *req, struct auth_result *res)
 {
 	struct otp_params params = { conf->window, conf->hotp_lookahead };
 	struct lockout_policy policy;
+	struct backup_pre pre;
 	struct mfa_token tok;
 	struct mfa_state st;
 	struct mfa_txn *txn;
 	enum mfa_err rc, vrc;
 	uint64_t matched = 0;
-	char bdigits[BACKUP_LEN_NEW + 1];
 	unsigned slot = 0;
-	int is_backup;
 
 	memset(res, 0, sizeof(*res));
 	if (!auth_code_wellformed(req->code, req->code_len))
@@ -91,6 +170,8 @@ auth_attempt(const struct mfa_conf *conf, struct mfa_store *store,
 	if (req->now <= 0)
 		return MFA_ECLOCK;
 	policy_from_conf(conf, &policy);
+	if ((rc = backup_prematch(conf, store, req, res, &pre)) != MFA_OK)
+		return rc;
 
 	if ((rc = store_begin(store, req->user, &tok, &st, &txn)) != MFA_OK)
 		return rc;
@@ -104,12 +185,8 @@ auth_attempt(const struct mfa_conf *conf, struct mfa_store *store,
 		rc = MFA_ELOCKED;
 		goto out_abort;
 	}
-	is_backup = tok.backup_count > 0 && backup_parse(req->code,
-	    req->code_len, tok.backup_len, 0, bdigits);
-	if (is_backup) {
-		/* Under the lock: two logins with one code, one accept. */
-		vrc = backup_match(&tok, st.backup_used, bdigits, &slot);
-		crypto_wipe(bdigits, sizeof(bdigits));
+	if (pre.is_backup) {
+		vrc = backup_verdict(&tok, &st, req, &pre, &slot);
 	} else {
 		/* Not locked: only now is the secret decrypted. */
 		if ((rc = store_unseal(store, req->user, &tok)) != MFA_OK)
@@ -119,7 +196,7 @@ auth_attempt(const struct mfa_conf *conf, struct mfa_store *store,
 	}
 	switch (vrc) {
 	case MFA_OK:
-		if (is_backup) {
+		if (pre.is_backup) {
 			st.backup_used |= 1U << slot;
 			res->backup = 1;
 			res->backup_left = backup_left(&tok, st.backup_used);

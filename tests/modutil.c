@@ -24,6 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "backup.h"
 #include "conf.h"
 #include "modutil.h"
 #include "store.h"
@@ -97,31 +98,76 @@ hex_decode(const char *hex, unsigned char *out, size_t *len)
 	*len = n;
 }
 
+/* A token with a known secret, its secret in clear, as mu_enroll makes. */
+void
+mu_token(struct mfa_token *tok, enum mfa_otp_type type, enum mfa_algo algo,
+    unsigned digits, unsigned period, const char *secret_hex)
+{
+	memset(tok, 0, sizeof(*tok));
+	tok->id = (uint64_t)random() + 1;
+	tok->created = time(NULL);
+	tok->type = type;
+	tok->algo = algo;
+	tok->digits = digits;
+	tok->period = period;
+	hex_decode(secret_hex, tok->secret, &tok->secret_len);
+}
+
+struct mfa_store *
+mu_store_open(struct mfa_conf **conf)
+{
+	char errmsg[CONF_ERRMSG_MAX];
+	struct mfa_store *store = NULL;
+
+	*conf = NULL;
+	if (conf_load(mu_conf_path, conf, errmsg) != MFA_OK)
+		fail_msg("%s: %s", mu_conf_path, errmsg);
+	assert_int_equal(store_create(*conf), MFA_OK);
+	assert_int_equal(store_open(*conf, &store), MFA_OK);
+	return store;
+}
+
+void
+mu_store_close(struct mfa_store *store, struct mfa_conf *conf)
+{
+	store_close(store);
+	conf_free(conf);
+}
+
 /* Enroll user with a known secret straight through the store API. */
 void
 mu_enroll(const char *user, enum mfa_otp_type type, enum mfa_algo algo,
     unsigned digits, unsigned period, const char *secret_hex)
 {
-	char errmsg[CONF_ERRMSG_MAX];
-	struct mfa_conf *conf = NULL;
-	struct mfa_store *store = NULL;
+	struct mfa_conf *conf;
+	struct mfa_store *store;
 	struct mfa_token tok;
 
-	memset(&tok, 0, sizeof(tok));
-	tok.id = (uint64_t)random() + 1;
-	tok.created = time(NULL);
-	tok.type = type;
-	tok.algo = algo;
-	tok.digits = digits;
-	tok.period = period;
-	hex_decode(secret_hex, tok.secret, &tok.secret_len);
-	if (conf_load(mu_conf_path, &conf, errmsg) != MFA_OK)
-		fail_msg("%s: %s", mu_conf_path, errmsg);
-	assert_int_equal(store_create(conf), MFA_OK);
-	assert_int_equal(store_open(conf, &store), MFA_OK);
+	mu_token(&tok, type, algo, digits, period, secret_hex);
+	store = mu_store_open(&conf);
 	assert_int_equal(store_token_put(store, user, &tok), MFA_OK);
-	store_close(store);
-	conf_free(conf);
+	token_wipe(&tok);
+	mu_store_close(store, conf);
+}
+
+uint64_t
+mu_enroll_backup(const char *user, enum mfa_otp_type type, enum mfa_algo algo,
+    unsigned digits, unsigned period, const char *secret_hex, unsigned n,
+    char codes[][BACKUP_TEXT_MAX + 1])
+{
+	struct mfa_conf *conf;
+	struct mfa_store *store;
+	struct mfa_token tok;
+	uint64_t id;
+
+	mu_token(&tok, type, algo, digits, period, secret_hex);
+	assert_int_equal(backup_generate(&tok, n, codes), MFA_OK);
+	store = mu_store_open(&conf);
+	assert_int_equal(store_token_put(store, user, &tok), MFA_OK);
+	id = tok.id;
+	token_wipe(&tok);
+	mu_store_close(store, conf);
+	return id;
 }
 
 /* The TOTP code oathtool computes for secret at now + offset seconds. */

@@ -6,10 +6,14 @@
 #define MFA_MODUTIL_H
 
 #include <stddef.h>
+#include <stdint.h>
 
+#include "backup.h"
 #include "token.h"
 
 struct CMUnitTest;
+struct mfa_conf;
+struct mfa_store;
 
 #define MU_SECRETS 4
 extern char *mu_dir;			/* private root-owned 0755 directory */
@@ -29,6 +33,19 @@ void mu_service_with_conf(const char *name, const char *conf,
 /* Enroll user (through the store API, config mu_conf_path). */
 void mu_enroll(const char *user, enum mfa_otp_type type, enum mfa_algo algo,
     unsigned digits, unsigned period, const char *secret_hex);
+/* The token mu_enroll writes: a random id, the secret in clear. */
+void mu_token(struct mfa_token *tok, enum mfa_otp_type type,
+    enum mfa_algo algo, unsigned digits, unsigned period,
+    const char *secret_hex);
+/* The store of mu_conf_path, created if need be; *conf is kept for
+ * mu_store_close, which frees both. */
+struct mfa_store *mu_store_open(struct mfa_conf **conf);
+void mu_store_close(struct mfa_store *store, struct mfa_conf *conf);
+/* mu_enroll with n new backup codes (backup_generate), their display form
+ * in codes[0..n) ("12345-67890"); the token's id. */
+uint64_t mu_enroll_backup(const char *user, enum mfa_otp_type type,
+    enum mfa_algo algo, unsigned digits, unsigned period,
+    const char *secret_hex, unsigned n, char codes[][BACKUP_TEXT_MAX + 1]);
 /* oathtool's TOTP code at now + offset (out of the test clock if set). */
 void mu_totp(char out[16], const char *algo, unsigned digits,
     unsigned period, const char *secret_hex, long offset);
