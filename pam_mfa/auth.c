@@ -204,6 +204,7 @@ auth_attempt(const struct mfa_conf *conf, struct mfa_store *store,
 			st.next_step = matched + 1;
 		}
 		lockout_success(&st, req->now, req->rhost);
+		res->token_id = tok.id;
 		break;
 	case MFA_EINPUT:	/* digits, but not as many as enrolled */
 		vrc = MFA_EBADCODE;
@@ -319,18 +320,21 @@ auth_confirm(const struct mfa_conf *conf, struct mfa_store *store,
 	}
 	vrc = otp_verify(pending, &params, code, len, now,
 	    pending->type == MFA_HOTP ? pending->counter : 0, matched);
-	if (vrc == MFA_OK) {
-		store_abort(txn);
-		return MFA_OK;
-	}
-	if (vrc != MFA_EBADCODE && vrc != MFA_EINPUT && vrc != MFA_EREPLAY) {
+	if (vrc != MFA_OK && vrc != MFA_EBADCODE && vrc != MFA_EINPUT &&
+	    vrc != MFA_EREPLAY) {
 		store_abort(txn);
 		return vrc;
 	}
-	res->locked_now = lockout_fail(&policy, &st, now);
-	res->fail_count = st.fail_count;
-	res->locked_until = st.locked_until;
-	if ((rc = store_commit(txn, &st)) != MFA_OK)
+	if (vrc != MFA_OK) {
+		res->locked_now = lockout_fail(&policy, &st, now);
+		res->fail_count = st.fail_count;
+		res->locked_until = st.locked_until;
+	}
+	/* Written whatever the verdict, and no verdict without the write: a
+	 * caller who makes writes fail learns nothing and gets no guess. */
+	if ((rc = store_commit(txn, &st)) != MFA_OK) {
+		*matched = 0;
 		return rc;
-	return MFA_EBADCODE;
+	}
+	return vrc == MFA_OK ? MFA_OK : MFA_EBADCODE;
 }

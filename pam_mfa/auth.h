@@ -26,6 +26,7 @@ struct auth_result {
 	uint32_t fail_count;	/* failures counted after this attempt */
 	int locked_now;		/* this failure locked the user */
 	int64_t locked_until;	/* when locked: until when */
+	uint64_t token_id;	/* accepted: the id of the token used */
 	int backup;		/* accepted a backup code */
 	unsigned backup_left;	/* then: unused backup codes left */
 };
@@ -75,9 +76,11 @@ enum mfa_err auth_fail_password(const struct mfa_conf *conf,
  * attempt on the user's state: refused while the user is locked
  * (MFA_ELOCKED, no write), a wrong code counted as a failed login
  * (MFA_EBADCODE once saved), so that nobody can guess their way through
- * the confirmation of a token they were not given.  MFA_OK: *matched is
- * the step or counter the code matched; nothing is written (the caller
- * installs the token, store_install, which takes the lock again).
+ * the confirmation of a token they were not given.  The state is written
+ * whatever the verdict, and no verdict is returned unless the write
+ * succeeded.  MFA_OK: *matched is the step or counter the code matched
+ * (the caller installs the token, store_install, which takes the lock
+ * again).
  */
 enum mfa_err auth_confirm(const struct mfa_conf *conf, struct mfa_store *store,
     const char *user, const struct mfa_token *pending, const char *code,

@@ -96,7 +96,7 @@ new_generation(struct mfa_token *tok)
 	do {
 		if ((rc = crypto_random(&gen, sizeof(gen))) != MFA_OK)
 			return rc;
-	} while (gen == 0 || gen == tok->backup_gen);
+	} while (gen == 0 || gen == UINT32_MAX || gen == tok->backup_gen);
 	tok->backup_gen = gen;
 	return MFA_OK;
 }

@@ -204,8 +204,11 @@ safe_pwrite(int fd, const void *buf, size_t len, off_t off)
 	return MFA_OK;
 }
 
-enum mfa_err
-safe_replace(int dirfd, const char *name, const void *data, size_t len)
+/* Write a temporary file and move it to name: over it (rename) or only
+ * if there is none (link: MFA_EEXIST). */
+static enum mfa_err
+put_file(int dirfd, const char *name, const void *data, size_t len,
+    int exclusive)
 {
 	unsigned char rnd[8];
 	char tmp[NAME_MAX + 1];
@@ -234,7 +237,16 @@ safe_replace(int dirfd, const char *name, const void *data, size_t len)
 		goto fail;
 	}
 	fd = -1;
-	if (renameat(dirfd, tmp, dirfd, name) != 0) {
+	if (exclusive) {
+		if (linkat(dirfd, tmp, dirfd, name, 0) != 0) {
+			rc = errno == EEXIST ? MFA_EEXIST : MFA_EIO;
+			goto fail;
+		}
+		if (unlinkat(dirfd, tmp, 0) != 0) {
+			rc = MFA_EIO;
+			goto fail;
+		}
+	} else if (renameat(dirfd, tmp, dirfd, name) != 0) {
 		rc = MFA_EIO;
 		goto fail;
 	}
@@ -244,6 +256,18 @@ fail:
 		close(fd);
 	unlinkat(dirfd, tmp, 0);
 	return rc;
+}
+
+enum mfa_err
+safe_replace(int dirfd, const char *name, const void *data, size_t len)
+{
+	return put_file(dirfd, name, data, len, 0);
+}
+
+enum mfa_err
+safe_publish(int dirfd, const char *name, const void *data, size_t len)
+{
+	return put_file(dirfd, name, data, len, 1);
 }
 
 enum mfa_err

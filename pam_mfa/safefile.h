@@ -59,6 +59,11 @@ enum mfa_err safe_pwrite(int fd, const void *buf, size_t len, off_t off);
 enum mfa_err safe_replace(int dirfd, const char *name, const void *data,
     size_t len);
 
+/* The same, but only if name does not exist (MFA_EEXIST): two writers
+ * racing to create it can't both believe they did. */
+enum mfa_err safe_publish(int dirfd, const char *name, const void *data,
+    size_t len);
+
 /* Remove name from dirfd; a missing file is not an error.  The directory
  * is fsync'd. */
 enum mfa_err safe_unlink(int dirfd, const char *name);

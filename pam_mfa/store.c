@@ -136,20 +136,22 @@ store_abort(struct mfa_txn *t)
 
 enum mfa_err
 store_install(struct mfa_store *s, const char *user,
-    const struct mfa_token *tok, uint64_t expect_id, uint64_t next_step)
+    const struct mfa_token *tok, uint64_t expect_id, uint32_t expect_gen,
+    uint64_t next_step)
 {
 	if (!user_valid(user, strlen(user)))
 		return MFA_EINPUT;
 	if (tok->flags & TOKEN_F_PENDING)
 		return MFA_EINTERNAL;
-	return s->ops->install(s->be, user, tok, expect_id, next_step);
+	return s->ops->install(s->be, user, tok, expect_id, expect_gen,
+	    next_step);
 }
 
 enum mfa_err
 store_token_put(struct mfa_store *s, const char *user,
     const struct mfa_token *tok)
 {
-	return store_install(s, user, tok, STORE_ANY, 0);
+	return store_install(s, user, tok, STORE_ANY, STORE_ANY_GEN, 0);
 }
 
 enum mfa_err

@@ -63,7 +63,8 @@ enum mfa_err store_create(const struct mfa_conf *conf);
 /*
  * Make tok (secret in clear) the user's active token, atomically with
  * respect to logins: under the user's lock, and only if the active token's
- * id is still expect_id (0: the user has none; STORE_ANY: whatever it is),
+ * id is still expect_id (0: the user has none; STORE_ANY: whatever it is)
+ * and its backup generation expect_gen (STORE_ANY_GEN: whatever it is),
  * else MFA_EEXIST and nothing changes.  The state follows the token: a new
  * token id starts its replay floor at next_step (HOTP: at least its first
  * counter), the same id keeps its floor (raised to next_step if higher); a
@@ -71,9 +72,11 @@ enum mfa_err store_create(const struct mfa_conf *conf);
  * carry over.  A new token id also ends any pending token of the user.
  */
 #define STORE_ANY	UINT64_MAX
+#define STORE_ANY_GEN	UINT32_MAX
 enum mfa_err store_install(struct mfa_store *store, const char *user,
-    const struct mfa_token *tok, uint64_t expect_id, uint64_t next_step);
-/* store_install(store, user, tok, STORE_ANY, 0). */
+    const struct mfa_token *tok, uint64_t expect_id, uint32_t expect_gen,
+    uint64_t next_step);
+/* store_install(store, user, tok, STORE_ANY, STORE_ANY_GEN, 0). */
 enum mfa_err store_token_put(struct mfa_store *store, const char *user,
     const struct mfa_token *tok);
 /*
@@ -116,7 +119,7 @@ struct store_ops {
 	enum mfa_err (*commit)(void *, const struct mfa_state *);
 	void (*abort)(void *);
 	enum mfa_err (*install)(void *, const char *,
-	    const struct mfa_token *, uint64_t, uint64_t);
+	    const struct mfa_token *, uint64_t, uint32_t, uint64_t);
 	enum mfa_err (*pending_put)(void *, const char *,
 	    const struct mfa_token *);
 	enum mfa_err (*pending_get)(void *, const char *,

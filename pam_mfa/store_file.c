@@ -102,8 +102,9 @@ keys_load(const char *path, struct mfa_keyring *kr)
 	return rc;
 }
 
+/* Write the key file: replacing it, or (exclusive) only if none. */
 static enum mfa_err
-keys_save(const char *path, const struct mfa_keyring *kr)
+keys_save(const char *path, const struct mfa_keyring *kr, int exclusive)
 {
 	unsigned char buf[KEYRING_FILE_SIZE];
 	const char *base;
@@ -113,7 +114,8 @@ keys_save(const char *path, const struct mfa_keyring *kr)
 	if ((dfd = parent_open(path, &base, &rc)) < 0)
 		return rc;
 	if ((rc = keyring_encode(kr, buf)) == MFA_OK)
-		rc = safe_replace(dfd, base, buf, sizeof(buf));
+		rc = exclusive ? safe_publish(dfd, base, buf, sizeof(buf)) :
+		    safe_replace(dfd, base, buf, sizeof(buf));
 	crypto_wipe(buf, sizeof(buf));
 	close(dfd);
 	return rc;
@@ -147,8 +149,10 @@ keys_create(const char *path)
 	if (rc != MFA_ENOTENROLLED)
 		return rc;
 	memset(&kr, 0, sizeof(kr));
-	if ((rc = keyring_add(&kr)) == MFA_OK)
-		rc = keys_save(path, &kr);
+	/* Two first enrollments at once: one key file, the first one. */
+	if ((rc = keyring_add(&kr)) == MFA_OK &&
+	    (rc = keys_save(path, &kr, 1)) == MFA_EEXIST)
+		rc = MFA_OK;
 	keyring_wipe(&kr);
 	return rc;
 }
@@ -230,10 +234,11 @@ file_close(void *be)
 }
 
 /* A token file as stored, its secret still sealed (cipher 1); *sb gets
- * the file's identity. */
+ * the file's identity.  With keep, *keep receives the open descriptor
+ * (the caller closes it), else it is closed. */
 static enum mfa_err
-token_read(struct file_store *fs, const char *user, const char *suffix,
-    struct mfa_token *tok, struct stat *sb)
+token_read_keep(struct file_store *fs, const char *user, const char *suffix,
+    struct mfa_token *tok, struct stat *sb, int *keep)
 {
 	unsigned char buf[TOKEN_FILE_SIZE];
 	char name[NAME_BUF];
@@ -241,6 +246,8 @@ token_read(struct file_store *fs, const char *user, const char *suffix,
 	int fd;
 
 	memset(tok, 0, sizeof(*tok));
+	if (keep != NULL)
+		*keep = -1;
 	if ((rc = file_name(name, user, suffix)) != MFA_OK)
 		return rc;
 	fd = safe_openat(fs->dirfd, name, O_RDONLY, SAFE_PRIVATE, sb, &rc);
@@ -251,17 +258,26 @@ token_read(struct file_store *fs, const char *user, const char *suffix,
 	else if ((rc = safe_pread(fd, buf, sizeof(buf), 0)) == MFA_OK)
 		rc = token_decode(buf, tok);
 	crypto_wipe(buf, sizeof(buf));
-	close(fd);
-	if (rc != MFA_OK)
-		return rc;
 	/* Every stored secret is sealed: a clear one was not written by
 	 * pam-mfa and is refused.  Only a .pending file may be pending. */
-	if (tok->cipher != 1 || (!(tok->flags & TOKEN_F_PENDING)) !=
-	    (strcmp(suffix, "pending") != 0)) {
+	if (rc == MFA_OK && (tok->cipher != 1 ||
+	    (!(tok->flags & TOKEN_F_PENDING)) !=
+	    (strcmp(suffix, "pending") != 0))) {
 		token_wipe(tok);
-		return MFA_ECORRUPT;
+		rc = MFA_ECORRUPT;
 	}
-	return MFA_OK;
+	if (rc == MFA_OK && keep != NULL)
+		*keep = fd;
+	else
+		close(fd);
+	return rc;
+}
+
+static enum mfa_err
+token_read(struct file_store *fs, const char *user, const char *suffix,
+    struct mfa_token *tok, struct stat *sb)
+{
+	return token_read_keep(fs, user, suffix, tok, sb, NULL);
 }
 
 static enum mfa_err
@@ -348,17 +364,19 @@ begin_common(void *be, const char *user, struct mfa_token *tok,
 	unsigned char buf[STATE_FILE_SIZE];
 	struct file_txn *t = NULL;
 	char name[NAME_BUF];
-	struct stat sb, tsb, now;
+	struct stat sb, tsb;
 	enum mfa_err rc;
-	int fd = -1;
+	int fd = -1, tfd = -1;
 
 	*out = NULL;
 	memset(st, 0, sizeof(*st));
 	/* The token stays sealed: the caller opens it only once it knows
 	 * the user is not locked.  Read before the lock so that no state
-	 * file is made for a user who is not enrolled. */
+	 * file is made for a user who is not enrolled; its descriptor stays
+	 * open, which keeps its inode from being reused meanwhile. */
 	if (tok != NULL &&
-	    (rc = token_read(fs, user, "token", tok, &tsb)) != MFA_OK)
+	    (rc = token_read_keep(fs, user, "token", tok, &tsb, &tfd)) !=
+	    MFA_OK)
 		return rc;
 	if ((rc = file_name(name, user, "state")) != MFA_OK)
 		goto fail;
@@ -375,18 +393,21 @@ begin_common(void *be, const char *user, struct mfa_token *tok,
 		rc = sb.st_nlink == 0 ? MFA_ENOTENROLLED : MFA_EUNSAFE;
 		goto fail;
 	}
-	/* Tokens are replaced under this lock (file_install): one replaced
-	 * while we waited is read again, so a login never pairs a new state
-	 * with an old token. */
-	if (tok != NULL && (rc = file_name(name, user, "token")) == MFA_OK) {
-		if (fstatat(fs->dirfd, name, &now, AT_SYMLINK_NOFOLLOW) != 0) {
-			rc = errno == ENOENT ? MFA_ENOTENROLLED : MFA_EIO;
+	/* Tokens are replaced (renamed over) or removed under this lock
+	 * (file_install, file_remove): one that lost its name while we
+	 * waited is read again, so a login never pairs a new state with an
+	 * old token. */
+	if (tfd >= 0) {
+		if (fstat(tfd, &tsb) != 0) {
+			rc = MFA_EIO;
 			goto fail;
 		}
-		if (now.st_ino != tsb.st_ino || now.st_dev != tsb.st_dev) {
+		if (tsb.st_nlink == 0) {
 			token_wipe(tok);
 			rc = token_read(fs, user, "token", tok, &tsb);
 		}
+		close(tfd);
+		tfd = -1;
 	}
 	if (rc != MFA_OK)
 		goto fail;
@@ -423,6 +444,8 @@ fail:
 	free(t);
 	if (fd >= 0)
 		close(fd);
+	if (tfd >= 0)
+		close(tfd);
 	if (tok != NULL)
 		token_wipe(tok);
 	return rc;
@@ -483,6 +506,10 @@ token_image(struct file_store *fs, const char *user,
 	struct mfa_token sealed;
 	enum mfa_err rc;
 
+	/* Read again for every write: a CLI may have waited at a prompt
+	 * while rekey replaced the key it loaded. */
+	keyring_wipe(&fs->keys);
+	fs->have_keys = 0;
 	if ((rc = keys_get(fs)) != MFA_OK)
 		return rc;
 	sealed = *tok;
@@ -514,58 +541,86 @@ state_follow(struct mfa_state *st, const struct mfa_token *tok,
 }
 
 /*
- * Under the user's lock: check the active token is still expect_id, write
- * the new one, then the state that follows it.  A crash between the two
- * leaves the new token with the old state, which file_begin treats as a
- * new token (floor from its start): never a torn record.
+ * The user's lock for an admin write: the state file, created if need be,
+ * locked with the bounded wait, and checked as file_begin checks it.
+ * Returns the locked descriptor (close it to unlock), or -1 and *rc.
+ */
+static int
+user_lock(struct file_store *fs, const char *user, struct stat *sb,
+    enum mfa_err *rc)
+{
+	char sname[NAME_BUF];
+	int fd;
+
+	if ((*rc = file_name(sname, user, "state")) != MFA_OK)
+		return -1;
+	if ((fd = state_open(fs, sname, 1, rc)) < 0)
+		return -1;
+	if ((*rc = lock_bounded(fd, fs->lock_wait_ms)) != MFA_OK)
+		goto fail;
+	if (fstat(fd, sb) != 0) {
+		*rc = MFA_EIO;
+		goto fail;
+	}
+	if (sb->st_nlink != 1 || sb->st_size > STATE_FILE_SIZE) {
+		/* Revoked meanwhile, or not ours to trust. */
+		*rc = sb->st_nlink == 0 ? MFA_EBUSY : sb->st_nlink > 1 ?
+		    MFA_EUNSAFE : MFA_ECORRUPT;
+		goto fail;
+	}
+	return fd;
+fail:
+	close(fd);
+	return -1;
+}
+
+/*
+ * Under the user's lock: check the active token is still the expected
+ * one, write the new one, then the state that follows it.  A crash
+ * between the two leaves the new token with the old state, which
+ * file_begin treats as a new token (floor from its start): never a torn
+ * record.  The key is read under the lock, so a rekey that ran while the
+ * caller waited is seen.
  */
 static enum mfa_err
 file_install(void *be, const char *user, const struct mfa_token *tok,
-    uint64_t expect_id, uint64_t next_step)
+    uint64_t expect_id, uint32_t expect_gen, uint64_t next_step)
 {
 	struct file_store *fs = be;
 	unsigned char buf[TOKEN_FILE_SIZE], sbuf[STATE_FILE_SIZE];
-	char tname[NAME_BUF], sname[NAME_BUF], pname[NAME_BUF];
+	char tname[NAME_BUF], pname[NAME_BUF];
 	struct file_txn *t = NULL;
 	struct mfa_token cur;
 	struct mfa_state st;
 	struct stat sb, tsb;
 	enum mfa_err rc;
 	uint64_t cur_id = 0;
+	uint32_t cur_gen = 0;
 	int fd = -1;
 
 	if ((rc = file_name(tname, user, "token")) != MFA_OK ||
-	    (rc = file_name(sname, user, "state")) != MFA_OK ||
 	    (rc = file_name(pname, user, "pending")) != MFA_OK)
 		return rc;
-	if ((rc = token_image(fs, user, tok, buf)) != MFA_OK)
+	if ((fd = user_lock(fs, user, &sb, &rc)) < 0)
 		goto out;
-	if ((fd = state_open(fs, sname, 1, &rc)) < 0)
-		goto out;
-	if ((rc = lock_bounded(fd, fs->lock_wait_ms)) != MFA_OK)
-		goto out;
-	if (fstat(fd, &sb) != 0) {
-		rc = MFA_EIO;
-		goto out;
-	}
-	if (sb.st_nlink != 1 || sb.st_size > STATE_FILE_SIZE) {
-		/* Revoked meanwhile, or not ours to trust. */
-		rc = sb.st_nlink == 0 ? MFA_EBUSY : sb.st_nlink > 1 ?
-		    MFA_EUNSAFE : MFA_ECORRUPT;
-		goto out;
-	}
 	rc = token_read(fs, user, "token", &cur, &tsb);
-	cur_id = rc == MFA_OK ? cur.id : 0;
+	if (rc == MFA_OK) {
+		cur_id = cur.id;
+		cur_gen = cur.backup_gen;
+	}
 	token_wipe(&cur);
 	/* A damaged token may be replaced, but only by a forced write. */
 	if (rc != MFA_OK && rc != MFA_ENOTENROLLED &&
 	    !(expect_id == STORE_ANY &&
 	    (rc == MFA_ECORRUPT || rc == MFA_EVERSION)))
 		goto out;
-	if (expect_id != STORE_ANY && cur_id != expect_id) {
+	if (expect_id != STORE_ANY && (cur_id != expect_id ||
+	    (expect_gen != STORE_ANY_GEN && cur_gen != expect_gen))) {
 		rc = MFA_EEXIST;
 		goto out;
 	}
+	if ((rc = token_image(fs, user, tok, buf)) != MFA_OK)
+		goto out;
 	if ((rc = safe_pread(fd, sbuf, (size_t)sb.st_size, 0)) != MFA_OK)
 		goto out;
 	if ((t = calloc(1, sizeof(*t))) == NULL) {
@@ -596,19 +651,58 @@ out:
 	return rc;
 }
 
+/* Under the user's lock, so that it can't cross an install or a rekey. */
 static enum mfa_err
 file_pending_put(void *be, const char *user, const struct mfa_token *tok)
 {
 	struct file_store *fs = be;
 	unsigned char buf[TOKEN_FILE_SIZE];
 	char name[NAME_BUF];
+	struct stat sb;
 	enum mfa_err rc;
+	int fd;
 
 	if ((rc = file_name(name, user, "pending")) != MFA_OK)
+		return rc;
+	if ((fd = user_lock(fs, user, &sb, &rc)) < 0)
 		return rc;
 	if ((rc = token_image(fs, user, tok, buf)) == MFA_OK)
 		rc = safe_replace(fs->dirfd, name, buf, sizeof(buf));
 	crypto_wipe(buf, sizeof(buf));
+	close(fd);
+	return rc;
+}
+
+/*
+ * Rekey one record (suffix "token" or "pending") under the user's lock:
+ * read, open, seal under the active key, replace.  The record written is
+ * the one read, so a concurrent install or new backup codes are never
+ * undone.  MFA_ENOTENROLLED if there is none.
+ */
+static enum mfa_err
+file_reseal(struct file_store *fs, const char *user, const char *suffix)
+{
+	unsigned char buf[TOKEN_FILE_SIZE];
+	char name[NAME_BUF];
+	struct mfa_token tok;
+	struct stat sb, tsb;
+	enum mfa_err rc;
+	int fd;
+
+	if ((rc = file_name(name, user, suffix)) != MFA_OK)
+		return rc;
+	/* No state file for a user with nothing to rekey. */
+	if (faccessat(fs->dirfd, name, F_OK, AT_SYMLINK_NOFOLLOW) != 0)
+		return errno == ENOENT ? MFA_ENOTENROLLED : MFA_EIO;
+	if ((fd = user_lock(fs, user, &sb, &rc)) < 0)
+		return rc;
+	if ((rc = token_read(fs, user, suffix, &tok, &tsb)) == MFA_OK &&
+	    (rc = file_unseal(fs, user, &tok)) == MFA_OK &&
+	    (rc = token_image(fs, user, &tok, buf)) == MFA_OK)
+		rc = safe_replace(fs->dirfd, name, buf, sizeof(buf));
+	token_wipe(&tok);
+	crypto_wipe(buf, sizeof(buf));
+	close(fd);
 	return rc;
 }
 
@@ -794,7 +888,6 @@ static enum mfa_err
 file_rekey(void *be, size_t *done, size_t *failed)
 {
 	struct file_store *fs = be;
-	struct mfa_token tok;
 	char **users = NULL;
 	size_t n = 0, i;
 	enum mfa_err rc;
@@ -807,26 +900,21 @@ file_rekey(void *be, size_t *done, size_t *failed)
 	if (fs->keys.n >= KEYRING_MAX)
 		keys_prune(fs, users, n);
 	if ((rc = keyring_add(&fs->keys)) != MFA_OK ||
-	    (rc = keys_save(fs->key_file, &fs->keys)) != MFA_OK)
+	    (rc = keys_save(fs->key_file, &fs->keys, 0)) != MFA_OK)
 		goto out;
 	for (i = 0; i < n; i++) {
-		/* Same token, same id: its state is kept as it is. */
-		if ((rc = file_token_get(fs, users[i], &tok)) == MFA_OK)
-			rc = file_install(fs, users[i], &tok, tok.id, 0);
-		token_wipe(&tok);
+		rc = file_reseal(fs, users[i], "token");
 		if (rc == MFA_OK)
 			(*done)++;
 		else if (rc != MFA_ENOTENROLLED)	/* not revoked meanwhile */
 			(*failed)++;
 		/* A pending token is re-sealed too, or it would lose its key. */
-		if ((rc = file_pending_get(fs, users[i], &tok)) == MFA_OK)
-			rc = file_pending_put(fs, users[i], &tok);
-		token_wipe(&tok);
+		rc = file_reseal(fs, users[i], "pending");
 		if (rc != MFA_OK && rc != MFA_ENOTENROLLED)
 			(*failed)++;
 	}
 	keys_prune(fs, users, n);
-	rc = keys_save(fs->key_file, &fs->keys);
+	rc = keys_save(fs->key_file, &fs->keys, 0);
 	if (rc == MFA_OK && *failed > 0)
 		rc = MFA_ECORRUPT;
 out:

@@ -31,6 +31,7 @@
 #define OFF_BLEN	142
 #define OFF_BSLOTS	144
 #define OFF_BITER	912
+#define OFF_REPLACES	916
 #define BSLOT_SIZE	(TOKEN_BACKUP_SALT + TOKEN_BACKUP_HASH)
 #define OFF_DIGEST	(TOKEN_FILE_SIZE - CRYPTO_DIGEST_LEN)
 
@@ -105,6 +106,7 @@ token_encode(const struct mfa_token *tok, unsigned char buf[TOKEN_FILE_SIZE])
 	put_u16(buf + OFF_BCOUNT, (uint16_t)tok->backup_count);
 	buf[OFF_BLEN] = (unsigned char)tok->backup_len;
 	put_u32(buf + OFF_BITER, tok->backup_iter);
+	put_u64(buf + OFF_REPLACES, tok->replaces);
 	for (i = 0; i < tok->backup_count; i++) {
 		unsigned char *s = buf + OFF_BSLOTS + i * BSLOT_SIZE;
 
@@ -162,6 +164,7 @@ token_decode(const unsigned char buf[TOKEN_FILE_SIZE], struct mfa_token *tok)
 	tok->backup_count = get_u16(buf + OFF_BCOUNT);
 	tok->backup_len = buf[OFF_BLEN];
 	tok->backup_iter = get_u32(buf + OFF_BITER);
+	tok->replaces = get_u64(buf + OFF_REPLACES);
 	if (tok->backup_count > TOKEN_BACKUP_MAX) {
 		token_wipe(tok);
 		return MFA_ECORRUPT;

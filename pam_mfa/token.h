@@ -11,7 +11,8 @@
  *  56 tag[16]       72 secret[64]  136 backup generation u32
  * 140 backup count u16  142 backup code digits u8  143 reserved u8
  * 144 backup slots[16] of salt[16] hash[32]
- * 912 backup PBKDF2 iterations u32  916 reserved  992 digest[32]
+ * 912 backup PBKDF2 iterations u32  916 replaces u64  924 reserved
+ * 992 digest[32]
  * cipher 0: the secret in clear (only ever in memory: the store refuses
  * such a file); cipher 1: secret[] holds the secret sealed with
  * AES-256-GCM under key id, with nonce and tag, and the associated data
@@ -70,6 +71,8 @@ struct mfa_token {
 	unsigned backup_count;		/* slots in use */
 	unsigned backup_len;		/* digits per backup code */
 	uint32_t backup_iter;		/* PBKDF2 iterations of the hashes */
+	uint64_t replaces;		/* pending: the id of the active token
+					 * it was made to replace (0: none) */
 	struct mfa_backup_slot backup[TOKEN_BACKUP_MAX];
 };
 

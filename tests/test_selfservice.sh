@@ -310,8 +310,17 @@ fi
 check "waiting: the process is the setuid pam-mfa" \
     [ "$(readlink "/proc/$bgpid/exe")" = "$SCLI" ]
 uids=$(sed -n 's/^Uid:[[:space:]]*//p' "/proc/$bgpid/status" | tr -s '\t ' ' ')
-check "waiting: real, effective, saved, fs uid = A A 0 A ($uids)" \
-    [ "$uids" = "$auid $auid 0 $auid" ]
+# Effective and fs uid A's; real and saved root's, so A can't signal it.
+check "waiting: real, effective, saved, fs uid = 0 A 0 A ($uids)" \
+    [ "$uids" = "0 $auid 0 $auid" ]
+if setpriv --reuid="$A" --regid="$A" --clear-groups kill -STOP "$bgpid" \
+    2>/dev/null; then
+	fail "waiting: A can't stop it (SIGSTOP refused)"
+	kill -CONT "$bgpid" 2>/dev/null
+else
+	pass "waiting: A can't stop it (SIGSTOP refused)"
+fi
+check "waiting: not stopped" sh -c "! grep -q '^State:.*T' /proc/$bgpid/status"
 gids=$(sed -n 's/^Gid:[[:space:]]*//p' "/proc/$bgpid/status" | tr -s '\t ' ' ')
 check "waiting: every gid is A's ($gids)" \
     [ "$gids" = "$agid $agid $agid $agid" ]
@@ -496,6 +505,29 @@ refused "backup-codes: an old unused code no longer works" "$A" \
     "$(sed -n 5p "$WORK/a2.codes")"
 check "backup-codes: a new code logs in" login "$A" "$(sed -n 1p "$WORK/a3.codes")"
 
+# --- what A's shell hands down can't make a wrong code go uncounted ------
+# A file size limit of 0 with SIGXFSZ ignored would make every write of
+# the state fail.  pam-mfa lifts the limit (with CAP_SYS_RESOURCE: then
+# the wrong code is refused and counted); where root lacks that
+# capability (some containers) the write fails and no verdict is given.
+snapshot a "$A"
+f0=$(field "$A" failures)
+echo "$(wrong_code "$a2secret")" >"$WORK/in"
+sh -c 'ulimit -f 0; trap "" XFSZ HUP INT TERM; exec setpriv --reuid="$1" \
+    --regid="$1" --clear-groups "$2" enroll' sh "$A" "$SCLI" \
+    <"$WORK/in" >"$WORK/out" 2>"$WORK/err"
+rc=$?
+f1=$(field "$A" failures)
+if [ "$rc" -eq 4 ]; then
+	check "ulimit -f 0, SIGXFSZ ignored: refused (exit 4) and counted" \
+	    [ "$f1" = $((f0 + 1)) ]
+else
+	check "ulimit -f 0, SIGXFSZ ignored: no limit lifted, no verdict ($rc)" \
+	    sh -c "[ $rc -ne 0 ] && [ $f1 = $f0 ] &&
+	    ! grep -q -e 'wrong code' -e 'does not match' '$WORK/err'"
+fi
+check "ulimit -f 0: the token is unchanged" \
+    cmp -s "$state/$A.token" "$WORK/snap.a/$A.token"
 # --- self_service = false -----------------------------------------------
 snapshot a "$A"
 write_conf "self_service = false;"

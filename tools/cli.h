@@ -10,13 +10,20 @@
  *  2. the environment is cleared, core dumps are off, fds 0-2 are open,
  *     the umask is 077, and -c is refused: the config is the compiled-in
  *     one;
- *  3. the process runs with the caller's effective uid, and takes root's
- *     back (cli_priv_raise) only around the store operations, which act on
- *     the caller's own records; files the caller asked for (the QR code)
- *     are written with the caller's uid.
+ *  3. the process runs with the caller's effective uid and gid, and takes
+ *     root's back (cli_priv_raise) only around the store operations, which
+ *     act on the caller's own records; files the caller asked for (the QR
+ *     code) are written with the caller's uid;
+ *  4. the real and saved uid are root's, so the caller can't signal or
+ *     trace the process; signals, resource limits and the signal mask it
+ *     inherited are reset, and the signals a terminal sends are held
+ *     while root's uid is (a store lock is never left held by a stopped
+ *     process).
  */
 #ifndef MFA_CLI_H
 #define MFA_CLI_H
+
+#include <stdint.h>
 
 #include "conf.h"
 #include "mfa.h"
@@ -82,10 +89,12 @@ int cli_prompt(const char *prompt, char *buf, size_t size);
  * A user replacing their own token or backup codes proves they hold the
  * current one: a code (or a backup code) read from stdin and checked as a
  * login would be, so it is spent and a wrong one counts toward the lock.
- * CLI_OK, or CLI_DENIED/CLI_FAIL with the reason printed and audited.
+ * CLI_OK with *proved_id the id of the token the code was from (what is
+ * then replaced must still be that token), or CLI_DENIED/CLI_FAIL with
+ * the reason printed and audited.
  */
 int cli_current_code(struct cli *cli, struct mfa_store *store,
-    const char *user, const char *action);
+    const char *user, const char *action, uint64_t *proved_id);
 
 /* Load cli->conf; prints why and returns CLI_CONFIG on failure. */
 int cli_load_conf(struct cli *cli);

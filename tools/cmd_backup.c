@@ -4,9 +4,11 @@
  *
  * The new set replaces the old one whole, under the user's lock and only
  * if the token is still the one read (store_install), with a new
- * generation, so every old code stops working at once.  A user doing it
- * for themselves first types a code from their token (cli_current_code):
- * whoever holds only their password and shell gets no codes.
+ * generation, so every old code stops working at once; if another set
+ * was made meanwhile, or the token replaced, nothing is done.  A user
+ * doing it for themselves first types a code from their token
+ * (cli_current_code), and gets codes only for that token: whoever holds
+ * only their password and shell, or an old token, gets none.
  */
 #include "config.h"
 
@@ -59,6 +61,8 @@ cmd_backup_codes(struct cli *cli, int argc, char **argv)
 	const char *user;
 	enum mfa_err rc;
 	unsigned left, total, i, n;
+	uint64_t proved = 0;
+	uint32_t gen;
 	int ch, list_only = 0, ret;
 
 	memset(&tok, 0, sizeof(tok));
@@ -90,18 +94,22 @@ cmd_backup_codes(struct cli *cli, int argc, char **argv)
 		goto out;
 	}
 	if (!cli->root &&
-	    (ret = cli_current_code(cli, store, user, "backup_codes")) !=
-	    CLI_OK)
+	    (ret = cli_current_code(cli, store, user, "backup_codes",
+	    &proved)) != CLI_OK)
 		goto out;
 	ret = CLI_FAIL;
 	cli_priv_raise(cli);
 	rc = store_token_get(store, user, &tok);
 	cli_priv_lower(cli);
+	/* The codes are for the token the caller proved, or none. */
+	if (rc == MFA_OK && !cli->root && tok.id != proved)
+		rc = MFA_EEXIST;
+	gen = tok.backup_gen;
 	if (rc == MFA_OK)
 		rc = backup_generate(&tok, n, codes);
 	if (rc == MFA_OK) {
 		cli_priv_raise(cli);
-		rc = store_install(store, user, &tok, tok.id, 0);
+		rc = store_install(store, user, &tok, tok.id, gen, 0);
 		cli_priv_lower(cli);
 	}
 	if (rc != MFA_OK) {

@@ -237,7 +237,7 @@ activate(struct cli *cli, struct mfa_store *store, const char *user,
 		return CLI_FAIL;
 	}
 	cli_priv_raise(cli);
-	rc = store_install(store, user, tok, expect_id, floor);
+	rc = store_install(store, user, tok, expect_id, STORE_ANY_GEN, floor);
 	cli_priv_lower(cli);
 	if (rc != MFA_OK) {
 		crypto_wipe(codes, (size_t)n * sizeof(codes[0]));
@@ -253,10 +253,16 @@ activate(struct cli *cli, struct mfa_store *store, const char *user,
 	return CLI_OK;
 }
 
-/* Ask for a code from the pending token until one is right. */
+/*
+ * Ask for a code from the pending token until one is right; then make it
+ * active, if the active token is still the one it was made to replace
+ * (tok->replaces: the one whose code the user typed, or that root
+ * replaced with -f): an admin's replacement meanwhile wins.  confirm_only:
+ * `enroll -C`, where ending without a confirmation is a failure.
+ */
 static int
 confirm(struct cli *cli, struct mfa_store *store, const char *user,
-    struct mfa_token *tok, uint64_t expect_id)
+    struct mfa_token *tok, int confirm_only)
 {
 	char codes[TOKEN_BACKUP_MAX][BACKUP_TEXT_MAX + 1];
 	char code[MFA_INPUT_MAX + 1];
@@ -282,7 +288,7 @@ confirm(struct cli *cli, struct mfa_store *store, const char *user,
 		}
 		crypto_wipe(code, sizeof(code));
 		if (rc == MFA_OK) {
-			ret = activate(cli, store, user, tok, expect_id,
+			ret = activate(cli, store, user, tok, tok->replaces,
 			    matched + 1, "enroll_confirm", codes);
 			if (ret != CLI_OK)
 				return ret;
@@ -302,6 +308,7 @@ confirm(struct cli *cli, struct mfa_store *store, const char *user,
 		}
 		if (rc != MFA_EBADCODE) {
 			cli_error("checking the code", rc);
+			cli_audit("enroll_confirm_failed", user);
 			return CLI_FAIL;
 		}
 		cli_audit("enroll_denied", user);
@@ -312,7 +319,9 @@ confirm(struct cli *cli, struct mfa_store *store, const char *user,
 	fprintf(stderr, "pam-mfa: %s's new token is pending: until it is "
 	    "confirmed with `pam-mfa enroll -C`, logins use the old one (if "
 	    "any)\n", user);
-	return tries == CONFIRM_TRIES ? CLI_DENIED : CLI_OK;
+	if (tries == CONFIRM_TRIES)
+		return CLI_DENIED;
+	return confirm_only ? CLI_FAIL : CLI_OK;
 }
 
 /* The active token's id, 0 if none; MFA_OK or why it can't be read. */
@@ -338,7 +347,6 @@ confirm_pending(struct cli *cli, struct mfa_store *store, const char *user)
 {
 	struct mfa_token tok;
 	enum mfa_err rc;
-	uint64_t cur_id;
 	int ret;
 
 	cli_priv_raise(cli);
@@ -353,12 +361,7 @@ confirm_pending(struct cli *cli, struct mfa_store *store, const char *user)
 		cli_error("reading the pending token", rc);
 		return CLI_FAIL;
 	}
-	if ((rc = active_id(cli, store, user, &cur_id)) != MFA_OK) {
-		cli_error("reading the current token", rc);
-		token_wipe(&tok);
-		return CLI_FAIL;
-	}
-	ret = confirm(cli, store, user, &tok, cur_id);
+	ret = confirm(cli, store, user, &tok, 1);
 	token_wipe(&tok);
 	return ret;
 }
@@ -428,10 +431,13 @@ cmd_enroll(struct cli *cli, int argc, char **argv)
 		    "use -f to replace the token\n", user);
 		goto out;
 	}
+	/* The replacement may replace only the token the user proved. */
 	if (cur_id != 0 && !cli->root &&
-	    (ret = cli_current_code(cli, store, user, "enroll")) != CLI_OK)
+	    (ret = cli_current_code(cli, store, user, "enroll", &expect)) !=
+	    CLI_OK)
 		goto out;
 	ret = CLI_FAIL;
+	tok.replaces = expect;
 
 	if ((rc = new_token(cli, &tok)) != MFA_OK ||
 	    (rc = uri_otpauth(cli->conf->issuer, user, &tok, &uri)) !=
@@ -465,7 +471,7 @@ cmd_enroll(struct cli *cli, int argc, char **argv)
 	cli_audit("enroll_pending", user);
 	if ((ret = show_token(&o, uri)) != CLI_OK)
 		goto out;
-	ret = confirm(cli, store, user, &tok, expect);
+	ret = confirm(cli, store, user, &tok, 0);
 out:
 	if (uri != NULL) {
 		crypto_wipe(uri, strlen(uri));

@@ -462,7 +462,7 @@ import_one(struct run *r, struct mfa_store *store, struct job *j)
 		rc = token_check(&res->tok);
 	if (rc == MFA_OK)
 		rc = store_install(store, j->user, &res->tok, expect,
-		    res->next_step);
+		    STORE_ANY_GEN, res->next_step);
 	if (rc == MFA_EEXIST) {
 		skip(r, j, "enrolled or replaced meanwhile; run again");
 		return;

@@ -106,7 +106,9 @@ main(int argc, char **argv)
 		usage(stderr);
 		return CLI_USAGE;
 	}
-	optind = 1;
+	/* 0: glibc starts over, also dropping main's "+" (options after
+	 * operands are the subcommands' to allow). */
+	optind = 0;
 	rc = cmd->run(&cli, argc, argv);
 	conf_free(cli.conf);
 	return rc;
