@@ -114,32 +114,26 @@ enum mfa_err
 backup_generate(struct mfa_token *tok, unsigned n,
     char codes[][BACKUP_TEXT_MAX + 1])
 {
-	char digits[BACKUP_LEN_NEW];
+	char digits[TOKEN_BACKUP_MAX][BACKUP_LEN_NEW + 1];
+	const char *ptr[TOKEN_BACKUP_MAX] = { NULL };
 	enum mfa_err rc = MFA_OK;
 	unsigned i;
 
 	if (n > TOKEN_BACKUP_MAX)
 		return MFA_EINTERNAL;
-	clear_slots(tok);
-	if ((rc = new_generation(tok)) != MFA_OK)
-		return rc;
 	for (i = 0; i < n && rc == MFA_OK; i++) {
-		if ((rc = random_digits(digits, sizeof(digits))) != MFA_OK)
-			break;
-		rc = hash_one(digits, BACKUP_LEN_NEW, BACKUP_ITER_DEFAULT,
-		    &tok->backup[i]);
-		backup_format(digits, BACKUP_LEN_NEW, codes[i]);
+		rc = random_digits(digits[i], BACKUP_LEN_NEW);
+		digits[i][BACKUP_LEN_NEW] = '\0';
+		ptr[i] = digits[i];
 	}
+	if (rc == MFA_OK)
+		rc = backup_set(tok, ptr, n, BACKUP_LEN_NEW);
+	for (i = 0; i < n && rc == MFA_OK; i++)
+		backup_format(digits[i], BACKUP_LEN_NEW, codes[i]);
 	crypto_wipe(digits, sizeof(digits));
-	if (rc != MFA_OK) {
-		clear_slots(tok);
+	if (rc != MFA_OK)
 		crypto_wipe(codes, (size_t)n * sizeof(codes[0]));
-		return rc;
-	}
-	tok->backup_count = n;
-	tok->backup_len = n > 0 ? BACKUP_LEN_NEW : 0;
-	tok->backup_iter = n > 0 ? BACKUP_ITER_DEFAULT : 0;
-	return MFA_OK;
+	return rc;
 }
 
 enum mfa_err

@@ -52,9 +52,11 @@ store_close(struct mfa_store *s)
 	free(s);
 }
 
-enum mfa_err
-store_begin(struct mfa_store *s, const char *user, struct mfa_token *tok,
-    struct mfa_state *st, struct mfa_txn **out)
+/* A transaction from the backend's begin (tok) or begin_state (no tok,
+ * the state made if need be). */
+static enum mfa_err
+begin(struct mfa_store *s, const char *user, struct mfa_token *tok,
+    int state_only, struct mfa_state *st, struct mfa_txn **out)
 {
 	struct mfa_txn *t;
 	enum mfa_err rc;
@@ -65,7 +67,9 @@ store_begin(struct mfa_store *s, const char *user, struct mfa_token *tok,
 	if ((t = calloc(1, sizeof(*t))) == NULL)
 		return MFA_ENOMEM;
 	t->ops = s->ops;
-	if ((rc = s->ops->begin(s->be, user, tok, st, &t->be)) != MFA_OK) {
+	rc = state_only ? s->ops->begin_state(s->be, user, st, &t->be) :
+	    s->ops->begin(s->be, user, tok, st, &t->be);
+	if (rc != MFA_OK) {
 		free(t);
 		return rc;
 	}
@@ -74,24 +78,17 @@ store_begin(struct mfa_store *s, const char *user, struct mfa_token *tok,
 }
 
 enum mfa_err
+store_begin(struct mfa_store *s, const char *user, struct mfa_token *tok,
+    struct mfa_state *st, struct mfa_txn **out)
+{
+	return begin(s, user, tok, 0, st, out);
+}
+
+enum mfa_err
 store_begin_state(struct mfa_store *s, const char *user, struct mfa_state *st,
     struct mfa_txn **out)
 {
-	struct mfa_txn *t;
-	enum mfa_err rc;
-
-	*out = NULL;
-	if (!user_valid(user, strlen(user)))
-		return MFA_EINPUT;
-	if ((t = calloc(1, sizeof(*t))) == NULL)
-		return MFA_ENOMEM;
-	t->ops = s->ops;
-	if ((rc = s->ops->begin_state(s->be, user, st, &t->be)) != MFA_OK) {
-		free(t);
-		return rc;
-	}
-	*out = t;
-	return MFA_OK;
+	return begin(s, user, NULL, 1, st, out);
 }
 
 enum mfa_err
