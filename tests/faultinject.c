@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -43,6 +44,24 @@ fi_arm(const char *what, long n, int err)
 	nth = n;
 	fail_errno = err;
 	strncpy(armed, what, sizeof(armed) - 1);
+}
+
+/*
+ * A program that can't call fi_arm (the CLI, run by a shell test) is
+ * armed from its environment: MFA_FI_ARM=CALL:NTH:ERRNO.  Test code only:
+ * nothing shipped reads it.
+ */
+__attribute__((constructor)) static void
+fi_arm_from_env(void)
+{
+	const char *v = getenv("MFA_FI_ARM");
+	char what[sizeof(armed)];
+	long n;
+	int err;
+
+	if (v == NULL || sscanf(v, "%15[^:]:%ld:%d", what, &n, &err) != 3)
+		return;
+	fi_arm(what, n, err);
 }
 
 SHIM long

@@ -217,6 +217,20 @@ print_backup_codes(char codes[][BACKUP_TEXT_MAX + 1], unsigned n)
 	return fflush(stdout) == 0 ? CLI_OK : CLI_FAIL;
 }
 
+/* Whether tok is the user's active token as stored (same id and codes). */
+static int
+active_is(struct mfa_store *store, const char *user,
+    const struct mfa_token *tok)
+{
+	struct mfa_token cur;
+	int yes;
+
+	yes = store_token_meta(store, user, &cur) == MFA_OK &&
+	    cur.id == tok->id && cur.backup_gen == tok->backup_gen;
+	token_wipe(&cur);
+	return yes;
+}
+
 /*
  * Make tok (secret in clear) the active token with a new set of backup
  * codes, if the active token is still expect_id; codes[] receives them
@@ -238,6 +252,16 @@ activate(struct cli *cli, struct mfa_store *store, const char *user,
 	}
 	cli_priv_raise(cli);
 	rc = store_install(store, user, tok, expect_id, STORE_ANY_GEN, floor);
+	/* The token written but not its state: it is active, and so are
+	 * the codes about to be lost with it; show them. */
+	if (rc != MFA_OK && rc != MFA_EEXIST && active_is(store, user, tok)) {
+		cli_priv_lower(cli);
+		fprintf(stderr, "pam-mfa: %s: the token is active, but its "
+		    "login state could not be written (%s): check the state "
+		    "directory\n", action, mfa_strerror(rc));
+		cli_audit(action, user);
+		return CLI_OK;
+	}
 	cli_priv_lower(cli);
 	if (rc != MFA_OK) {
 		crypto_wipe(codes, (size_t)n * sizeof(codes[0]));
