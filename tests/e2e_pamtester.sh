@@ -27,26 +27,9 @@
 #
 # Run as root with the make check environment:  . /tmp/env.sh; sh THIS
 here=$(cd "$(dirname "$0")" && pwd)
-if [ "${MFA_E2E_NS:-}" != 1 ]; then
-	. "$here/lib.sh"
-	trap 'exit 130' INT TERM HUP PIPE
-	need_root
-	for t in pamtester oathtool perl timeout; do
-		if ! command -v "$t" >/dev/null 2>&1; then
-			echo "FAIL: $t is not installed"
-			exit 1
-		fi
-	done
-	MFA_E2E_NS=1 MFA_E2E_LOG=$WORK/syslog \
-	    LOGSINK=${LOGSINK:-$MFA_BUILDDIR/tests/logsink} \
-	    "$here/with-logsink.sh" "$WORK/syslog" /bin/sh "$0"
-	exit $?
-fi
-
-# In the private mount namespace (private /dev/log) from here on.
 . "$here/lib.sh"
-trap 'exit 130' INT TERM HUP PIPE
-log=$MFA_E2E_LOG
+logns pamtester oathtool perl timeout
+# In the private mount namespace (private /dev/log) from here on.
 src=$MFA_SRCDIR/conf
 conf=$WORK/cfg/mfa.conf
 pamd=$WORK/pam.d

@@ -23,33 +23,17 @@
 #
 # Run as root with the make check environment:  . /tmp/env.sh; sh THIS
 here=$(cd "$(dirname "$0")" && pwd)
-if [ "${MFA_E2E_NS:-}" != 1 ]; then
-	. "$here/lib.sh"
-	trap 'exit 130' INT TERM HUP PIPE
-	need_root
-	# radiusd dlopens rlm_pam with RTLD_DEEPBIND, which the sanitizer
-	# runtime refuses; it is not run under valgrind either (the plain
-	# run is this test; the module's memory is the module tests' business).
-	if [ -n "${MFA_PRELOAD:-}" ] || [ "${MFA_VALGRIND:-}" = 1 ]; then
-		echo "skipped under sanitizers/valgrind: radiusd can't run there"
-		echo "0 passed, 0 failed"
-		exit 0
-	fi
-	for t in freeradius radclient oathtool perl; do
-		if ! command -v "$t" >/dev/null 2>&1; then
-			echo "FAIL: $t is not installed"
-			exit 1
-		fi
-	done
-	MFA_E2E_NS=1 MFA_E2E_LOG=$WORK/syslog \
-	    LOGSINK=${LOGSINK:-$MFA_BUILDDIR/tests/logsink} \
-	    "$here/with-logsink.sh" "$WORK/syslog" /bin/sh "$0"
-	exit $?
-fi
-
-# In the private mount namespace from here on.
 . "$here/lib.sh"
-log=$MFA_E2E_LOG
+# radiusd dlopens rlm_pam with RTLD_DEEPBIND, which the sanitizer runtime
+# refuses; it is not run under valgrind either (the plain run is this
+# test; the module's memory is the module tests' business).
+if [ -n "${MFA_PRELOAD:-}" ] || [ "${MFA_VALGRIND:-}" = 1 ]; then
+	echo "skipped under sanitizers/valgrind: radiusd can't run there"
+	echo "0 passed, 0 failed"
+	exit 0
+fi
+logns freeradius radclient oathtool perl
+# In the private mount namespace from here on.
 srv_pid=""
 src=$MFA_SRCDIR/conf
 secret=e2e-$$-secret

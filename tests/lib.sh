@@ -20,6 +20,31 @@ need_root() {
 		exit 1
 	fi
 }
+# logns TOOL...: called first thing by a test that reads syslog.  The
+# first time: as root and with every TOOL installed, run this script again
+# in a private mount namespace whose /dev/log writes to $WORK/syslog
+# (with-logsink.sh), and exit with its status.  In there: set log to that
+# file and return.
+logns() {
+	if [ -n "${MFA_LOGNS_LOG:-}" ]; then
+		log=$MFA_LOGNS_LOG
+		unset MFA_LOGNS_LOG
+		trap 'exit 130' INT TERM HUP PIPE
+		return 0
+	fi
+	trap 'exit 130' INT TERM HUP PIPE
+	need_root
+	for t in "$@"; do
+		if ! command -v "$t" >/dev/null 2>&1; then
+			echo "FAIL: $t is not installed"
+			exit 1
+		fi
+	done
+	MFA_LOGNS_LOG=$WORK/syslog \
+	    LOGSINK=${LOGSINK:-$MFA_BUILDDIR/tests/logsink} \
+	    "$(dirname "$0")/with-logsink.sh" "$WORK/syslog" /bin/sh "$0"
+	exit $?
+}
 # Under the sanitizer build, libasan must come first in LD_PRELOAD; under
 # valgrind, programs that load the module run inside it.
 PAM_PRELOAD="${MFA_PRELOAD:+$MFA_PRELOAD:}$PAM_WRAPPER_LIB"

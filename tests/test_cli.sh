@@ -8,25 +8,9 @@
 # The self-service (setuid) paths are in test_selfservice.sh, the
 # terminal (QR code, prompts) in test_enroll_pty.sh.
 here=$(cd "$(dirname "$0")" && pwd)
-if [ "${MFA_CLI_NS:-}" != 1 ]; then
-	. "$here/lib.sh"
-	need_root
-	for t in pamtester oathtool jq zbarimg timeout; do
-		if ! command -v "$t" >/dev/null 2>&1; then
-			echo "FAIL: $t is not installed"
-			exit 1
-		fi
-	done
-	MFA_CLI_NS=1 MFA_CLI_LOG=$WORK/syslog \
-	    LOGSINK=${LOGSINK:-$MFA_BUILDDIR/tests/logsink} \
-	    "$here/with-logsink.sh" "$WORK/syslog" /bin/sh "$0"
-	exit $?
-fi
-
-# In the private mount namespace (private /dev/log) from here on.
 . "$here/lib.sh"
-trap 'exit 130' INT TERM HUP PIPE
-log=$MFA_CLI_LOG
+logns pamtester oathtool jq zbarimg timeout
+# In the private mount namespace (private /dev/log) from here on.
 golden=$here/golden
 cli="$VG $MFA_CLI"
 state=$WORK/state

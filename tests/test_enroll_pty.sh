@@ -10,25 +10,9 @@
 # `enroll -C` later, and the -q styles.  Audit lines are read from a
 # private /dev/log (with-logsink.sh).
 here=$(cd "$(dirname "$0")" && pwd)
-if [ "${MFA_PTY_NS:-}" != 1 ]; then
-	. "$here/lib.sh"
-	need_root
-	for t in expect zbarimg oathtool pamtester perl timeout; do
-		if ! command -v "$t" >/dev/null 2>&1; then
-			echo "FAIL: $t is not installed"
-			exit 1
-		fi
-	done
-	MFA_PTY_NS=1 MFA_PTY_LOG=$WORK/syslog \
-	    LOGSINK=${LOGSINK:-$MFA_BUILDDIR/tests/logsink} \
-	    "$here/with-logsink.sh" "$WORK/syslog" /bin/sh "$0"
-	exit $?
-fi
-
-# In the private mount namespace (private /dev/log) from here on.
 . "$here/lib.sh"
-trap 'exit 130' INT TERM HUP PIPE
-log=$MFA_PTY_LOG
+logns expect zbarimg oathtool pamtester perl timeout
+# In the private mount namespace (private /dev/log) from here on.
 # with-logsink.sh binds the host's /dev/ptmx, which finds no devpts from
 # inside its /dev: a devpts instance of our own, in this namespace only.
 if ! mount -t devpts -o newinstance,ptmxmode=0666,mode=0620 devpts \
