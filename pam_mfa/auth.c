@@ -110,6 +110,9 @@ backup_prematch(const struct mfa_conf *conf, struct mfa_store *store,
 		return MFA_OK;
 	}
 	rc = auth_check_locked(conf, store, req->user, req->now, res);
+	/* The hashes are sealed with the secret (token.h). */
+	if (rc == MFA_OK)
+		rc = store_unseal(store, req->user, &tok);
 	if (rc == MFA_OK) {
 		/* Spent or not: the state, under the lock, says. */
 		rc = backup_match(&tok, 0, digits, &pre->slot);
@@ -125,7 +128,8 @@ backup_prematch(const struct mfa_conf *conf, struct mfa_store *store,
 }
 
 /* Under the lock: the backup code's verdict, from the match made before
- * it if the token is still the one matched, else matched again. */
+ * it if the token is still the one matched, else matched again (tok then
+ * opened by the caller). */
 static enum mfa_err
 backup_verdict(const struct mfa_token *tok, const struct mfa_state *st,
     const struct auth_request *req, const struct backup_pre *pre,
@@ -186,6 +190,10 @@ auth_attempt(const struct mfa_conf *conf, struct mfa_store *store,
 		goto out_abort;
 	}
 	if (pre.is_backup) {
+		/* New codes since the match (rare): open them here. */
+		if ((tok.id != pre.token_id || tok.backup_gen != pre.gen) &&
+		    (rc = store_unseal(store, req->user, &tok)) != MFA_OK)
+			goto out_abort;
 		vrc = backup_verdict(&tok, &st, req, &pre, &slot);
 	} else {
 		/* Not locked: only now is the secret decrypted. */

@@ -1,8 +1,9 @@
 /*
  * backup.h - backup codes: single-use codes for a user without their
  * phone.  Only salted PBKDF2-HMAC-SHA256 hashes are kept, in the token's
- * slots; which ones are spent is a bitmap in the state, set under the
- * user's lock, so a code is accepted at most once.
+ * slots, which the store seals with the secret (token.h); which ones are
+ * spent is a bitmap in the state, set under the user's lock, so a code is
+ * accepted at most once.
  *
  * A backup code is BACKUP_LEN_NEW (10) digits, shown as two halves joined
  * by a hyphen ("12345-67890"); codes imported from google-authenticator

@@ -233,7 +233,7 @@ file_close(void *be)
 	free(fs);
 }
 
-/* A token file as stored, its secret still sealed (cipher 1); *sb gets
+/* A token file as stored, its secret still sealed (cipher 1 or 2); *sb gets
  * the file's identity.  With keep, *keep receives the open descriptor
  * (the caller closes it), else it is closed. */
 static enum mfa_err
@@ -260,7 +260,7 @@ token_read_keep(struct file_store *fs, const char *user, const char *suffix,
 	crypto_wipe(buf, sizeof(buf));
 	/* Every stored secret is sealed: a clear one was not written by
 	 * pam-mfa and is refused.  Only a .pending file may be pending. */
-	if (rc == MFA_OK && (tok->cipher != 1 ||
+	if (rc == MFA_OK && (tok->cipher == 0 ||
 	    (!(tok->flags & TOKEN_F_PENDING)) !=
 	    (strcmp(suffix, "pending") != 0))) {
 		token_wipe(tok);

@@ -70,7 +70,7 @@ token_check(const struct mfa_token *tok)
 		return MFA_ECORRUPT;
 	if ((tok->flags & ~TOKEN_KNOWN_FLAGS) != 0)
 		return MFA_ECORRUPT;
-	if (tok->cipher > 1 || (tok->cipher == 1 && tok->key_id == 0))
+	if (tok->cipher > 2 || (tok->cipher != 0 && tok->key_id == 0))
 		return MFA_ECORRUPT;
 	if (tok->id == 0)
 		return MFA_ECORRUPT;
@@ -140,7 +140,7 @@ token_decode(const unsigned char buf[TOKEN_FILE_SIZE], struct mfa_token *tok)
 		return MFA_EVERSION;
 	if (get_u16(buf + OFF_VERSION) != TOKEN_VERSION)
 		return MFA_ECORRUPT;
-	if (buf[OFF_CIPHER] > 1)
+	if (buf[OFF_CIPHER] > 2)
 		return MFA_EVERSION;
 	seclen = get_u16(buf + OFF_SECLEN);
 	if (seclen < MFA_SECRET_MIN || seclen > MFA_SECRET_MAX)
@@ -183,46 +183,87 @@ token_decode(const unsigned char buf[TOKEN_FILE_SIZE], struct mfa_token *tok)
 	return MFA_OK;
 }
 
-#define AAD_LABEL	"pam_mfa/token/v1"
-#define AAD_MAX		(sizeof(AAD_LABEL) + 8 + MFA_USER_MAX)
+#define AAD_LABEL_1	"pam_mfa/token/v1"	/* cipher 1 */
+#define AAD_LABEL_2	"pam_mfa/token/v2"	/* cipher 2 */
+#define AAD_MAX		(sizeof(AAD_LABEL_1) + 8 + MFA_USER_MAX)
+#define SEALED_MAX	(MFA_SECRET_MAX + TOKEN_BACKUP_MAX * BSLOT_SIZE)
 
-/* The associated data: label, token id, user name. */
+_Static_assert(sizeof(AAD_LABEL_1) == sizeof(AAD_LABEL_2), "labels");
+
+/* The associated data: the cipher's label, token id, user name. */
 static size_t
 token_aad(unsigned char aad[AAD_MAX], const struct mfa_token *tok,
-    const char *user)
+    unsigned cipher, const char *user)
 {
 	size_t ulen = strnlen(user, MFA_USER_MAX + 1);
 
 	if (ulen > MFA_USER_MAX)
 		return 0;
-	memcpy(aad, AAD_LABEL, sizeof(AAD_LABEL));
-	put_u64(aad + sizeof(AAD_LABEL), tok->id);
-	memcpy(aad + sizeof(AAD_LABEL) + 8, user, ulen);
-	return sizeof(AAD_LABEL) + 8 + ulen;
+	memcpy(aad, cipher == 1 ? AAD_LABEL_1 : AAD_LABEL_2,
+	    sizeof(AAD_LABEL_1));
+	put_u64(aad + sizeof(AAD_LABEL_1), tok->id);
+	memcpy(aad + sizeof(AAD_LABEL_1) + 8, user, ulen);
+	return sizeof(AAD_LABEL_1) + 8 + ulen;
+}
+
+/* What cipher 2 seals: the secret, then the backup slots in use. */
+static size_t
+sealed_get(const struct mfa_token *tok, unsigned char out[SEALED_MAX])
+{
+	size_t n = tok->secret_len;
+	unsigned i;
+
+	memcpy(out, tok->secret, tok->secret_len);
+	for (i = 0; i < tok->backup_count; i++) {
+		memcpy(out + n, tok->backup[i].salt, TOKEN_BACKUP_SALT);
+		memcpy(out + n + TOKEN_BACKUP_SALT, tok->backup[i].hash,
+		    TOKEN_BACKUP_HASH);
+		n += BSLOT_SIZE;
+	}
+	return n;
+}
+
+static void
+sealed_put(struct mfa_token *tok, const unsigned char *in)
+{
+	size_t n = tok->secret_len;
+	unsigned i;
+
+	memcpy(tok->secret, in, tok->secret_len);
+	for (i = 0; i < tok->backup_count; i++) {
+		memcpy(tok->backup[i].salt, in + n, TOKEN_BACKUP_SALT);
+		memcpy(tok->backup[i].hash, in + n + TOKEN_BACKUP_SALT,
+		    TOKEN_BACKUP_HASH);
+		n += BSLOT_SIZE;
+	}
 }
 
 enum mfa_err
 token_seal(struct mfa_token *tok, const char *user,
     const struct mfa_keyring *kr)
 {
-	unsigned char aad[AAD_MAX], ct[MFA_SECRET_MAX];
+	unsigned char aad[AAD_MAX], pt[SEALED_MAX], ct[SEALED_MAX];
 	enum mfa_err rc;
-	size_t aadlen;
+	size_t aadlen, len;
 
-	if (tok->cipher != 0 || kr->n == 0 || tok->secret_len > MFA_SECRET_MAX)
+	if (tok->cipher != 0 || kr->n == 0 ||
+	    tok->secret_len > MFA_SECRET_MAX ||
+	    tok->backup_count > TOKEN_BACKUP_MAX)
 		return MFA_EINTERNAL;
-	if ((aadlen = token_aad(aad, tok, user)) == 0)
+	if ((aadlen = token_aad(aad, tok, 2, user)) == 0)
 		return MFA_EINPUT;
 	/* A fresh random nonce per sealing: never reused under a key. */
 	if ((rc = crypto_random(tok->nonce, sizeof(tok->nonce))) != MFA_OK)
 		return rc;
-	rc = crypto_aead_seal(kr->k[0].key, tok->nonce, aad, aadlen,
-	    tok->secret, tok->secret_len, ct, tok->tag);
+	len = sealed_get(tok, pt);
+	rc = crypto_aead_seal(kr->k[0].key, tok->nonce, aad, aadlen, pt, len,
+	    ct, tok->tag);
 	if (rc == MFA_OK) {
-		memcpy(tok->secret, ct, tok->secret_len);
-		tok->cipher = 1;
+		sealed_put(tok, ct);
+		tok->cipher = 2;
 		tok->key_id = kr->k[0].id;
 	}
+	crypto_wipe(pt, sizeof(pt));
 	crypto_wipe(ct, sizeof(ct));
 	return rc;
 }
@@ -231,25 +272,38 @@ enum mfa_err
 token_unseal(struct mfa_token *tok, const char *user,
     const struct mfa_keyring *kr)
 {
-	unsigned char aad[AAD_MAX], pt[MFA_SECRET_MAX];
+	unsigned char aad[AAD_MAX], pt[SEALED_MAX], ct[SEALED_MAX];
 	const struct mfa_key *key;
 	enum mfa_err rc;
-	size_t aadlen;
+	size_t aadlen, len;
 
-	if (tok->cipher != 1 || tok->secret_len > MFA_SECRET_MAX)
+	if ((tok->cipher != 1 && tok->cipher != 2) ||
+	    tok->secret_len > MFA_SECRET_MAX ||
+	    tok->backup_count > TOKEN_BACKUP_MAX)
 		return MFA_ECORRUPT;
 	if ((key = keyring_find(kr, tok->key_id)) == NULL)
 		return MFA_ECRYPTO;
-	if ((aadlen = token_aad(aad, tok, user)) == 0)
+	if ((aadlen = token_aad(aad, tok, tok->cipher, user)) == 0)
 		return MFA_EINPUT;
-	rc = crypto_aead_open(key->key, tok->nonce, aad, aadlen, tok->secret,
-	    tok->secret_len, pt, tok->tag);
+	/* Cipher 1, written before backup codes, sealed the secret alone. */
+	if (tok->cipher == 1) {
+		memcpy(ct, tok->secret, tok->secret_len);
+		len = tok->secret_len;
+	} else {
+		len = sealed_get(tok, ct);
+	}
+	rc = crypto_aead_open(key->key, tok->nonce, aad, aadlen, ct, len, pt,
+	    tok->tag);
 	if (rc == MFA_OK) {
-		memcpy(tok->secret, pt, tok->secret_len);
+		if (tok->cipher == 1)
+			memcpy(tok->secret, pt, tok->secret_len);
+		else
+			sealed_put(tok, pt);
 		tok->cipher = 0;
 		tok->key_id = 0;
 	}
 	crypto_wipe(pt, sizeof(pt));
+	crypto_wipe(ct, sizeof(ct));
 	return rc;
 }
 

@@ -14,7 +14,12 @@
  * 912 backup PBKDF2 iterations u32  916 replaces u64  924 reserved
  * 992 digest[32]
  * cipher 0: the secret in clear (only ever in memory: the store refuses
- * such a file); cipher 1: secret[] holds the secret sealed with
+ * such a file); cipher 2: the secret and the backup slots in use sealed
+ * together with AES-256-GCM under key id (nonce, tag), the associated
+ * data "pam_mfa/token/v2", the token id and the user name, so that a
+ * copy of the state directory alone gives neither the secret nor the
+ * hashes to attack the backup codes offline; cipher 1 (read, no longer
+ * written): secret[] holds the secret alone sealed with
  * AES-256-GCM under key id, with nonce and tag, and the associated data
  * "pam_mfa/token/v1", the token id and the user name, so a token can't be
  * moved to another user or replayed as another token.  Other ciphers are
@@ -61,7 +66,7 @@ struct mfa_token {
 	unsigned digits;		/* 6 or 8 */
 	unsigned period;		/* TOTP step in seconds: 30 or 60 */
 	uint64_t counter;		/* HOTP: first counter value accepted */
-	unsigned cipher;		/* 0: secret in clear, 1: sealed */
+	unsigned cipher;		/* 0: in clear, 1 or 2: sealed */
 	uint32_t key_id;
 	unsigned char nonce[CRYPTO_NONCE_LEN];
 	unsigned char tag[CRYPTO_TAG_LEN];
@@ -83,10 +88,11 @@ enum mfa_err token_encode(const struct mfa_token *tok,
 /* Decodes and checks buf; on failure *tok is wiped. */
 enum mfa_err token_decode(const unsigned char buf[TOKEN_FILE_SIZE],
     struct mfa_token *tok);
-/* Encrypt the secret in place with the active key (cipher 0 to 1). */
+/* Encrypt the secret and backup slots in place with the active key
+ * (cipher 0 to 2). */
 enum mfa_err token_seal(struct mfa_token *tok, const char *user,
     const struct mfa_keyring *kr);
-/* Decrypt in place (cipher 1 to 0); MFA_ECORRUPT if it fails to open,
+/* Decrypt in place (cipher 1 or 2 to 0); MFA_ECORRUPT if it fails to open,
  * MFA_ECRYPTO if its key is not in the ring. */
 enum mfa_err token_unseal(struct mfa_token *tok, const char *user,
     const struct mfa_keyring *kr);

@@ -450,7 +450,7 @@ static void
 test_decode_newer(void **state)
 {
 	static const uint16_t versions[] = { TOKEN_VERSION + 1, 0x100, 0xffff };
-	static const unsigned char ciphers[] = { 2, 0x80, 0xff };
+	static const unsigned char ciphers[] = { 3, 0x80, 0xff };
 	unsigned char buf[TOKEN_FILE_SIZE];
 	struct mfa_token tok;
 	size_t i;
@@ -537,7 +537,7 @@ test_seal_unseal(void **state)
 	tok_fill(&tok, 32, 0);
 	orig = tok;
 	assert_int_equal(token_seal(&tok, "alice", &kr), MFA_OK);
-	assert_int_equal(tok.cipher, 1);
+	assert_int_equal(tok.cipher, 2);
 	assert_int_equal(tok.key_id, kr.k[0].id);
 	assert_memory_not_equal(tok.secret, orig.secret, orig.secret_len);
 	/* Sealing twice is a bug, refused. */
@@ -582,6 +582,80 @@ test_seal_unseal(void **state)
 	assert_memory_not_equal(t2.nonce, tok.nonce, sizeof(tok.nonce));
 	keyring_wipe(&kr);
 	keyring_wipe(&other);
+}
+
+/* Cipher 2 seals the backup hashes with the secret: neither is in the
+ * file in clear, a flipped bit in either fails to open, and they come
+ * back whole. */
+static void
+test_seal_backup_slots(void **state)
+{
+	struct mfa_token tok, orig, t2;
+	unsigned char buf[TOKEN_FILE_SIZE];
+	struct mfa_keyring kr;
+	unsigned i;
+
+	(void)state;
+	memset(&kr, 0, sizeof(kr));
+	assert_int_equal(keyring_add(&kr), MFA_OK);
+	tok_fill(&tok, 20, TOKEN_BACKUP_MAX);
+	orig = tok;
+	assert_int_equal(token_seal(&tok, "alice", &kr), MFA_OK);
+	assert_int_equal(token_encode(&tok, buf), MFA_OK);
+	for (i = 0; i < TOKEN_BACKUP_MAX; i++) {
+		assert_null(memmem(buf, sizeof(buf), orig.backup[i].hash,
+		    TOKEN_BACKUP_HASH));
+		assert_null(memmem(buf, sizeof(buf), orig.backup[i].salt,
+		    TOKEN_BACKUP_SALT));
+	}
+	/* What is not secret stays readable without the key. */
+	assert_int_equal(token_decode(buf, &t2), MFA_OK);
+	assert_int_equal(t2.backup_count, TOKEN_BACKUP_MAX);
+	assert_int_equal(t2.backup_gen, orig.backup_gen);
+	assert_int_equal(token_unseal(&t2, "alice", &kr), MFA_OK);
+	assert_memory_equal(t2.backup, orig.backup, sizeof(orig.backup));
+	assert_memory_equal(t2.secret, orig.secret, orig.secret_len);
+	/* One bit of one hash, or a slot fewer: it does not open. */
+	t2 = tok;
+	t2.backup[TOKEN_BACKUP_MAX - 1].hash[31] ^= 0x01;
+	assert_int_equal(token_unseal(&t2, "alice", &kr), MFA_ECORRUPT);
+	t2 = tok;
+	t2.backup_count--;
+	assert_int_equal(token_unseal(&t2, "alice", &kr), MFA_ECORRUPT);
+	keyring_wipe(&kr);
+	token_wipe(&tok);
+	token_wipe(&t2);
+}
+
+/* Records sealed before backup codes (cipher 1: the secret alone, label
+ * "pam_mfa/token/v1") still open. */
+static void
+test_unseal_cipher1(void **state)
+{
+	static const char label[] = "pam_mfa/token/v1";
+	unsigned char aad[sizeof(label) + 8 + 5], ct[32];
+	struct mfa_token tok, orig;
+	struct mfa_keyring kr;
+	unsigned i;
+
+	(void)state;
+	memset(&kr, 0, sizeof(kr));
+	assert_int_equal(keyring_add(&kr), MFA_OK);
+	tok_fill(&tok, 32, 0);
+	orig = tok;
+	memcpy(aad, label, sizeof(label));
+	for (i = 0; i < 8; i++)
+		aad[sizeof(label) + i] = (unsigned char)(tok.id >> (8 * i));
+	memcpy(aad + sizeof(label) + 8, "alice", 5);
+	assert_int_equal(crypto_aead_seal(kr.k[0].key, tok.nonce, aad,
+	    sizeof(aad), tok.secret, 32, ct, tok.tag), MFA_OK);
+	memcpy(tok.secret, ct, 32);
+	tok.cipher = 1;
+	tok.key_id = kr.k[0].id;
+	assert_int_equal(token_unseal(&tok, "alice", &kr), MFA_OK);
+	assert_int_equal(tok.cipher, 0);
+	assert_memory_equal(tok.secret, orig.secret, 32);
+	keyring_wipe(&kr);
 }
 
 static void
@@ -647,6 +721,8 @@ main(void)
 		cmocka_unit_test(test_decode_newer),
 		cmocka_unit_test(test_wipe),
 		cmocka_unit_test(test_seal_unseal),
+		cmocka_unit_test(test_seal_backup_slots),
+		cmocka_unit_test(test_unseal_cipher1),
 		cmocka_unit_test(test_keyring),
 		cmocka_unit_test(test_algo_names),
 	};
