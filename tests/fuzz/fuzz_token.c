@@ -83,7 +83,7 @@ check_seal(const struct mfa_token *tok, const struct mfa_keyring *kr)
 
 	sealed = *tok;
 	if (token_seal(&sealed, FUZZ_USER, kr) != MFA_OK ||
-	    sealed.cipher != 1 || sealed.key_id != kr->k[0].id ||
+	    sealed.cipher != 2 || sealed.key_id != kr->k[0].id ||
 	    sealed.secret_len != tok->secret_len)
 		abort();
 	if (token_encode(&sealed, enc) != MFA_OK ||
@@ -94,7 +94,10 @@ check_seal(const struct mfa_token *tok, const struct mfa_keyring *kr)
 		abort();
 	if (token_unseal(&back, FUZZ_USER, kr) != MFA_OK ||
 	    back.cipher != 0 || back.secret_len != tok->secret_len ||
-	    memcmp(back.secret, tok->secret, tok->secret_len) != 0)
+	    memcmp(back.secret, tok->secret, tok->secret_len) != 0 ||
+	    back.backup_count != tok->backup_count ||
+	    memcmp(back.backup, tok->backup,
+	    tok->backup_count * sizeof(tok->backup[0])) != 0)
 		abort();
 	token_wipe(&sealed);
 	token_wipe(&back);
@@ -115,8 +118,12 @@ token_rule(const struct mfa_token *t)
 	    t->secret_len >= MFA_SECRET_MIN &&
 	    t->secret_len <= MFA_SECRET_MAX &&
 	    t->backup_count <= TOKEN_BACKUP_MAX &&
+	    (t->backup_count == 0 || ((t->backup_len == 8 ||
+	    t->backup_len == 10) && t->backup_len != t->digits &&
+	    t->backup_iter >= 1000 && t->backup_iter <= 10000000)) &&
 	    (t->flags & ~TOKEN_F_PENDING) == 0 &&
-	    (t->cipher == 0 || (t->cipher == 1 && t->key_id != 0));
+	    (t->cipher == 0 || ((t->cipher == 1 || t->cipher == 2) &&
+	    t->key_id != 0));
 }
 
 /*
@@ -141,7 +148,7 @@ header_rule(const unsigned char *buf)
 		return MFA_EVERSION;
 	if (version != TOKEN_VERSION)
 		return MFA_ECORRUPT;
-	return buf[CIPHER_OFF] > 1 ? MFA_EVERSION : MFA_OK;
+	return buf[CIPHER_OFF] > 2 ? MFA_EVERSION : MFA_OK;
 }
 
 static void
@@ -181,7 +188,7 @@ check_decode(const unsigned char *buf)
 		abort();
 
 	keys_make(&kr);
-	if (tok.cipher == 1) {
+	if (tok.cipher == 1 || tok.cipher == 2) {
 		back = tok;
 		rc = token_unseal(&back, FUZZ_USER, &kr);
 		if (tok.key_id != kr.k[0].id && rc != MFA_ECRYPTO)
@@ -190,7 +197,8 @@ check_decode(const unsigned char *buf)
 		    token_check(&back) != MFA_OK))
 			abort();
 		/* Refused: still sealed or wiped, never half-opened. */
-		if (rc != MFA_OK && back.cipher != 1 && !token_zero(&back))
+		if (rc != MFA_OK && back.cipher != tok.cipher &&
+		    !token_zero(&back))
 			abort();
 		token_wipe(&back);
 	} else {
