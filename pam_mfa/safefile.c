@@ -238,11 +238,18 @@ put_file(int dirfd, const char *name, const void *data, size_t len,
 	}
 	fd = -1;
 	if (exclusive) {
-		if (linkat(dirfd, tmp, dirfd, name, 0) != 0) {
+		/* Atomic, with no moment of two links (which the one-link
+		 * rule would refuse for good after a crash). */
+		if (renameat2(dirfd, tmp, dirfd, name, RENAME_NOREPLACE) != 0 &&
+		    (errno != EINVAL ||
+		    linkat(dirfd, tmp, dirfd, name, 0) != 0)) {
+			/* EINVAL: a file system without it; link instead. */
 			rc = errno == EEXIST ? MFA_EEXIST : MFA_EIO;
 			goto fail;
 		}
-		if (unlinkat(dirfd, tmp, 0) != 0) {
+		/* After a link, the temporary name goes (gone after a rename:
+		 * ENOENT is fine). */
+		if (unlinkat(dirfd, tmp, 0) != 0 && errno != ENOENT) {
 			rc = MFA_EIO;
 			goto fail;
 		}

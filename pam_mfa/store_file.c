@@ -133,6 +133,15 @@ keys_get(struct file_store *fs)
 	return rc;
 }
 
+/* Read the key file again (a write or rekey must see the current one). */
+static enum mfa_err
+keys_reload(struct file_store *fs)
+{
+	keyring_wipe(&fs->keys);
+	fs->have_keys = 0;
+	return keys_get(fs);
+}
+
 /* The CLI's first use: a key file with one fresh key, if there is none. */
 static enum mfa_err
 keys_create(const char *path)
@@ -157,6 +166,53 @@ keys_create(const char *path)
 	return rc;
 }
 
+/* Whether name is a temporary file of safe_replace: ".NAME.<16 hex>". */
+static int
+temp_name(const char *name)
+{
+	size_t len = strlen(name), i;
+
+	if (len < 19 || name[0] != '.' || name[len - 17] != '.')
+		return 0;
+	for (i = len - 16; i < len; i++)
+		if (!((name[i] >= '0' && name[i] <= '9') ||
+		    (name[i] >= 'a' && name[i] <= 'f')))
+			return 0;
+	return 1;
+}
+
+/*
+ * Remove the temporary files writes left when killed before their
+ * rename, once they are TEMP_STALE seconds old (a write takes
+ * milliseconds): so that a caller who can kill pam-mfa (a cgroup, an OOM)
+ * can't fill the directory.  Best effort: the CLI's, at each enroll.
+ */
+#define TEMP_STALE	300
+
+static void
+sweep_temps(int dirfd)
+{
+	struct timespec now;
+	struct dirent *e;
+	struct stat sb;
+	DIR *d;
+	int fd;
+
+	if (clock_gettime(CLOCK_REALTIME, &now) != 0 ||
+	    (fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+		return;
+	if ((d = fdopendir(fd)) == NULL) {
+		close(fd);
+		return;
+	}
+	while ((e = readdir(d)) != NULL)
+		if (temp_name(e->d_name) &&
+		    fstatat(dirfd, e->d_name, &sb, AT_SYMLINK_NOFOLLOW) == 0 &&
+		    S_ISREG(sb.st_mode) && sb.st_mtime < now.tv_sec - TEMP_STALE)
+			(void)unlinkat(dirfd, e->d_name, 0);
+	closedir(d);
+}
+
 static enum mfa_err
 file_create(const struct mfa_conf *conf)
 {
@@ -169,6 +225,7 @@ file_create(const struct mfa_conf *conf)
 		return rc;
 	fd = safe_opendir(conf->state_dir, SAFE_PRIVATE, &rc);
 	if (fd >= 0) {
+		sweep_temps(fd);
 		close(fd);
 		return MFA_OK;
 	}
@@ -314,7 +371,7 @@ file_token_get(void *be, const char *user, struct mfa_token *tok)
 
 /* flock with a bounded wait, so a stuck holder can't stall every login. */
 static enum mfa_err
-lock_bounded(int fd, unsigned wait_ms)
+lock_bounded_op(int fd, int op, unsigned wait_ms)
 {
 	struct timespec start, now, pause = { 0, 200 * 1000 };
 	long elapsed_ms;
@@ -322,7 +379,7 @@ lock_bounded(int fd, unsigned wait_ms)
 	if (clock_gettime(CLOCK_MONOTONIC, &start) != 0)
 		return MFA_EINTERNAL;
 	for (;;) {
-		if (flock(fd, LOCK_EX | LOCK_NB) == 0)
+		if (flock(fd, op | LOCK_NB) == 0)
 			return MFA_OK;
 		if (errno != EWOULDBLOCK && errno != EINTR)
 			return MFA_EIO;
@@ -334,6 +391,12 @@ lock_bounded(int fd, unsigned wait_ms)
 			return MFA_EBUSY;
 		nanosleep(&pause, NULL);
 	}
+}
+
+static enum mfa_err
+lock_bounded(int fd, unsigned wait_ms)
+{
+	return lock_bounded_op(fd, LOCK_EX, wait_ms);
 }
 
 static int
@@ -354,6 +417,29 @@ state_open(struct file_store *fs, const char *name, int create,
 	}
 	*rc = MFA_EIO;
 	return -1;
+}
+
+/*
+ * The key lock, KEYLOCK_NAME in the state directory: shared by every
+ * write that seals with the key ring, from reading the key file to the
+ * rename; exclusive for rekey while it adds a key and while it drops the
+ * keys no record uses.  So no record is ever sealed with a key rekey
+ * drops.  Logins never take it.  Returns the locked descriptor or -1.
+ */
+#define KEYLOCK_NAME	".keys.lock"
+
+static int
+keys_lock(struct file_store *fs, int op, enum mfa_err *rc)
+{
+	int fd;
+
+	if ((fd = state_open(fs, KEYLOCK_NAME, 1, rc)) < 0)
+		return -1;
+	if ((*rc = lock_bounded_op(fd, op, fs->lock_wait_ms)) != MFA_OK) {
+		close(fd);
+		return -1;
+	}
+	return fd;
 }
 
 static enum mfa_err
@@ -508,14 +594,30 @@ token_image(struct file_store *fs, const char *user,
 
 	/* Read again for every write: a CLI may have waited at a prompt
 	 * while rekey replaced the key it loaded. */
-	keyring_wipe(&fs->keys);
-	fs->have_keys = 0;
-	if ((rc = keys_get(fs)) != MFA_OK)
+	if ((rc = keys_reload(fs)) != MFA_OK)
 		return rc;
 	sealed = *tok;
 	if ((rc = token_seal(&sealed, user, &fs->keys)) == MFA_OK)
 		rc = token_encode(&sealed, buf);
 	token_wipe(&sealed);
+	return rc;
+}
+
+/* Seal tok and replace name with it, under the shared key lock. */
+static enum mfa_err
+sealed_replace(struct file_store *fs, const char *user, const char *name,
+    const struct mfa_token *tok)
+{
+	unsigned char buf[TOKEN_FILE_SIZE];
+	enum mfa_err rc;
+	int kfd;
+
+	if ((kfd = keys_lock(fs, LOCK_SH, &rc)) < 0)
+		return rc;
+	if ((rc = token_image(fs, user, tok, buf)) == MFA_OK)
+		rc = safe_replace(fs->dirfd, name, buf, sizeof(buf));
+	crypto_wipe(buf, sizeof(buf));
+	close(kfd);
 	return rc;
 }
 
@@ -587,7 +689,7 @@ file_install(void *be, const char *user, const struct mfa_token *tok,
     uint64_t expect_id, uint32_t expect_gen, uint64_t next_step)
 {
 	struct file_store *fs = be;
-	unsigned char buf[TOKEN_FILE_SIZE], sbuf[STATE_FILE_SIZE];
+	unsigned char sbuf[STATE_FILE_SIZE];
 	char tname[NAME_BUF], pname[NAME_BUF];
 	struct file_txn *t = NULL;
 	struct mfa_token cur;
@@ -619,8 +721,6 @@ file_install(void *be, const char *user, const struct mfa_token *tok,
 		rc = MFA_EEXIST;
 		goto out;
 	}
-	if ((rc = token_image(fs, user, tok, buf)) != MFA_OK)
-		goto out;
 	if ((rc = safe_pread(fd, sbuf, (size_t)sb.st_size, 0)) != MFA_OK)
 		goto out;
 	if ((t = calloc(1, sizeof(*t))) == NULL) {
@@ -631,7 +731,7 @@ file_install(void *be, const char *user, const struct mfa_token *tok,
 	    MFA_OK)
 		goto out;
 	state_follow(&st, tok, next_step);
-	if ((rc = safe_replace(fs->dirfd, tname, buf, sizeof(buf))) != MFA_OK)
+	if ((rc = sealed_replace(fs, user, tname, tok)) != MFA_OK)
 		goto out;
 	t->fs = fs;
 	t->fd = fd;
@@ -647,7 +747,6 @@ out:
 	free(t);
 	if (fd >= 0)
 		close(fd);
-	crypto_wipe(buf, sizeof(buf));
 	return rc;
 }
 
@@ -656,7 +755,6 @@ static enum mfa_err
 file_pending_put(void *be, const char *user, const struct mfa_token *tok)
 {
 	struct file_store *fs = be;
-	unsigned char buf[TOKEN_FILE_SIZE];
 	char name[NAME_BUF];
 	struct stat sb;
 	enum mfa_err rc;
@@ -666,9 +764,7 @@ file_pending_put(void *be, const char *user, const struct mfa_token *tok)
 		return rc;
 	if ((fd = user_lock(fs, user, &sb, &rc)) < 0)
 		return rc;
-	if ((rc = token_image(fs, user, tok, buf)) == MFA_OK)
-		rc = safe_replace(fs->dirfd, name, buf, sizeof(buf));
-	crypto_wipe(buf, sizeof(buf));
+	rc = sealed_replace(fs, user, name, tok);
 	close(fd);
 	return rc;
 }
@@ -682,7 +778,6 @@ file_pending_put(void *be, const char *user, const struct mfa_token *tok)
 static enum mfa_err
 file_reseal(struct file_store *fs, const char *user, const char *suffix)
 {
-	unsigned char buf[TOKEN_FILE_SIZE];
 	char name[NAME_BUF];
 	struct mfa_token tok;
 	struct stat sb, tsb;
@@ -697,11 +792,9 @@ file_reseal(struct file_store *fs, const char *user, const char *suffix)
 	if ((fd = user_lock(fs, user, &sb, &rc)) < 0)
 		return rc;
 	if ((rc = token_read(fs, user, suffix, &tok, &tsb)) == MFA_OK &&
-	    (rc = file_unseal(fs, user, &tok)) == MFA_OK &&
-	    (rc = token_image(fs, user, &tok, buf)) == MFA_OK)
-		rc = safe_replace(fs->dirfd, name, buf, sizeof(buf));
+	    (rc = file_unseal(fs, user, &tok)) == MFA_OK)
+		rc = sealed_replace(fs, user, name, &tok);
 	token_wipe(&tok);
-	crypto_wipe(buf, sizeof(buf));
 	close(fd);
 	return rc;
 }
@@ -891,17 +984,25 @@ file_rekey(void *be, size_t *done, size_t *failed)
 	char **users = NULL;
 	size_t n = 0, i;
 	enum mfa_err rc;
+	int kfd;
 
 	*done = 0;
 	*failed = 0;
-	if ((rc = keys_get(fs)) != MFA_OK ||
-	    (rc = file_list(fs, &users, &n)) != MFA_OK)
+	/* (1) A new active key, with no write sealing meanwhile. */
+	if ((kfd = keys_lock(fs, LOCK_EX, &rc)) < 0)
 		return rc;
+	if ((rc = keys_reload(fs)) != MFA_OK ||
+	    (rc = file_list(fs, &users, &n)) != MFA_OK)
+		goto out;
 	if (fs->keys.n >= KEYRING_MAX)
 		keys_prune(fs, users, n);
 	if ((rc = keyring_add(&fs->keys)) != MFA_OK ||
 	    (rc = keys_save(fs->key_file, &fs->keys, 0)) != MFA_OK)
 		goto out;
+	close(kfd);
+	kfd = -1;
+	/* (2) Every record re-sealed under it, each under its user's lock
+	 * (and the shared key lock). */
 	for (i = 0; i < n; i++) {
 		rc = file_reseal(fs, users[i], "token");
 		if (rc == MFA_OK)
@@ -913,11 +1014,23 @@ file_rekey(void *be, size_t *done, size_t *failed)
 		if (rc != MFA_OK && rc != MFA_ENOTENROLLED)
 			(*failed)++;
 	}
+	/* (3) The keys no record uses dropped, the records listed afresh:
+	 * one written since (1) was sealed with the key it names. */
+	store_list_free(users, n);
+	users = NULL;
+	n = 0;
+	if ((kfd = keys_lock(fs, LOCK_EX, &rc)) < 0)
+		goto out;
+	if ((rc = keys_reload(fs)) != MFA_OK ||
+	    (rc = file_list(fs, &users, &n)) != MFA_OK)
+		goto out;
 	keys_prune(fs, users, n);
 	rc = keys_save(fs->key_file, &fs->keys, 0);
 	if (rc == MFA_OK && *failed > 0)
 		rc = MFA_ECORRUPT;
 out:
+	if (kfd >= 0)
+		close(kfd);
 	store_list_free(users, n);
 	return rc;
 }

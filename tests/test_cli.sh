@@ -601,6 +601,24 @@ else
 	cat "$WORK/zoe.codes" >>"$WORK/codes"
 fi
 
+# --- temporary files of writes killed before their rename ---------------
+# enroll removes those 5 minutes old (a write takes milliseconds); a
+# fresh one may be a write in progress, and stays.
+stale=$state/.nobody.token.00112233445566ff
+fresh=$state/.nobody.token.ffeeddccbbaa9988
+other=$state/.nobody.token.notatemp
+for f in "$stale" "$fresh" "$other"; do
+	: >"$f"
+	chmod 0600 "$f"
+done
+touch -d '10 minutes ago' "$stale" "$other"
+run enroll -y -q none sweeper; exits "enroll with stale temp files: exit 0" 0
+check "a stale temporary file is removed" [ ! -e "$stale" ]
+check "a fresh temporary file stays" [ -e "$fresh" ]
+check "a file not named as a temporary file stays" [ -e "$other" ]
+rm -f "$fresh" "$other"
+audit "enroll sweeper audited" "action=enroll user=sweeper by=root"
+
 # --- syslog ---------------------------------------------------------------
 check "audit lines are authpriv.notice" sh -c \
     "! grep ' pam-mfa\[' '$log' | grep -qv '^<85>'"

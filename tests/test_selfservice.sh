@@ -118,7 +118,7 @@ write_conf() {	# write_conf [EXTRA LINE]
 write_conf
 
 # /dev/log as a system's syslog has it: anyone may write to it (the
-# audit lines are sent with the caller's effective uid).
+# audit lines are sent as the caller: pam-mfa switches its real uid too).
 chmod 0666 /dev/log
 # The setuid copy, in a root-owned directory on a file system that honours
 # setuid; a plain copy beside it.
@@ -537,6 +537,15 @@ else
 fi
 check "ulimit -f 0: the token is unchanged" \
     cmp -s "$state/$A.token" "$WORK/snap.a/$A.token"
+# An interval timer set before exec would deliver SIGALRM (no permission
+# needed) in the middle of a write: pam-mfa clears it.
+(sleep 1; echo) | perl -MTime::HiRes=setitimer,ITIMER_REAL -e \
+    'setitimer(ITIMER_REAL, 0.05); exec @ARGV' setpriv --reuid="$A" \
+    --regid="$A" --clear-groups "$SCLI" enroll -C >"$WORK/out" 2>"$WORK/err"
+rc=$?
+check "an inherited interval timer: cleared, no SIGALRM (exit $rc)" \
+    [ "$rc" -ne 142 ]
+
 # --- self_service = false -----------------------------------------------
 snapshot a "$A"
 write_conf "self_service = false;"

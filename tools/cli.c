@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/time.h>
 #include <sys/stat.h>
 #include <syslog.h>
 #include <time.h>
@@ -84,6 +85,7 @@ wipe_env_block(char **env)
 static uid_t caller_uid;
 static gid_t caller_gid;
 static int caller_root;
+static int caller_setuid;
 
 /* Signals a terminal sends whatever the uids: held while raised, so that
  * no store lock is ever left held by a stopped process. */
@@ -102,7 +104,10 @@ reset_inherited(void)
 	static const int limits[] = { RLIMIT_FSIZE, RLIMIT_CPU, RLIMIT_AS,
 	    RLIMIT_DATA, RLIMIT_STACK };
 	struct rlimit inf = { RLIM_INFINITY, RLIM_INFINITY };
+	static const int timers[] = { ITIMER_REAL, ITIMER_VIRTUAL,
+	    ITIMER_PROF };
 	struct rlimit nofile = { 1024, 1024 }, cur_nofile;
+	struct itimerval off;
 	struct sigaction dfl;
 	sigset_t none;
 	size_t i;
@@ -117,20 +122,22 @@ reset_inherited(void)
 	sigemptyset(&none);
 	if (sigprocmask(SIG_SETMASK, &none, NULL) != 0)
 		die("sigprocmask");
-	for (i = 0; i < sizeof(limits) / sizeof(limits[0]); i++) {
-		struct rlimit cur;
-
-		if (setrlimit(limits[i], &inf) == 0)
-			continue;
-		/* Without CAP_SYS_RESOURCE (some containers): as far as the
-		 * hard limit goes.  A write it still stops fails the command
-		 * with no verdict (auth_confirm writes first). */
-		if (getrlimit(limits[i], &cur) != 0)
-			die("getrlimit");
-		cur.rlim_cur = cur.rlim_max;
-		if (setrlimit(limits[i], &cur) != 0)
-			die("setrlimit");
-	}
+	/* Interval timers survive exec, and their signals need no
+	 * permission: one could end the process in the middle of a write. */
+	memset(&off, 0, sizeof(off));
+	for (i = 0; i < sizeof(timers) / sizeof(timers[0]); i++)
+		if (setitimer(timers[i], &off, NULL) != 0)
+			die("setitimer");
+	/* A hard limit lowered by the caller can be lifted only with
+	 * CAP_SYS_RESOURCE (which some containers' root lacks): then refuse,
+	 * before touching the store, which denies the caller alone. */
+	for (i = 0; i < sizeof(limits) / sizeof(limits[0]); i++)
+		if (setrlimit(limits[i], &inf) != 0) {
+			fprintf(stderr, "pam-mfa: run with the file size, CPU "
+			    "time, memory and stack limits unlimited (ulimit "
+			    "-f -t -v -d -s)\n");
+			exit(CLI_FAIL);
+		}
 	if (getrlimit(RLIMIT_NOFILE, &cur_nofile) != 0 ||
 	    (cur_nofile.rlim_cur < nofile.rlim_cur &&
 	    setrlimit(RLIMIT_NOFILE, &nofile) != 0))
@@ -171,6 +178,7 @@ cli_init(struct cli *cli)
 	caller_root = caller_uid == 0 && geteuid() == 0;
 	cli->root = caller_root;
 	cli->setuid = !cli->root && geteuid() == 0;
+	caller_setuid = cli->setuid;
 	cli->self[0] = '\0';
 	if (!cli->root) {
 		/* Nothing the caller sets may steer a setuid program. */
@@ -340,9 +348,30 @@ cli_audit(const char *action, const char *user)
 		snprintf(by, sizeof(by), "%s", pw->pw_name);
 	else
 		snprintf(by, sizeof(by), "uid=%lu", (unsigned long)caller_uid);
+	/* The socket's credentials are the real uid's: the caller's, for
+	 * this line (called lowered, with no lock held). */
+	if (caller_setuid && geteuid() != caller_uid)
+		die("audit while raised");
+	if (caller_setuid && setresuid(caller_uid, caller_uid, 0) != 0)
+		die("setresuid");
 	openlog("pam-mfa", LOG_PID, LOG_AUTHPRIV);
 	syslog(LOG_NOTICE, "action=%s user=%s by=%s", action, user, by);
 	closelog();
+	if (caller_setuid && setresuid(0, caller_uid, 0) != 0)
+		die("setresuid");
+}
+
+int
+cli_token_is(struct mfa_store *store, const char *user,
+    const struct mfa_token *tok)
+{
+	struct mfa_token cur;
+	int yes;
+
+	yes = store_token_meta(store, user, &cur) == MFA_OK &&
+	    cur.id == tok->id && cur.backup_gen == tok->backup_gen;
+	token_wipe(&cur);
+	return yes;
 }
 
 int

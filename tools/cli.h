@@ -29,6 +29,7 @@
 #include "mfa.h"
 
 struct mfa_store;
+struct mfa_token;
 
 /* Exit statuses, documented in pam-mfa(8). */
 #define CLI_OK		0
@@ -112,6 +113,14 @@ int cli_open_store(struct cli *cli, struct mfa_store **store);
  */
 int cli_user_command(struct cli *cli, const char *name, int argc,
     char **argv, struct mfa_store **store);
+/*
+ * Whether tok is the user's active token as stored (its id and backup
+ * generation): after an install that failed part way (the token written,
+ * not its state), its backup codes are live and must be shown.  Call
+ * raised.
+ */
+int cli_token_is(struct mfa_store *store, const char *user,
+    const struct mfa_token *tok);
 /* Validate a user name argument; prints why not. */
 int cli_user_arg(const char *user);
 

@@ -25,7 +25,7 @@
 /* Backup codes left for user: read the token and the state. */
 static int
 codes_left(struct cli *cli, struct mfa_store *store, const char *user,
-    unsigned *left, unsigned *total)
+    unsigned *left, unsigned *total, uint32_t *gen)
 {
 	struct mfa_token tok;
 	struct mfa_state st;
@@ -48,6 +48,7 @@ codes_left(struct cli *cli, struct mfa_store *store, const char *user,
 	}
 	*left = backup_left(&tok, st.backup_used);
 	*total = tok.backup_count;
+	*gen = tok.backup_gen;
 	token_wipe(&tok);
 	return CLI_OK;
 }
@@ -78,7 +79,10 @@ cmd_backup_codes(struct cli *cli, int argc, char **argv)
 	    optind == argc - 1 ? argv[optind] : NULL, &user)) != CLI_OK ||
 	    (ret = cli_open_store(cli, &store)) != CLI_OK)
 		return ret;
-	if ((ret = codes_left(cli, store, user, &left, &total)) != CLI_OK)
+	/* The set replaced is this one, seen before any prompt: one made
+	 * meanwhile (by root, say) is not silently voided. */
+	if ((ret = codes_left(cli, store, user, &left, &total, &gen)) !=
+	    CLI_OK)
 		goto out;
 	if (list_only) {
 		printf("%s has %u of %u backup codes left\n", user, left,
@@ -102,14 +106,23 @@ cmd_backup_codes(struct cli *cli, int argc, char **argv)
 	rc = store_token_get(store, user, &tok);
 	cli_priv_lower(cli);
 	/* The codes are for the token the caller proved, or none. */
-	if (rc == MFA_OK && !cli->root && tok.id != proved)
+	if (rc == MFA_OK && ((!cli->root && tok.id != proved) ||
+	    tok.backup_gen != gen))
 		rc = MFA_EEXIST;
-	gen = tok.backup_gen;
 	if (rc == MFA_OK)
 		rc = backup_generate(&tok, n, codes);
 	if (rc == MFA_OK) {
 		cli_priv_raise(cli);
 		rc = store_install(store, user, &tok, tok.id, gen, 0);
+		/* Written but not its state: the new set is the live one. */
+		if (rc != MFA_OK && rc != MFA_EEXIST &&
+		    cli_token_is(store, user, &tok)) {
+			fprintf(stderr, "pam-mfa: backup-codes: the new codes "
+			    "are live, but the login state could not be "
+			    "written (%s): check the state directory\n",
+			    mfa_strerror(rc));
+			rc = MFA_OK;
+		}
 		cli_priv_lower(cli);
 	}
 	if (rc != MFA_OK) {

@@ -217,20 +217,6 @@ print_backup_codes(char codes[][BACKUP_TEXT_MAX + 1], unsigned n)
 	return fflush(stdout) == 0 ? CLI_OK : CLI_FAIL;
 }
 
-/* Whether tok is the user's active token as stored (same id and codes). */
-static int
-active_is(struct mfa_store *store, const char *user,
-    const struct mfa_token *tok)
-{
-	struct mfa_token cur;
-	int yes;
-
-	yes = store_token_meta(store, user, &cur) == MFA_OK &&
-	    cur.id == tok->id && cur.backup_gen == tok->backup_gen;
-	token_wipe(&cur);
-	return yes;
-}
-
 /*
  * Make tok (secret in clear) the active token with a new set of backup
  * codes, if the active token is still expect_id; codes[] receives them
@@ -246,6 +232,7 @@ activate(struct cli *cli, struct mfa_store *store, const char *user,
 	enum mfa_err rc;
 
 	tok->flags &= (uint16_t)~TOKEN_F_PENDING;
+	tok->replaces = 0;	/* a pending token's only */
 	if ((rc = backup_generate(tok, n, codes)) != MFA_OK) {
 		cli_error("making backup codes", rc);
 		return CLI_FAIL;
@@ -254,7 +241,7 @@ activate(struct cli *cli, struct mfa_store *store, const char *user,
 	rc = store_install(store, user, tok, expect_id, STORE_ANY_GEN, floor);
 	/* The token written but not its state: it is active, and so are
 	 * the codes about to be lost with it; show them. */
-	if (rc != MFA_OK && rc != MFA_EEXIST && active_is(store, user, tok)) {
+	if (rc != MFA_OK && rc != MFA_EEXIST && cli_token_is(store, user, tok)) {
 		cli_priv_lower(cli);
 		fprintf(stderr, "pam-mfa: %s: the token is active, but its "
 		    "login state could not be written (%s): check the state "
