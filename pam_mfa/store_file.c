@@ -1000,7 +1000,6 @@ file_rekey(void *be, size_t *done, size_t *failed)
 	    (rc = keys_save(fs->key_file, &fs->keys, 0)) != MFA_OK)
 		goto out;
 	close(kfd);
-	kfd = -1;
 	/* (2) Every record re-sealed under it, each under its user's lock
 	 * (and the shared key lock). */
 	for (i = 0; i < n; i++) {
