@@ -55,16 +55,6 @@ totp() {
 	    --now="@$(($(date +%s) + ${2:-0}))" |
 	    tee -a "$WORK/codes"
 }
-wrong_code() {	# wrong_code SECRET: 6 digits outside the accepted window
-	a=$(totp "$1" -30) b=$(totp "$1") c=$(totp "$1" 30)
-	n=$(((1$b - 1000000 + 500000) % 1000000))
-	w=$(printf '%06d' $n)
-	while [ "$w" = "$a" ] || [ "$w" = "$b" ] || [ "$w" = "$c" ]; do
-		n=$(((n + 1) % 1000000))
-		w=$(printf '%06d' $n)
-	done
-	echo "$w" | tee -a "$WORK/codes"
-}
 failures() {	# failures USER: the failure count pam-mfa status shows
 	"$MFA_CLI" -c "$conf" status "$1" |
 	    sed -n 's/.* failures=\([0-9]*\).*/\1/p'

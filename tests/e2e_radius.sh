@@ -89,16 +89,6 @@ totp() {	# totp SECRET [SECONDS_FROM_NOW]: the code, also kept in codes
 	oathtool --totp -b "$1" --now="@$(($(date +%s) + ${2:-0}))" |
 	    tee -a "$WORK/codes"
 }
-wrong_code() {	# wrong_code SECRET: 6 digits outside the accepted window
-	a=$(totp "$1" -30) b=$(totp "$1") c=$(totp "$1" 30)
-	n=$(((1$b - 1000000 + 500000) % 1000000))
-	w=$(printf '%06d' $n)
-	while [ "$w" = "$a" ] || [ "$w" = "$b" ] || [ "$w" = "$c" ]; do
-		n=$(((n + 1) % 1000000))
-		w=$(printf '%06d' $n)
-	done
-	echo "$w" | tee -a "$WORK/codes"
-}
 s_alice=$(enroll alice) s_carol=$(enroll carol) s_dave=$(enroll dave)
 s_eve=$(enroll eve) s_frank=$(enroll frank) s_gary=$(enroll gary)
 for s in "$s_alice" "$s_carol" "$s_dave" "$s_eve" "$s_frank" "$s_gary"; do

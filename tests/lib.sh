@@ -45,6 +45,19 @@ logns() {
 	    "$(dirname "$0")/with-logsink.sh" "$WORK/syslog" /bin/sh "$0"
 	exit $?
 }
+# wrong_code SECRET: 6 digits outside the accepted window of the TOTP
+# SECRET (base32), from the test's own totp SECRET [SECONDS_FROM_NOW];
+# also kept in $WORK/codes, which the tests search the syslog for.
+wrong_code() {
+	a=$(totp "$1" -30) b=$(totp "$1") c=$(totp "$1" 30)
+	n=$(((1$b - 1000000 + 500000) % 1000000))
+	w=$(printf '%06d' $n)
+	while [ "$w" = "$a" ] || [ "$w" = "$b" ] || [ "$w" = "$c" ]; do
+		n=$(((n + 1) % 1000000))
+		w=$(printf '%06d' $n)
+	done
+	echo "$w" | tee -a "$WORK/codes"
+}
 # Under the sanitizer build, libasan must come first in LD_PRELOAD; under
 # valgrind, programs that load the module run inside it.
 PAM_PRELOAD="${MFA_PRELOAD:+$MFA_PRELOAD:}$PAM_WRAPPER_LIB"

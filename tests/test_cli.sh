@@ -77,16 +77,6 @@ totp() {	# totp SECRET [SECONDS_FROM_NOW]: the code, kept in codes
 	"$OATHTOOL" --totp -b "$1" --now="@$(($(date +%s) + ${2:-0}))" |
 	    tee -a "$WORK/codes"
 }
-wrong_code() {	# wrong_code SECRET: 6 digits outside the accepted window
-	a=$(totp "$1" -30) b=$(totp "$1") c=$(totp "$1" 30)
-	n=$(((1$b - 1000000 + 500000) % 1000000))
-	w=$(printf '%06d' $n)
-	while [ "$w" = "$a" ] || [ "$w" = "$b" ] || [ "$w" = "$c" ]; do
-		n=$(((n + 1) % 1000000))
-		w=$(printf '%06d' $n)
-	done
-	echo "$w"
-}
 mkdir "$WORK/svc"
 echo "auth required $MFA_MODULE conf=$conf" >"$WORK/svc/vpn"
 login() {	# login USER ANSWER: pamtester authenticate ($ITEMS: PAM items)

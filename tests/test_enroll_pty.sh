@@ -101,6 +101,7 @@ secret_of() { sed -n 's/.*[?&]secret=\([A-Z2-7]*\).*/\1/p'; }
 totp() {	# totp SECRET [SECONDS_FROM_NOW]
 	"$OATHTOOL" --totp -b "$1" --now="@$(($(date +%s) + ${2:-0}))"
 }
+# (Not lib.sh's: expect runs these in a shell of their own.)
 wrong_code() {	# 6 digits outside the accepted window of SECRET
 	a=$(totp "$1" -30) b=$(totp "$1") c=$(totp "$1" 30)
 	n=$(((1$b - 1000000 + 500000) % 1000000))
