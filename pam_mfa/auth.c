@@ -42,18 +42,18 @@ auth_split_field(const char *field, size_t len, unsigned digits,
 int
 auth_code_wellformed(const char *code, size_t len)
 {
-	size_t i, half = len / 2;
+	char digits[BACKUP_LEN_NEW + 1];
+	size_t i;
+	int hyphenated;
 
 	if (code == NULL || len == 0 || len > MFA_ANSWER_MAX)
 		return 0;
 	/* "1234-5678", "12345-67890": a backup code as it is shown. */
-	if ((len == BACKUP_LEN_IMPORTED + 1 || len == BACKUP_LEN_NEW + 1) &&
-	    code[half] == '-') {
-		for (i = 0; i < len; i++)
-			if (i != half && (code[i] < '0' || code[i] > '9'))
-				return 0;
+	hyphenated = backup_parse(code, len, BACKUP_LEN_IMPORTED, 1, digits) ||
+	    backup_parse(code, len, BACKUP_LEN_NEW, 1, digits);
+	crypto_wipe(digits, sizeof(digits));
+	if (hyphenated)
 		return 1;
-	}
 	if (len > BACKUP_LEN_NEW)
 		return 0;
 	for (i = 0; i < len; i++)

@@ -172,6 +172,15 @@ store_pending_get(struct mfa_store *s, const char *user,
 }
 
 enum mfa_err
+store_pending_meta(struct mfa_store *s, const char *user,
+    struct mfa_token *tok)
+{
+	if (!user_valid(user, strlen(user)))
+		return MFA_EINPUT;
+	return s->ops->pending_meta(s->be, user, tok);
+}
+
+enum mfa_err
 store_remove(struct mfa_store *s, const char *user)
 {
 	if (!user_valid(user, strlen(user)))

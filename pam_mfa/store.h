@@ -89,6 +89,9 @@ enum mfa_err store_pending_put(struct mfa_store *store, const char *user,
     const struct mfa_token *tok);
 enum mfa_err store_pending_get(struct mfa_store *store, const char *user,
     struct mfa_token *tok);
+/* The same with the secret left sealed (is there one, for status). */
+enum mfa_err store_pending_meta(struct mfa_store *store, const char *user,
+    struct mfa_token *tok);
 /* The users with an active or a pending token, sorted; free with
  * store_list_free. */
 enum mfa_err store_list(struct mfa_store *store, char ***users, size_t *n);
@@ -123,6 +126,8 @@ struct store_ops {
 	enum mfa_err (*pending_put)(void *, const char *,
 	    const struct mfa_token *);
 	enum mfa_err (*pending_get)(void *, const char *,
+	    struct mfa_token *);
+	enum mfa_err (*pending_meta)(void *, const char *,
 	    struct mfa_token *);
 	enum mfa_err (*remove)(void *, const char *);
 	enum mfa_err (*list)(void *, char ***, size_t *);

@@ -800,12 +800,19 @@ file_reseal(struct file_store *fs, const char *user, const char *suffix)
 }
 
 static enum mfa_err
-file_pending_get(void *be, const char *user, struct mfa_token *tok)
+file_pending_meta(void *be, const char *user, struct mfa_token *tok)
 {
 	struct stat sb;
+
+	return token_read(be, user, "pending", tok, &sb);
+}
+
+static enum mfa_err
+file_pending_get(void *be, const char *user, struct mfa_token *tok)
+{
 	enum mfa_err rc;
 
-	if ((rc = token_read(be, user, "pending", tok, &sb)) != MFA_OK)
+	if ((rc = file_pending_meta(be, user, tok)) != MFA_OK)
 		return rc;
 	return file_unseal(be, user, tok);
 }
@@ -1049,6 +1056,7 @@ const struct store_ops store_file_ops = {
 	.install = file_install,
 	.pending_put = file_pending_put,
 	.pending_get = file_pending_get,
+	.pending_meta = file_pending_meta,
 	.remove = file_remove,
 	.list = file_list,
 	.rekey = file_rekey,

@@ -53,7 +53,7 @@ status_read(struct cli *cli, struct mfa_store *store, const char *user,
 
 	memset(s, 0, sizeof(*s));
 	cli_priv_raise(cli);
-	rc = store_pending_get(store, user, &pend);
+	rc = store_pending_meta(store, user, &pend);
 	token_wipe(&pend);
 	/* An unreadable pending token is still a pending token. */
 	s->pending = rc != MFA_ENOTENROLLED;
@@ -303,7 +303,7 @@ cmd_list(struct cli *cli, int argc, char **argv)
 	for (i = 0; i < n; i++) {
 		rc = store_token_meta(store, users[i], &tok);
 		token_wipe(&tok);
-		prc = store_pending_get(store, users[i], &tok);
+		prc = store_pending_meta(store, users[i], &tok);
 		token_wipe(&tok);
 		printf("%s %s%s%s\n", users[i],
 		    rc == MFA_OK ? "active" : rc == MFA_ENOTENROLLED ? "" :
