@@ -26,10 +26,11 @@ mkdir "$old"
 : >"$lines"
 : >"$dir/console"
 # A tmpfs over /dev holding every entry of the host's, bound.
-mount --rbind /dev "$old" && mount -t tmpfs -o mode=0755 tmpfs /dev || {
+if ! { mount --rbind /dev "$old" && mount -t tmpfs -o mode=0755 tmpfs /dev; }
+then
 	echo "hostlog.sh: can't set up the private /dev" >&2
 	exit 99
-}
+fi
 for e in "$old"/* "$old"/.[!.]*; do
 	n=${e##*/}
 	if [ -L "$e" ]; then

@@ -25,12 +25,13 @@ done
 check "an object of the build defines crypto_equal" [ -n "$obj" ]
 if [ -n "$obj" ]; then
 	# Its section, start and size, then the relocations in that range.
+	# shellcheck disable=SC2046
 	set -- $(objdump -t "$obj" | awk '$NF == "crypto_equal" {
 	    for (i = 2; i < NF; i++) if ($i ~ /^\.text/) break
 	    print $i, $1, $(i + 1) }')
 	sec=${1:-none} lo=$((0x${2:-0})) hi=$((0x${2:-0} + 0x${3:-0}))
 	check "crypto_equal's code found ($sec, $lo-$hi)" [ "$hi" -gt "$lo" ]
-	calls=$(objdump -r -j "$sec" "$obj" | while read -r off type val; do
+	calls=$(objdump -r -j "$sec" "$obj" | while read -r off _ val; do
 		case $off in [0-9a-f]*) ;; *) continue ;; esac
 		o=$((0x$off))
 		[ "$o" -ge "$lo" ] && [ "$o" -lt "$hi" ] && echo "${val%%[-+]*}"
