@@ -128,7 +128,7 @@ fi
 # that stage of scripts/lint.sh on the scratch sources.  Prints the ones
 # that failed; returns 0 if all passed, 1 if any failed, 124 on timeout.
 runtests() {
-	mk= lint= bad=
+	mk='' lint='' bad=''
 	for t in $1; do
 		case $t in
 		lint:*) lint="$lint ${t#lint:}" ;;
@@ -187,6 +187,7 @@ all_tests=
 for m in $list; do
 	all_tests="$all_tests $(field "$m" tests)"
 done
+# shellcheck disable=SC2086
 all_tests=$(printf '%s\n' $all_tests | sort -u | tr '\n' ' ')
 
 echo "==> baseline: the mutants' tests pass on the unmutated tree"
