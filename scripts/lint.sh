@@ -1,8 +1,10 @@
 #!/bin/sh
-# lint.sh - static checks of pam_mfa/ and tools/: cppcheck, clang-tidy and
-# a grep for banned calls.  Prints PASS/FAIL per check, every finding as
+# lint.sh [CHECK...] - static checks of pam_mfa/ and tools/: cppcheck,
+# clang-tidy, a grep for banned calls and one for secret compares that are
+# not constant-time.  Prints PASS/FAIL per check, every finding as
 # file:line, and ends with "N passed, N failed"; exits non-zero on any
-# finding.  Needs cppcheck, clang-tidy, pkg-config and the build
+# finding.  CHECKs (cppcheck clang-tidy banned-calls secret-compare) pick
+# some; default all.  Needs cppcheck, clang-tidy, pkg-config and the build
 # dependencies' headers; installs nothing, writes only to a temp directory.
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -10,6 +12,16 @@ cd "$top" || exit 1
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/pam_mfa-lint.XXXXXX") || exit 1
 trap 'rm -rf "$tmp"' EXIT
 trap 'exit 130' INT TERM
+
+all_checks="cppcheck clang-tidy banned-calls secret-compare"
+for c in "$@"; do
+	case " $all_checks " in
+	*" $c "*) ;;
+	*) echo "lint.sh: no check $c (one of: $all_checks)" >&2; exit 2 ;;
+	esac
+done
+want=${*:-$all_checks}
+wants() { case " $want " in *" $1 "*) return 0 ;; esac; return 1; }
 
 passed=0
 failed=0
@@ -40,8 +52,9 @@ srcs=$(ls pam_mfa/*.c tools/*.c)
 #  getpwuidCalled in tools/cli.c and getpwuid/getpwnamCalled in
 #    tools/cmd_import.c: they want the _r variants; pam-mfa is a
 #    single-threaded program that copies what it needs at once.
-echo "==> cppcheck"
-if command -v cppcheck >/dev/null 2>&1; then
+if ! wants cppcheck; then
+	:
+elif echo "==> cppcheck"; command -v cppcheck >/dev/null 2>&1; then
 	cppcheck --quiet --std=c11 --error-exitcode=1 --inline-suppr \
 	    --enable=warning,portability,performance \
 	    --library=posix --library=gnu --library=openssl \
@@ -89,8 +102,9 @@ checks=$(printf '%s' "$checks" | tr -d '\n')
 cat >"$tmp/tidy.allow" <<'EOF'
 pam_mfa/pam_mfa.c	clang-analyzer-core.NullDereference	a->profile->
 EOF
-echo "==> clang-tidy"
-if command -v clang-tidy >/dev/null 2>&1; then
+if ! wants clang-tidy; then
+	:
+elif echo "==> clang-tidy"; command -v clang-tidy >/dev/null 2>&1; then
 	if command -v pkg-config >/dev/null 2>&1 &&
 	    deps=$(pkg-config --cflags liboath libconfig libcrypto pam); then
 		:
@@ -204,7 +218,7 @@ find_calls() {
 	done
 }
 
-echo "==> banned calls"
+wants banned-calls && echo "==> banned calls"
 # First, that the grep finds a call and nothing else.
 cat >"$tmp/probe.c" <<'EOF'
 /* strcpy(a, b) in a comment */
@@ -213,7 +227,9 @@ int f(void) { x = "system(1)"; c = '('; snprintf(a, 1, "%d", 1);
 	return strcat(a, b); }
 EOF
 probe=$(find_calls "$banned" "$tmp/probe.c")
-if [ "$probe" != "$tmp/probe.c:4: banned call: strcat" ]; then
+if ! wants banned-calls; then
+	:
+elif [ "$probe" != "$tmp/probe.c:4: banned call: strcat" ]; then
 	echo "banned-call grep is broken: found [$probe] in its probe"
 	result banned-calls 1
 else
@@ -225,6 +241,111 @@ else
 		result banned-calls 1
 	else
 		result banned-calls 0
+	fi
+fi
+
+# (d) Compares of secret data.  memcmp, strcmp and their kin stop at the
+# first difference, so their time tells how much of a code, secret,
+# backup-code hash or digest matched: secrets are compared with
+# crypto_equal (CRYPTO_memcmp), and crypto_equal must call it (the build's
+# own check of the object is in tests/test_symbols.sh).  In pam_mfa/ every
+# plain compare must be on this list: file, function, a fixed string of
+# the call's line (what it compares) and why that is not secret.  A new
+# compare of public data gets a line here; a secret one, crypto_equal.
+cat >"$tmp/compare.allow" <<'EOF'
+pam_mfa/conf.c	get_choice	choices[i]	a config value against the key's fixed choices
+pam_mfa/conf.c	has_include	"@include"	config text against the directive refused
+pam_mfa/conf.c	conf_parse	conf_keys[k].name	config key names against the known keys
+pam_mfa/conf.c	conf_parse	c->state_dir	the key file's path against the state directory's
+pam_mfa/keyring.c	keyring_decode	keyring_magic	the key file's public magic number
+pam_mfa/pam_mfa.c	mode_arg	strcmp(v, "	module arguments from the PAM configuration
+pam_mfa/pam_mfa.c	parse_args	(v, "	module arguments from the PAM configuration
+pam_mfa/profile.c	profile_find	profiles[i].name	profile names (a module argument)
+pam_mfa/state.c	slot_decode	state_magic	the state record's public magic number
+pam_mfa/store_file.c	token_read_keep	"pending"	the store's own file suffix
+pam_mfa/store_file.c	name_cmp	strcmp(*(char	user names, sorted for pam-mfa list
+pam_mfa/store_file.c	file_list	.token"	directory entry names against a file suffix
+pam_mfa/store_file.c	file_list	.pending"	directory entry names against a file suffix
+pam_mfa/store_file.c	file_list	users[j - 1]	user names, for duplicates in pam-mfa list
+pam_mfa/token.c	token_decode	token_magic	the token record's public magic number
+pam_mfa/token.c	token_algo_parse	strcasecmp(name, "SHA	algorithm names
+EOF
+compares='memcmp bcmp strcmp strncmp strcasecmp strncasecmp strcoll wcscmp
+timingsafe_bcmp'
+
+# compare_calls FILES...: "file<TAB>line<TAB>function<TAB>call" for each
+# plain compare, the function being the last definition begun at column 0
+# (style(9): the name at the start of its line).
+compare_calls() {
+	names=$(printf '%s' "$compares" | tr '\n' ' ')
+	for f in "$@"; do
+		strip "$f" | awk -v f="$f" -v names="$names" '
+		/^[A-Za-z_][A-Za-z0-9_]*\(/ {
+			fn = $0; sub(/\(.*/, "", fn)
+		}
+		{
+			gsub(/->/, ".")
+			k = split(names, nm, / +/)
+			for (j = 1; j <= k; j++) {
+				if (nm[j] == "") continue
+				re = "(^|[^A-Za-z0-9_.])" nm[j] "[ \t]*\\("
+				if ($0 ~ re)
+					print f "\t" NR "\t" fn "\t" nm[j]
+			}
+		}'
+	done
+}
+
+# compare_findings FILES...: the calls not on the allow list.
+compare_findings() {
+	compare_calls "$@" | while IFS='	' read -r f line fn call; do
+		text=$(sed -n "${line}p" "$f")
+		ok=0
+		while IFS='	' read -r af afn astr _; do
+			if [ "$af" = "$f" ] && [ "$afn" = "$fn" ]; then
+				case $text in
+				*"$astr"*) ok=1 ;;
+				esac
+			fi
+		done <"$tmp/compare.allow"
+		[ "$ok" -eq 1 ] ||
+		    echo "$f:$line: $call in $fn: not constant-time (crypto_equal), and not on the allow list of scripts/lint.sh"
+	done
+}
+
+if wants secret-compare; then
+	echo "==> secret compares"
+	# First, that the grep finds what it must and nothing else.
+	mkdir "$tmp/pam_mfa"
+	cat >"$tmp/pam_mfa/token.c" <<'EOF'
+/* memcmp(a, b, 1) in a comment */
+int
+token_decode(const char *buf)
+{
+	if (memcmp(buf, token_magic, 4) != 0 || x("strcmp(a)"))
+		return 1;
+	return memcmp(buf + 8, digest, 32);
+}
+EOF
+	probe=$(cd "$tmp" && compare_findings pam_mfa/token.c | cut -d: -f1-3)
+	if [ "$probe" != "pam_mfa/token.c:7: memcmp in token_decode" ]; then
+		echo "secret-compare grep is broken: found [$probe] in its probe"
+		result secret-compare 1
+	else
+		# shellcheck disable=SC2046
+		found=$(compare_findings $(ls pam_mfa/*.c pam_mfa/*.h))
+		body=$(sed -n '/^crypto_equal(/,/^}/p' pam_mfa/crypto.c)
+		case $body in
+		*"CRYPTO_memcmp("*) ;;
+		*) found="$found${found:+
+}pam_mfa/crypto.c: crypto_equal does not call CRYPTO_memcmp" ;;
+		esac
+		if [ -n "$found" ]; then
+			echo "$found"
+			result secret-compare 1
+		else
+			result secret-compare 0
+		fi
 	fi
 fi
 

@@ -120,6 +120,7 @@ tally() {
 
 tally "fuzzing (libFuzzer, ASan+UBSan, 20 s a target)" sh tests/fuzz/run.sh
 tally "static analysis and banned calls" sh scripts/lint.sh
+tally "mutation stage (tests/mutants: every mutant killed)" sh tests/mutants/run.sh
 
 # make install puts the module, and only the .so, in the PAM directory,
 # and the CLI setuid root (self-service enrollment).

@@ -4,7 +4,8 @@
  * expiry on the test clock (no sleeping), admin-only locks and unlock,
  * failures spread beyond fail_interval, concurrent wrong codes verified
  * exactly deny times, failed passwords counted by the preauth/authfail
- * stack, the fail delay and the optional lock message.
+ * stack and the return code of each of its steps, the fail delay and the
+ * optional lock message.
  */
 #include "config.h"
 
@@ -99,6 +100,14 @@ fixtures(void)
 	    "auth required %1$s conf=%2$s\n",
 	    getenv("MFA_MODULE"), conf_deny3, getenv("PAM_MATRIX"), passdb);
 	mu_write_service("pwstack", body);
+	/* Each step alone, before a module that always passes: what it
+	 * returns decides. */
+	snprintf(body, sizeof(body), "auth required %1$s conf=%2$s preauth\n"
+	    "auth required pam_permit.so\n", getenv("MFA_MODULE"), conf_deny3);
+	mu_write_service("preauth_only", body);
+	snprintf(body, sizeof(body), "auth required %1$s conf=%2$s authfail\n"
+	    "auth required pam_permit.so\n", getenv("MFA_MODULE"), conf_deny3);
+	mu_write_service("authfail_only", body);
 }
 
 /* The state file's bytes, to prove a refusal wrote nothing. */
@@ -323,6 +332,49 @@ test_password_failures_count(void **st)
 	    PAM_SUCCESS);
 }
 
+/*
+ * preauth and authfail on their own, each followed by pam_permit: preauth
+ * passes on (PAM_IGNORE) an unlocked or unenrolled user and fails a
+ * locked one until the lock's last second is over; authfail always fails
+ * (a failed password is never a pass), counting each failure.
+ */
+static void
+test_preauth_authfail_codes(void **st)
+{
+	(void)st;
+	set_clock(T0 + 80000);
+	mu_enroll("tess", MFA_TOTP, MFA_SHA1, 6, 30, mu_secrets_hex[0]);
+	assert_int_equal(mu_auth("preauth_only", "tess", "x"), PAM_SUCCESS);
+	assert_int_equal(mu_auth("preauth_only", "not-enrolled", "x"),
+	    PAM_SUCCESS);
+	assert_int_equal(mu_auth("authfail_only", "tess", "x"), PAM_AUTH_ERR);
+	assert_true(mu_log_wait("result=deny reason=bad_password user=tess",
+	    "failures=1"));
+	assert_int_equal(mu_auth("authfail_only", "not-enrolled", "x"),
+	    PAM_AUTH_ERR);
+	assert_true(mu_log_wait("result=deny reason=bad_password "
+	    "user=not-enrolled", NULL));
+	/* Still one failure short of deny = 3: not locked. */
+	assert_int_equal(mu_auth("authfail_only", "tess", "x"), PAM_AUTH_ERR);
+	assert_true(mu_log_wait("reason=bad_password user=tess", "failures=2"));
+	assert_int_equal(mu_auth("preauth_only", "tess", "x"), PAM_SUCCESS);
+	assert_int_equal(mu_auth("authfail_only", "tess", "x"), PAM_AUTH_ERR);
+	assert_true(mu_log_wait("reason=bad_password user=tess",
+	    "failures=3 locked=yes"));
+	/* Locked for unlock_time = 600 s from T0 + 80000. */
+	assert_int_equal(mu_auth("preauth_only", "tess", "x"), PAM_AUTH_ERR);
+	assert_true(mu_log_wait("result=deny reason=locked user=tess",
+	    "detail=preauth"));
+	assert_int_equal(mu_auth("authfail_only", "tess", "x"), PAM_AUTH_ERR);
+	assert_true(mu_log_wait("result=deny reason=locked user=tess", NULL));
+	set_clock(T0 + 80000 + 599);
+	assert_int_equal(mu_auth("preauth_only", "tess", "x"), PAM_AUTH_ERR);
+	assert_true(mu_log_wait("result=deny reason=locked user=tess",
+	    "detail=preauth"));
+	set_clock(T0 + 80000 + 600);
+	assert_int_equal(mu_auth("preauth_only", "tess", "x"), PAM_SUCCESS);
+}
+
 static void
 test_lock_message(void **st)
 {
@@ -407,6 +459,7 @@ main(void)
 		cmocka_unit_test(test_admin_lock_and_unlock),
 		cmocka_unit_test(test_concurrent_failures_exact),
 		cmocka_unit_test(test_password_failures_count),
+		cmocka_unit_test(test_preauth_authfail_codes),
 		cmocka_unit_test(test_lock_message),
 		cmocka_unit_test(test_fail_delay),
 		cmocka_unit_test(mu_test_no_secret_in_log),

@@ -22,7 +22,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/mount.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -376,6 +378,117 @@ test_rhost_logged_and_recorded(void **st)
 	assert_non_null(strstr(out, " last_rhost=198.51.100.7\n"));
 }
 
+/* The codes oathtool computes for secret from k steps back to k ahead. */
+static int
+in_window(const char *code, const char *secret_hex, int k)
+{
+	char c[16];
+	int i;
+
+	for (i = -k; i <= k; i++) {
+		mu_totp(c, "sha1", 6, 30, secret_hex, 30L * i);
+		if (strcmp(c, code) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * code with the digit at pos changed, by (d + delta) % 10 for the first
+ * delta from 5 on that makes a code outside the window (oathtool, three
+ * steps either way): so never the right code, whatever the digits.
+ */
+static void
+one_digit_off(char out[16], const char *code, size_t pos,
+    const char *secret_hex)
+{
+	static const int deltas[] = { 5, 4, 6, 3, 7, 2, 8, 1, 9 };
+	size_t i;
+
+	for (i = 0; i < sizeof(deltas) / sizeof(deltas[0]); i++) {
+		snprintf(out, 16, "%s", code);
+		out[pos] = (char)('0' + (code[pos] - '0' + deltas[i]) % 10);
+		if (!in_window(out, secret_hex, 3)) {
+			mu_remember(out);
+			return;
+		}
+	}
+	fail_msg("no one-digit change of %s is outside the window", code);
+}
+
+/* Every digit counts: the right code with only its last, or only its
+ * first, digit changed is refused; the right code then passes. */
+static void
+test_one_digit_off(void **st)
+{
+	char code[16], bad[16];
+
+	(void)st;
+	mu_enroll("lena", MFA_TOTP, MFA_SHA1, 6, 30, mu_secrets_hex[1]);
+	mu_totp(code, "sha1", 6, 30, mu_secrets_hex[1], 0);
+	one_digit_off(bad, code, 5, mu_secrets_hex[1]);
+	assert_memory_equal(bad, code, 5);
+	assert_int_equal(mu_auth("mfa", "lena", bad), PAM_AUTH_ERR);
+	assert_true(mu_log_wait("result=deny reason=bad_code user=lena",
+	    "failures=1"));
+	one_digit_off(bad, code, 0, mu_secrets_hex[1]);
+	assert_string_equal(bad + 1, code + 1);
+	assert_int_equal(mu_auth("mfa", "lena", bad), PAM_AUTH_ERR);
+	assert_true(mu_log_wait("result=deny reason=bad_code user=lena",
+	    "failures=2"));
+	mu_totp(code, "sha1", 6, 30, mu_secrets_hex[1], 0);
+	assert_int_equal(mu_auth("mfa", "lena", code), PAM_SUCCESS);
+	assert_true(mu_log_wait("result=accept reason=ok user=lena", NULL));
+}
+
+/*
+ * A state that can't be written denies: the store opens and locks, but
+ * the write of the verdict fails (a file size limit of 0, SIGXFSZ
+ * ignored, in a child).  The right code is refused, and, as nothing was
+ * recorded, accepted afterwards.
+ */
+static void
+test_state_write_fails(void **st)
+{
+	struct pam_conv conv = { NULL, NULL };
+	char code[16];
+	int status;
+	pid_t pid;
+
+	(void)st;
+	mu_enroll("mona", MFA_TOTP, MFA_SHA1, 6, 30, mu_secrets_hex[2]);
+	mu_totp(code, "sha1", 6, 30, mu_secrets_hex[2], -30);
+	/* A first login, so the state file exists and has a record. */
+	assert_int_equal(mu_auth("mfa", "mona", code), PAM_SUCCESS);
+	assert_true(mu_log_wait("result=accept reason=ok user=mona", NULL));
+	mu_totp(code, "sha1", 6, 30, mu_secrets_hex[2], 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct rlimit rl;
+		pam_handle_t *ph = NULL;
+
+		/* pam_wrapper sets itself up (writing files) on its first
+		 * pam_start: before the limit. */
+		if (pam_start("mu-warmup", "nobody", &conv, &ph) == PAM_SUCCESS)
+			pam_end(ph, PAM_SUCCESS);
+		signal(SIGXFSZ, SIG_IGN);
+		if (getrlimit(RLIMIT_FSIZE, &rl) != 0)
+			_exit(3);
+		rl.rlim_cur = 0;
+		if (setrlimit(RLIMIT_FSIZE, &rl) != 0)
+			_exit(3);
+		_exit(mu_auth("mfa", "mona", code) == PAM_AUTH_ERR ? 0 : 1);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	assert_true(mu_log_wait("result=deny reason=state_error user=mona",
+	    NULL));
+	assert_int_equal(mu_auth("mfa", "mona", code), PAM_SUCCESS);
+	assert_true(mu_log_wait("result=accept reason=ok user=mona", NULL));
+}
+
 static int
 race_login(int i, void *code)
 {
@@ -419,6 +532,8 @@ main(void)
 		cmocka_unit_test(test_config_errors),
 		cmocka_unit_test(test_unsafe_store),
 		cmocka_unit_test(test_store_not_writable),
+		cmocka_unit_test(test_one_digit_off),
+		cmocka_unit_test(test_state_write_fails),
 		cmocka_unit_test(test_rhost_logged_and_recorded),
 		cmocka_unit_test(test_race_same_code),
 		cmocka_unit_test(mu_test_no_secret_in_log),

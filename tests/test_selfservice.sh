@@ -17,11 +17,12 @@
 # libpam (pamtester under pam_wrapper); A can't act on B nor use the
 # root-only commands or -c, and B's files stay byte for byte the same; B
 # can't read A's files; replacing a token and making backup codes take a
-# valid current code, a wrong one counting as a failed login; QR files
-# are written as A, 0600, never through a symlink or where A can't write;
-# while waiting at a prompt pam-mfa runs as A (saved uid 0), with no
-# environment and no core dumps; with fds 0-2 closed the secret reaches no
-# file; self_service = false turns it all off; audit lines name A.
+# valid current code, a wrong one or one already used counting as a
+# failed login; QR files are written as A, 0600, never through a symlink
+# or where A can't write; while waiting at a prompt pam-mfa runs as A
+# (saved uid 0), with no environment and no core dumps; with fds 0-2
+# closed the secret reaches no file; self_service = false turns it all
+# off; audit lines name A.
 here=$(cd "$(dirname "$0")" && pwd)
 if [ "${MFA_SS_NS:-}" != 1 ]; then
 	. "$here/lib.sh"
@@ -513,6 +514,35 @@ audited "backup-codes audited by=A" "action=backup_codes user=$A by=$A"
 refused "backup-codes: an old unused code no longer works" "$A" \
     "$(sed -n 5p "$WORK/a2.codes")"
 check "backup-codes: a new code logs in" login "$A" "$(sed -n 1p "$WORK/a3.codes")"
+
+# --- a code already used is no proof -------------------------------------
+# A logs in with code c; c fed to enroll and to backup-codes is a replay:
+# "wrong code", exit 4, counted as a failed login, nothing changed.
+snapshot a "$A"
+c=$(code "$a2secret")
+check "replayed proof: A logs in with c" login "$A" "$c"
+f0=$(field "$A" failures)
+echo "$c" >"$WORK/in"
+run_as_in "$WORK/in" "$A" enroll; exits "enroll fed a used code: exit 4" 4
+says "enroll fed a used code: wrong code" \
+    "wrong code (it counts as a failed login)"
+check "enroll fed a used code: no URI" [ ! -s "$WORK/out" ]
+check "enroll fed a used code: counted (failures=$((f0 + 1)))" \
+    [ "$(field "$A" failures)" = $((f0 + 1)) ]
+check "enroll fed a used code: no new pending token" sh -c \
+    "cmp -s '$state/$A.pending' '$WORK/snap.a/$A.pending' ||
+    { [ ! -e '$state/$A.pending' ] && [ ! -e '$WORK/snap.a/$A.pending' ]; }"
+run_as_in "$WORK/in" "$A" backup-codes
+exits "backup-codes fed a used code: exit 4" 4
+says "backup-codes fed a used code: wrong code" \
+    "wrong code (it counts as a failed login)"
+check "backup-codes fed a used code: no codes shown" \
+    [ -z "$(codes_of <"$WORK/out")" ]
+check "backup-codes fed a used code: counted (failures=$((f0 + 2)))" \
+    [ "$(field "$A" failures)" = $((f0 + 2)) ]
+check "a used code as proof: the token is unchanged" \
+    cmp -s "$state/$A.token" "$WORK/snap.a/$A.token"
+"$MFA_CLI" unlock "$A" >/dev/null
 
 # --- what A's shell hands down can't make a wrong code go uncounted ------
 # A file size limit of 0 with SIGXFSZ ignored would make every write of

@@ -1,0 +1,243 @@
+#!/bin/sh
+# run.sh [NAME...] - the mutation stage: proof that the tests fail when a
+# guarantee breaks.  Each tests/mutants/*.mut file is one small, plausible
+# security bug (format in tests/mutants/README).  The tracked tree is
+# copied to a scratch directory and built once; then, for each mutant (or
+# only the NAMEs given), its anchor text is replaced (it must occur exactly
+# once in its file, or the mutant fails: so a mutant can't silently stop
+# applying as the code changes), the build is redone incrementally, the
+# mutant's tests run (bounded by MUTANT_TIMEOUT seconds, default 120), and
+# the file is restored.  A mutant passes if at least one of its tests
+# fails; a survivor, a mutant that does not apply or does not build, and a
+# baseline (unmutated) run of the tests that fails are failures.  Prints a
+# table (mutant, killed by, seconds) and ends with "N passed, N failed".
+# "run.sh --check [NAME...]" only checks, in seconds, that each mutant is
+# well formed and applies to the tree as it is (after a merge, say).
+# Needs root (the module tests do) and the build dependencies; installs
+# nothing, writes only to a temp directory (kept on failure: MUTANT_KEEP=1
+# keeps it always).
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/../.." && pwd)
+limit=${MUTANT_TIMEOUT:-120}
+case $limit in
+''|*[!0-9]*|0)
+	echo "run.sh: MUTANT_TIMEOUT must be a whole number above 0" >&2
+	exit 2 ;;
+esac
+only_check=0
+if [ "${1:-}" = --check ]; then
+	only_check=1
+	shift
+fi
+if [ "$only_check" -eq 0 ] && [ "$(id -u)" -ne 0 ]; then
+	echo "run.sh: run as root (the module tests need a root-owned store)"
+	echo "0 passed, 1 failed"
+	exit 1
+fi
+
+# The mutants to run.
+if [ $# -gt 0 ]; then
+	list=
+	for n in "$@"; do
+		n=${n%.mut}
+		if [ ! -f "$here/$n.mut" ]; then
+			echo "run.sh: no mutant $n ($here/$n.mut)" >&2
+			echo "0 passed, 1 failed"
+			exit 1
+		fi
+		list="$list $here/$n.mut"
+	done
+else
+	list=$(ls "$here"/*.mut)
+fi
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/pam_mfa-mutants.XXXXXX") || exit 1
+keep=${MUTANT_KEEP:-0}
+trap '[ "$keep" -eq 1 ] || rm -rf "$tmp"' EXIT
+trap 'exit 130' INT TERM HUP
+src=$tmp/src
+bld=$tmp/build
+mkdir "$src" "$bld" "$tmp/orig"
+passed=0
+failed=0
+
+# field FILE NAME: the text after "NAME: " on its line (first one).
+field() {
+	sed -n "s/^$2: //p" "$1" | head -1
+}
+
+# apply FILE ANCHOR REPLACEMENT: replace the one occurrence; \n and \t in
+# ANCHOR and REPLACEMENT stand for a newline and a tab.  Fails, saying
+# how many it found, unless there is exactly one.
+apply() {
+	MUT_A=$2 MUT_R=$3 perl -e '
+		my ($f) = @ARGV;
+		my ($a, $r) = ($ENV{MUT_A}, $ENV{MUT_R});
+		for ($a, $r) { s/\\n/\n/g; s/\\t/\t/g; }
+		open(my $in, "<", $f) or die "$f: $!\n";
+		local $/; my $t = <$in>; close($in);
+		my ($n, $p) = (0, 0);
+		while (($p = index($t, $a, $p)) >= 0) { $n++; $p += length($a); }
+		if ($n != 1) { print "anchor found $n times\n"; exit 1; }
+		substr($t, index($t, $a), length($a)) = $r;
+		open(my $out, ">", $f) or die "$f: $!\n";
+		print $out $t; close($out) or die "$f: $!\n";
+	' "$1"
+}
+
+# check_mutant FILE: its fields; sets name file anchor repl tests, and why
+# (empty if well formed).
+check_mutant() {
+	name=$(basename "$1" .mut)
+	file=$(field "$1" file)
+	anchor=$(field "$1" anchor)
+	repl=$(sed -n 's/^replace: \{0,1\}//p' "$1" | head -1)
+	tests=$(field "$1" tests)
+	why=
+	if [ -z "$file" ] || [ -z "$anchor" ] || [ -z "$tests" ] ||
+	    ! grep -q '^replace:' "$1" || ! grep -q '^# ' "$1"; then
+		why="malformed: needs a '# ' description, file:, anchor:, replace:, tests:"
+	elif [ ! -f "$2/$file" ]; then
+		why="no file $file"
+	fi
+}
+
+if [ "$only_check" -eq 1 ]; then
+	for m in $list; do
+		check_mutant "$m" "$top"
+		if [ -z "$why" ]; then
+			cp "$top/$file" "$tmp/orig/f"
+			out=$(apply "$tmp/orig/f" "$anchor" "$repl" 2>&1) ||
+			    why="does not apply to $file: $out (anchor: $anchor)"
+		fi
+		if [ -z "$why" ]; then
+			echo "PASS: $name applies"
+			passed=$((passed + 1))
+		else
+			echo "FAIL: $name: $why"
+			failed=$((failed + 1))
+		fi
+	done
+	echo "$passed passed, $failed failed"
+	[ "$failed" -eq 0 ]
+	exit
+fi
+
+# runtests TESTS: the named tests in the scratch build; lint:STAGE runs
+# that stage of scripts/lint.sh on the scratch sources.  Prints the ones
+# that failed; returns 0 if all passed, 1 if any failed, 124 on timeout.
+runtests() {
+	mk='' lint='' bad=''
+	for t in $1; do
+		case $t in
+		lint:*) lint="$lint ${t#lint:}" ;;
+		*) mk="$mk $t" ;;
+		esac
+	done
+	st=0
+	if [ -n "$mk" ]; then
+		(cd "$bld/tests" && rm -f ./*.trs &&
+		    timeout -k 5 "$limit" make -s -j2 check TESTS="${mk# }" \
+		    >"$tmp/check.out" 2>&1)
+		st=$?
+		[ "$st" -eq 124 ] || [ "$st" -eq 137 ] && st=124
+		for t in $mk; do
+			trs=$bld/tests/${t%.sh}.trs
+			if [ ! -f "$trs" ] || grep -q \
+			    '^:test-result: \(FAIL\|ERROR\)' "$trs"; then
+				bad="$bad $t"
+			fi
+		done
+	fi
+	for s in $lint; do
+		if ! (cd "$src" && timeout -k 5 "$limit" sh scripts/lint.sh \
+		    "$s" >"$tmp/lint.out" 2>&1); then
+			bad="$bad lint:$s"
+		fi
+	done
+	echo "${bad# }"
+	[ "$st" -eq 124 ] && return 124
+	[ -z "$bad" ] && [ "$st" -eq 0 ]
+}
+
+echo "==> copy and build (once)"
+t0=$(date +%s)
+if ! (cd "$top" && git ls-files -z | xargs -0 tar cf - | tar xf - -C "$src") \
+    2>"$tmp/copy.err"; then
+	cat "$tmp/copy.err"
+	echo "run.sh: the tree must be a git checkout (git ls-files)"
+	echo "0 passed, 1 failed"
+	keep=1
+	exit 1
+fi
+if ! { (cd "$src" && autoreconf -fi) && (cd "$bld" &&
+    "$src/configure" -q --enable-werror && make -s -j2 &&
+    make -s -j2 check TESTS=); } >"$tmp/build.log" 2>&1; then
+	tail -30 "$tmp/build.log"
+	echo "FAIL: build of the unmutated tree"
+	echo "0 passed, 1 failed"
+	keep=1
+	exit 1
+fi
+echo "  built in $(($(date +%s) - t0)) s"
+
+# Every mutant's file, anchor and tests, checked before any runs.
+all_tests=
+for m in $list; do
+	all_tests="$all_tests $(field "$m" tests)"
+done
+# shellcheck disable=SC2086
+all_tests=$(printf '%s\n' $all_tests | sort -u | tr '\n' ' ')
+
+echo "==> baseline: the mutants' tests pass on the unmutated tree"
+t0=$(date +%s)
+if bad=$(runtests "$all_tests"); then
+	echo "PASS: baseline ($all_tests) in $(($(date +%s) - t0)) s"
+	passed=$((passed + 1))
+else
+	echo "FAIL: baseline: failed on the unmutated tree: $bad"
+	tail -40 "$tmp/check.out"
+	echo "$passed passed, $((failed + 1)) failed"
+	keep=1
+	exit 1
+fi
+
+echo "==> mutants"
+printf '%-34s %-8s %-34s %s\n' MUTANT RESULT "KILLED BY" SECONDS
+for m in $list; do
+	t0=$(date +%s)
+	check_mutant "$m" "$src"
+	if [ -z "$why" ]; then
+		cp -p "$src/$file" "$tmp/orig/f"
+		if ! out=$(apply "$src/$file" "$anchor" "$repl" 2>&1); then
+			why="does not apply to $file: $out (anchor: $anchor)"
+		elif ! (cd "$bld" && make -s -j2 >"$tmp/mbuild.log" 2>&1); then
+			why="does not build: $(grep -m1 'error' "$tmp/mbuild.log")"
+		else
+			killers=$(runtests "$tests")
+			st=$?
+			if [ "$st" -eq 124 ]; then
+				killers="${killers:+$killers }(timeout ${limit}s)"
+			elif [ -z "$killers" ]; then
+				why="SURVIVED: $tests all passed"
+			fi
+		fi
+		# Restored with a new time stamp: the next build redoes it.
+		cp "$tmp/orig/f" "$src/$file"
+		touch "$src/$file"
+	fi
+	secs=$(($(date +%s) - t0))
+	if [ -z "$why" ]; then
+		printf '%-34s %-8s %-34s %s\n' "$name" killed "$killers" "$secs"
+		passed=$((passed + 1))
+	else
+		printf '%-34s %-8s %-34s %s\n' "$name" FAIL "-" "$secs"
+		echo "FAIL: $name: $why"
+		failed=$((failed + 1))
+		keep=1
+	fi
+done
+[ "$keep" -eq 1 ] && echo "scratch tree kept: $tmp"
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
