@@ -59,8 +59,12 @@ mu_write_conf(const char *path, const char *extra)
 {
 	char text[4096];
 
+	/* The tests' users are in no name service: exact names, unless
+	 * the test says how to look them up (test_identity_pam.c). */
 	snprintf(text, sizeof(text), "state_dir = \"%s\";\n"
-	    "key_file = \"%s/mfa.key\";\n%s", mu_state_dir, mu_dir, extra);
+	    "key_file = \"%s/mfa.key\";\n%s%s", mu_state_dir, mu_dir,
+	    strstr(extra, "user_lookup") == NULL ?
+	    "user_lookup = \"exact\";\n" : "", extra);
 	assert_int_equal(tu_write_file(path, text, 0644), 0);
 }
 

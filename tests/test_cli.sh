@@ -15,7 +15,8 @@ golden=$here/golden
 cli="$VG $MFA_CLI"
 state=$WORK/state
 conf=$WORK/mfa.conf
-printf 'state_dir = "%s";\nkey_file = "%s";\nissuer = "Example VPN";\n' \
+# Its users are in no name service: exact names (user_lookup).
+printf 'state_dir = "%s";\nkey_file = "%s";\nissuer = "Example VPN";\nuser_lookup = "exact";\n' \
     "$state" "$WORK/mfa.key" >"$conf"
 chmod 0644 "$conf"
 OATHTOOL=${OATHTOOL:-oathtool}
