@@ -398,11 +398,14 @@ mu_cli(char *out, size_t outlen, const char *conf, ...)
 		close(pfd[0]);
 		close(pfd[1]);
 		/* The CLI needs no pam_wrapper: keep the sanitizer runtime
-		 * (first, as it must be) and the test clock. */
-		snprintf(preload, sizeof(preload), "%s%s%s",
+		 * (first, as it must be), the test clock and the test's
+		 * own shim for it (MFA_CLI_PRELOAD). */
+		snprintf(preload, sizeof(preload), "%s%s%s%s%s",
 		    getenv("MFA_PRELOAD") ? getenv("MFA_PRELOAD") : "",
 		    getenv("MFA_PRELOAD") ? ":" : "",
-		    getenv("MFA_FAKETIME_LIB") ? getenv("MFA_FAKETIME_LIB") : "");
+		    getenv("MFA_FAKETIME_LIB") ? getenv("MFA_FAKETIME_LIB") : "",
+		    getenv("MFA_CLI_PRELOAD") ? ":" : "",
+		    getenv("MFA_CLI_PRELOAD") ? getenv("MFA_CLI_PRELOAD") : "");
 		setenv("LD_PRELOAD", preload, 1);
 		execv(argv[0], argv);
 		_exit(127);
