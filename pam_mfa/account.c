@@ -71,7 +71,9 @@ account_resolve(const char *name, enum mfa_user_lookup lookup,
 	size_t len;
 
 	memset(acct, 0, sizeof(*acct));
-	len = name != NULL ? strnlen(name, MFA_USER_MAX + 1) : 0;
+	if (name == NULL)
+		return MFA_EINPUT;
+	len = strnlen(name, MFA_USER_MAX + 1);
 	if (!user_valid(name, len))
 		return MFA_EINPUT;
 	rc = pw_lookup(name, acct);
