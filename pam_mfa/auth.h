@@ -52,9 +52,10 @@ int auth_code_wellformed(const char *code, size_t len);
  * Run one attempt.  MFA_OK only if the code is valid and unused and the
  * new state was saved.  A reply of the token's backup-code length is
  * checked against its backup codes (res->backup on success), anything
- * else as a one-time code; both count alike for the lockout.  MFA_ELOCKED is returned before any code is
- * checked and without a write, and so is MFA_EUID or MFA_ENOUSER for a
- * token enrolled for another account (account_token_check).  Any error leaves the login denied.
+ * else as a one-time code; both count alike for the lockout.  MFA_ELOCKED
+ * is returned before any code is checked and without a write, and so is
+ * MFA_EUID or MFA_ENOUSER for a token enrolled for another account
+ * (account_token_check).  Any error leaves the login denied.
  */
 enum mfa_err auth_attempt(const struct mfa_conf *conf, struct mfa_store *store,
     const struct auth_request *req, struct auth_result *res);

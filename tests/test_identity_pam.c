@@ -89,7 +89,8 @@ fixtures(void)
 	    "unenrolled = \"ignore\";\n");
 	mu_service_with_conf("exact", conf_exact, "");
 	mu_write_conf(conf_groups, "user_lookup = \"nss\";\n"
-	    "unenrolled = \"ignore\";\nunenrolled_groups = [ \"vpnexempt\" ];\n");
+	    "unenrolled = \"ignore\";\n"
+	    "unenrolled_groups = [ \"vpnexempt\" ];\n");
 	mu_service_with_conf("groups", conf_groups, "");
 	/* A password module that knows the name as typed, then authfail. */
 	assert_int_equal(tu_write_file(passdb,
@@ -326,7 +327,8 @@ test_groups_canonical(void **st)
 	assert_true(mu_log_wait("result=ignore reason=not_enrolled "
 	    "user=exempt1 typed=EXEMPT1@example.com ",
 	    "detail=exempt_by_config"));
-	assert_int_equal(mu_auth("groups", "exempt1", "000000"), PAM_PERM_DENIED);
+	assert_int_equal(mu_auth("groups", "exempt1", "000000"),
+	    PAM_PERM_DENIED);
 	assert_int_equal(mu_auth("groups", "PLAIN1", "000000"), PAM_AUTH_ERR);
 	assert_true(mu_log_wait("result=deny reason=not_enrolled user=plain1 "
 	    "typed=PLAIN1 ", NULL));
