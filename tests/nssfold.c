@@ -5,7 +5,10 @@
  * and with "@example.com" after the name, and answers with the account's
  * own lower-case pw_name.  Every other name goes to the real lookup.
  * NSSFOLD_REUSED=NAME in the environment gives that account another uid,
- * as when a name is deleted and given to a new account.
+ * as when a name is deleted and given to a new account;
+ * NSSFOLD_ERRNO=N makes its lookups fail with errno N (a directory
+ * server down); NSSFOLD_NEED=N makes them want a buffer of N bytes
+ * (ERANGE below).  "winuser" is winbind's HOSP\winuser.
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
@@ -28,16 +31,18 @@ static const struct acct {
 	uid_t uid;
 	gid_t gid;
 	gid_t supp;		/* a supplementary group, 0: none */
+	const char *pw_name;	/* its name as answered, if not name */
 } accts[] = {
-	{ "audit1", 4901, 4901, 0 },
-	{ "audit2", 4902, 4902, 0 },
-	{ "audit3", 4903, 4903, 0 },
-	{ "audit4", 4904, 4904, 0 },
-	{ "audit5", 4905, 4905, 0 },
-	{ "audit6", 4906, 4906, 0 },
-	{ "audit7", 4907, 4907, 0 },
-	{ "exempt1", 4911, 4911, GID_EXEMPT },
-	{ "plain1", 4912, 4912, 0 },
+	{ "audit1", 4901, 4901, 0, NULL },
+	{ "audit2", 4902, 4902, 0, NULL },
+	{ "audit3", 4903, 4903, 0, NULL },
+	{ "audit4", 4904, 4904, 0, NULL },
+	{ "audit5", 4905, 4905, 0, NULL },
+	{ "audit6", 4906, 4906, 0, NULL },
+	{ "audit7", 4907, 4907, 0, NULL },
+	{ "exempt1", 4911, 4911, GID_EXEMPT, NULL },
+	{ "plain1", 4912, 4912, 0, NULL },
+	{ "winuser", 4913, 4913, 0, "HOSP\\winuser" },
 };
 
 SHIM int getpwnam_r(const char *, struct passwd *, char *, size_t,
@@ -81,6 +86,7 @@ getpwnam_r(const char *name, struct passwd *pw, char *buf, size_t len,
 	    struct passwd **);
 	static char dir[] = "/nonexistent", shell[] = "/usr/sbin/nologin";
 	const struct acct *a = find(name);
+	const char *env, *pwn;
 	size_t n;
 
 	if (a == NULL) {
@@ -91,10 +97,16 @@ getpwnam_r(const char *name, struct passwd *pw, char *buf, size_t len,
 		return real(name, pw, buf, len, res);
 	}
 	*res = NULL;
-	n = strlen(a->name) + 1;
+	if ((env = getenv("NSSFOLD_ERRNO")) != NULL)
+		return atoi(env);
+	if ((env = getenv("NSSFOLD_NEED")) != NULL &&
+	    len < strtoul(env, NULL, 10))
+		return ERANGE;
+	pwn = a->pw_name != NULL ? a->pw_name : a->name;
+	n = strlen(pwn) + 1;
 	if (len < n + 2)
 		return ERANGE;
-	memcpy(buf, a->name, n);
+	memcpy(buf, pwn, n);
 	memcpy(buf + n, "x", 2);
 	memset(pw, 0, sizeof(*pw));
 	pw->pw_name = buf;

@@ -316,6 +316,38 @@ test_uid_mismatch(void **st)
 	unsetenv("NSSFOLD_REUSED");
 }
 
+/* The name service failing, or needing a bigger buffer than the bound,
+ * or naming the account with an invalid name: denied, with its reason;
+ * a buffer within the bound is grown to. */
+static void
+test_lookup_failures(void **st)
+{
+	char code[16];
+
+	(void)st;
+	set_clock(T0 + 21000);
+	enroll_uid("audit1", 4901, 0);
+	code_at(code, 0, 0);
+	setenv("NSSFOLD_ERRNO", "5", 1);	/* EIO */
+	assert_int_equal(mu_auth("ign", "AUDIT1", code), PAM_AUTH_ERR);
+	assert_true(mu_log_wait("result=deny reason=user_lookup_error "
+	    "user=AUDIT1 service=", NULL));
+	assert_int_equal(mu_auth("exact", "audit1", code), PAM_AUTH_ERR);
+	assert_true(mu_log_wait("reason=user_lookup_error user=audit1 ",
+	    NULL));
+	unsetenv("NSSFOLD_ERRNO");
+	setenv("NSSFOLD_NEED", "1048576", 1);
+	assert_int_equal(mu_auth("ign", "AUDIT1", code), PAM_AUTH_ERR);
+	assert_true(mu_log_wait("reason=user_lookup_error user=AUDIT1 ",
+	    NULL));
+	setenv("NSSFOLD_NEED", "40000", 1);
+	assert_int_equal(mu_auth("ign", "AUDIT1", code), PAM_SUCCESS);
+	unsetenv("NSSFOLD_NEED");
+	assert_int_equal(mu_auth("ign", "winuser", "000000"), PAM_AUTH_ERR);
+	assert_true(mu_log_wait("result=deny reason=bad_input user=winuser ",
+	    "detail=invalid_account_name"));
+}
+
 /* unenrolled_groups: the account's groups, whatever was typed. */
 static void
 test_groups_canonical(void **st)
@@ -389,6 +421,7 @@ main(void)
 		cmocka_unit_test(test_unknown_user),
 		cmocka_unit_test(test_exact_mode),
 		cmocka_unit_test(test_uid_mismatch),
+		cmocka_unit_test(test_lookup_failures),
 		cmocka_unit_test(test_groups_canonical),
 		cmocka_unit_test(test_cli_canonical),
 		cmocka_unit_test(mu_test_no_secret_in_log),
