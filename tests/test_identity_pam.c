@@ -407,6 +407,18 @@ test_cli_canonical(void **st)
 	assert_int_equal(mu_cli(out, sizeof(out), conf_exact, "status",
 	    "ghost", (char *)NULL), 0);
 	assert_non_null(strstr(out, " uid=-\n"));
+	/* list names what logins under each stored name reach: a token
+	 * enrolled under another spelling (before names were resolved)
+	 * is no longer found, and says so. */
+	enroll_uid("AUDIT6", 0, 1);
+	assert_int_equal(mu_cli(out, sizeof(out), conf_ign, "list",
+	    (char *)NULL), 0);
+	assert_non_null(strstr(out, "AUDIT6 active account=audit6\n"));
+	assert_non_null(strstr(out, "\nghost active unknown_user\n"));
+	assert_non_null(strstr(out, "\naudit1 active\n"));
+	assert_int_equal(mu_cli(out, sizeof(out), conf_exact, "list",
+	    (char *)NULL), 0);
+	assert_int_equal(strncmp(out, "AUDIT6 active\n", 14), 0);
 }
 
 int

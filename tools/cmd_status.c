@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "account.h"
 #include "backup.h"
 #include "cli.h"
 #include "lockout.h"
@@ -284,9 +285,28 @@ cmd_status(struct cli *cli, int argc, char **argv)
 	return ret;
 }
 
+/* What logins under this stored name reach (user_lookup): "" if its own
+ * account's name, else " account=NAME" (a token enrolled under another
+ * spelling, which logins no longer find) or " unknown_user". */
+static const char *
+list_account(const struct cli *cli, const char *user, char *buf, size_t len)
+{
+	struct mfa_account acct;
+	enum mfa_err rc;
+
+	rc = account_resolve(user, cli->conf->user_lookup, &acct);
+	if (rc == MFA_ENOUSER)
+		return " unknown_user";
+	if (rc != MFA_OK || strcmp(acct.name, user) == 0)
+		return "";
+	snprintf(buf, len, " account=%s", acct.name);
+	return buf;
+}
+
 int
 cmd_list(struct cli *cli, int argc, char **argv)
 {
+	char acctbuf[MFA_USER_MAX + 16];
 	struct mfa_store *store = NULL;
 	struct mfa_token tok;
 	char **users = NULL;
@@ -314,12 +334,13 @@ cmd_list(struct cli *cli, int argc, char **argv)
 		token_wipe(&tok);
 		prc = store_pending_meta(store, users[i], &tok);
 		token_wipe(&tok);
-		printf("%s %s%s%s\n", users[i],
+		printf("%s %s%s%s%s\n", users[i],
 		    rc == MFA_OK ? "active" : rc == MFA_ENOTENROLLED ? "" :
 		    "unreadable",
 		    rc != MFA_ENOTENROLLED && prc != MFA_ENOTENROLLED ? "+" :
 		    "", prc == MFA_OK ? "pending" :
-		    prc == MFA_ENOTENROLLED ? "" : "unreadable_pending");
+		    prc == MFA_ENOTENROLLED ? "" : "unreadable_pending",
+		    list_account(cli, users[i], acctbuf, sizeof(acctbuf)));
 		if ((rc != MFA_OK && rc != MFA_ENOTENROLLED) ||
 		    (prc != MFA_OK && prc != MFA_ENOTENROLLED))
 			ret = CLI_FAIL;
