@@ -404,6 +404,7 @@ struct call {
 	struct mfa_args args;
 	struct log_ctx lc;
 	struct mfa_account acct;
+	const char *typed;	/* PAM_USER, which passed user_valid */
 	const char *user;	/* acct.name; NULL if unknown */
 	int unknown;		/* the name service doesn't know the name */
 	const char *rhost;
@@ -429,6 +430,7 @@ resolve(struct call *c)
 	const char *typed = c->user;
 	enum mfa_err rc;
 
+	c->typed = typed;
 	c->user = NULL;
 	rc = account_resolve(typed, c->conf->user_lookup, &c->acct);
 	if (rc == MFA_ENOUSER) {
@@ -495,6 +497,20 @@ enrolled(struct call *c, unsigned *digits, unsigned *backup_len)
 		log_decision(c->pamh, rc == MFA_EUID ? LOG_WARNING : LOG_ERR,
 		    "deny", rc, &c->lc, "detail=token");
 		return -1;
+	}
+	/* A token under the name as typed, enrolled before names were
+	 * resolved: never an exempt user (pam-mfa list names it). */
+	if (rc == MFA_ENOTENROLLED &&
+	    c->conf->unenrolled == MFA_UNENROLLED_IGNORE &&
+	    strcmp(c->typed, c->user) != 0) {
+		rc = store_token_meta(c->store, c->typed, &tok);
+		token_wipe(&tok);
+		if (rc != MFA_ENOTENROLLED) {
+			log_decision(c->pamh, LOG_WARNING, "deny",
+			    MFA_ENOTENROLLED, &c->lc,
+			    "detail=token_under_typed_name");
+			return -1;
+		}
 	}
 	return yes;
 }

@@ -42,6 +42,7 @@ static const struct acct {
 	{ "audit7", 4907, 4907, 0, NULL },
 	{ "exempt1", 4911, 4911, GID_EXEMPT, NULL },
 	{ "plain1", 4912, 4912, 0, NULL },
+	{ "legacy1", 4914, 4914, 0, NULL },
 	{ "winuser", 4913, 4913, 0, "HOSP\\winuser" },
 };
 

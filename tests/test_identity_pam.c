@@ -348,6 +348,24 @@ test_lookup_failures(void **st)
 	    "detail=invalid_account_name"));
 }
 
+/* A token enrolled under a spelling that is not the account's own name
+ * (before names were resolved) is not found; the spelling it was
+ * enrolled under is never let through as unenrolled. */
+static void
+test_legacy_spelling(void **st)
+{
+	(void)st;
+	set_clock(T0 + 24000);
+	enroll_uid("LEGACY1", 0, 1);
+	assert_int_equal(mu_auth("ign", "LEGACY1", "000000"), PAM_AUTH_ERR);
+	assert_true(mu_log_wait("result=deny reason=not_enrolled "
+	    "user=legacy1 typed=LEGACY1 ", "detail=token_under_typed_name"));
+	/* Unenrolled = "deny": denied as any user without a token. */
+	assert_int_equal(mu_auth("deny3", "LEGACY1", "000000"), PAM_AUTH_ERR);
+	assert_true(mu_log_wait("result=deny reason=not_enrolled "
+	    "user=legacy1 typed=LEGACY1 ", NULL));
+}
+
 /* unenrolled_groups: the account's groups, whatever was typed. */
 static void
 test_groups_canonical(void **st)
@@ -434,6 +452,7 @@ main(void)
 		cmocka_unit_test(test_exact_mode),
 		cmocka_unit_test(test_uid_mismatch),
 		cmocka_unit_test(test_lookup_failures),
+		cmocka_unit_test(test_legacy_spelling),
 		cmocka_unit_test(test_groups_canonical),
 		cmocka_unit_test(test_cli_canonical),
 		cmocka_unit_test(mu_test_no_secret_in_log),
