@@ -390,7 +390,7 @@ test_groups_canonical(void **st)
 static void
 test_cli_canonical(void **st)
 {
-	char out[8192];
+	char out[8192], path[512], line[256];
 	struct mfa_conf *conf;
 	struct mfa_store *store;
 	struct mfa_token tok;
@@ -425,6 +425,24 @@ test_cli_canonical(void **st)
 	assert_int_equal(mu_cli(out, sizeof(out), conf_exact, "status",
 	    "ghost", (char *)NULL), 0);
 	assert_non_null(strstr(out, " uid=-\n"));
+	/* import: each user as the account's own name, bound to its uid;
+	 * one the name service doesn't know, skipped. */
+	snprintf(path, sizeof(path), "%s/users.oath", mu_dir);
+	snprintf(line, sizeof(line), "HOTP/T30\tAudit7@Example.com\t-\t%s\n"
+	    "HOTP/T30\tghost2\t-\t%s\n", mu_secrets_hex[0],
+	    mu_secrets_hex[2]);
+	assert_int_equal(tu_write_file(path, line, 0600), 0);
+	assert_int_equal(mu_cli(out, sizeof(out), conf_ign, "import", "oath",
+	    path, (char *)NULL), 1);		/* one skipped */
+	assert_non_null(strstr(out, "imported audit7: "));
+	assert_non_null(strstr(out, "skipped ghost2: line 2: no such user in "
+	    "the name service\n"));
+	assert_false(state_file("ghost2", "token"));
+	store = mu_store_open(&conf);
+	assert_int_equal(store_token_meta(store, "audit7", &tok), MFA_OK);
+	assert_true(tok.flags & TOKEN_F_UID);
+	assert_int_equal(tok.uid, 4907);
+	mu_store_close(store, conf);
 	/* list names what logins under each stored name reach: a token
 	 * enrolled under another spelling (before names were resolved)
 	 * is no longer found, and says so. */
