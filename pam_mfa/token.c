@@ -228,7 +228,7 @@ token_aad3(unsigned char *p, const struct mfa_token *tok)
 	put_u32(p + 44, tok->backup_iter);
 	put_u64(p + 48, tok->replaces);
 	put_u32(p + 56, tok->uid);
-	p += 60;
+	p += AAD_FIELDS;
 	return (size_t)(p - s);
 }
 
