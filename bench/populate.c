@@ -82,7 +82,7 @@ main(int argc, char **argv)
 	 * a second config locks its user for good after one failure. */
 	snprintf(conf, sizeof(conf), "%s/mfa/mfa.conf", dir);
 	snprintf(path, sizeof(path), "state_dir = \"%s/mfa/state\";\n"
-	    "key_file = \"%s/mfa/key\";\n", dir, dir);
+	    "key_file = \"%s/mfa/key\";\nuser_lookup = \"exact\";\n", dir, dir);
 	put2(conf, 0644, path, "deny = 0;\n");
 	snprintf(conf, sizeof(conf), "%s/mfa/sync.conf", dir);
 	put2(conf, 0644, path, "deny = 0;\nstate_flush = \"always\";\n");

@@ -42,7 +42,8 @@ module=$top/pam_mfa/.libs/pam_mfa.so
 cli=$top/tools/pam-mfa
 conf=$work/pam_mfa.conf
 mkdir "$work/pam.d"
-printf 'state_dir = "%s";\nkey_file = "%s";\nissuer = "Demo VPN";\n' \
+# The demo user is in no name service: exact names (user_lookup).
+printf 'state_dir = "%s";\nkey_file = "%s";\nissuer = "Demo VPN";\nuser_lookup = "exact";\n' \
     "$work/state" "$work/pam_mfa.key" >"$conf"
 chmod 0644 "$conf"
 # The line an admin adds to /etc/pam.d/openvpn, after the password module.

@@ -6,6 +6,7 @@
 
 #include <string.h>
 
+#include "account.h"
 #include "auth.h"
 #include "backup.h"
 #include "crypto.h"
@@ -183,6 +184,13 @@ auth_attempt(const struct mfa_conf *conf, struct mfa_store *store,
 		rc = MFA_ENOTENROLLED;
 		goto out_abort;
 	}
+	/* The uid as read; the unseal below authenticates it (token.h). */
+	if (req->acct == NULL) {
+		rc = MFA_EINTERNAL;
+		goto out_abort;
+	}
+	if ((rc = account_token_check(req->acct, &tok)) != MFA_OK)
+		goto out_abort;
 	if (lockout_locked(&policy, &st, req->now)) {
 		res->fail_count = st.fail_count;
 		res->locked_until = st.locked_until;

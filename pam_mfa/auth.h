@@ -13,8 +13,12 @@
 #include "mfa.h"
 #include "store.h"
 
+struct mfa_account;
+
 struct auth_request {
-	const char *user;	/* passed user_valid */
+	const char *user;	/* passed user_valid: acct->name */
+	const struct mfa_account *acct;	/* account_resolve's: the token
+				 * must be this account's (account.h) */
 	const char *code;	/* passed auth_code_wellformed; not NUL-ended:
 				 * a one-time code or a backup code */
 	size_t code_len;
@@ -48,8 +52,10 @@ int auth_code_wellformed(const char *code, size_t len);
  * Run one attempt.  MFA_OK only if the code is valid and unused and the
  * new state was saved.  A reply of the token's backup-code length is
  * checked against its backup codes (res->backup on success), anything
- * else as a one-time code; both count alike for the lockout.  MFA_ELOCKED is returned before any code is
- * checked and without a write.  Any error leaves the login denied.
+ * else as a one-time code; both count alike for the lockout.  MFA_ELOCKED
+ * is returned before any code is checked and without a write, and so is
+ * MFA_EUID or MFA_ENOUSER for a token enrolled for another account
+ * (account_token_check).  Any error leaves the login denied.
  */
 enum mfa_err auth_attempt(const struct mfa_conf *conf, struct mfa_store *store,
     const struct auth_request *req, struct auth_result *res);

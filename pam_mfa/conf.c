@@ -220,6 +220,20 @@ set_unenrolled(struct mfa_conf *c, const config_setting_t *s,
 }
 
 static enum mfa_err
+set_user_lookup(struct mfa_conf *c, const config_setting_t *s,
+    const struct conf_key *k, char *errmsg)
+{
+	static const char *const choices[] = { "nss", "exact", NULL };
+	int i;
+
+	(void)k;
+	if ((i = get_choice(s, choices, errmsg)) < 0)
+		return MFA_ECONFIG;
+	c->user_lookup = i == 0 ? MFA_LOOKUP_NSS : MFA_LOOKUP_EXACT;
+	return MFA_OK;
+}
+
+static enum mfa_err
 set_flush(struct mfa_conf *c, const config_setting_t *s,
     const struct conf_key *k, char *errmsg)
 {
@@ -355,6 +369,7 @@ static const struct conf_key conf_keys[] = {
 	{ "backup_codes",	set_uint,	OFF(backup_codes), 0,
 	    TOKEN_BACKUP_MAX },
 	{ "self_service",	set_bool,	OFF(self_service), 0, 0 },
+	{ "user_lookup",	set_user_lookup, 0,		0, 0 },
 };
 #undef OFF
 
@@ -376,6 +391,7 @@ conf_defaults(struct mfa_conf *c)
 	c->secret_bytes = 20;
 	c->backup_codes = 10;
 	c->self_service = true;
+	c->user_lookup = MFA_LOOKUP_NSS;
 	if ((c->state_dir = strdup(MFA_STATE_DIR)) == NULL ||
 	    (c->key_file = strdup(MFA_KEY_PATH)) == NULL ||
 	    (c->prompt = strdup("Verification code: ")) == NULL ||

@@ -17,6 +17,12 @@ enum mfa_unenrolled {
 	MFA_UNENROLLED_IGNORE,	/* PAM_IGNORE, never PAM_SUCCESS */
 };
 
+/* How a user name becomes the store's key (account.h). */
+enum mfa_user_lookup {
+	MFA_LOOKUP_NSS,		/* the name service's pw_name; unknown: deny */
+	MFA_LOOKUP_EXACT,	/* the name as typed, known or not */
+};
+
 enum mfa_flush {
 	MFA_FLUSH_ALWAYS,	/* fdatasync every state update before answering */
 	MFA_FLUSH_OS,		/* leave flushing to the kernel */
@@ -48,6 +54,7 @@ struct mfa_conf {
 	unsigned secret_bytes;
 	unsigned backup_codes;		/* how many enroll makes (0..16) */
 	bool self_service;		/* users may enroll themselves */
+	enum mfa_user_lookup user_lookup;
 };
 
 #define CONF_ERRMSG_MAX 256

@@ -27,6 +27,12 @@ static const struct {
 	[MFA_ECLOCK] =		{ "clock_error", "clock unreadable" },
 	[MFA_ECRYPTO] =		{ "crypto_error", "cryptographic failure" },
 	[MFA_EPASSWORD] =	{ "bad_password", "password refused" },
+	[MFA_ENOUSER] =		{ "unknown_user",
+	    "no such user in the name service" },
+	[MFA_EUID] =		{ "uid_mismatch",
+	    "the token was enrolled for another account (uid)" },
+	[MFA_ENSS] =		{ "user_lookup_error",
+	    "the name service lookup failed" },
 };
 
 const char *

@@ -5,19 +5,19 @@
 
 #include <errno.h>
 #include <grp.h>
-#include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "account.h"
 #include "groups.h"
 
 #define GROUPS_MAX	1024
 #define NSS_BUF		16384
 
 enum mfa_err
-groups_member_of_any(const char *user, char *const *groups, size_t n)
+groups_member_of_any(const struct mfa_account *acct, char *const *groups,
+    size_t n)
 {
-	struct passwd pw, *pwp = NULL;
 	struct group gr, *grp = NULL;
 	gid_t *gids = NULL;
 	char *buf = NULL;
@@ -26,18 +26,16 @@ groups_member_of_any(const char *user, char *const *groups, size_t n)
 	size_t i;
 	int j;
 
-	if (n == 0)
+	/* Not an account the name service knows: a member of nothing. */
+	if (n == 0 || !acct->known)
 		return MFA_ENOTENROLLED;
 	if ((buf = malloc(NSS_BUF)) == NULL ||
 	    (gids = calloc(GROUPS_MAX, sizeof(*gids))) == NULL) {
 		rc = MFA_ENOMEM;
 		goto out;
 	}
-	if (getpwnam_r(user, &pw, buf, NSS_BUF, &pwp) != 0 || pwp == NULL) {
-		/* Not a local/NSS user: a member of nothing. */
-		goto out;
-	}
-	if (getgrouplist(user, pw.pw_gid, gids, &ngids) < 0) {
+	/* The account's groups, by its own name and primary group. */
+	if (getgrouplist(acct->pw_name, acct->gid, gids, &ngids) < 0) {
 		rc = MFA_EINTERNAL;	/* more than GROUPS_MAX groups */
 		goto out;
 	}

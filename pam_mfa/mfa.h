@@ -27,6 +27,9 @@ enum mfa_err {
 	MFA_ECLOCK,		/* clock unreadable or before the epoch */
 	MFA_ECRYPTO,		/* random or cryptographic primitive failed */
 	MFA_EPASSWORD,		/* the password module refused (authfail) */
+	MFA_ENOUSER,		/* the name service knows no such user */
+	MFA_EUID,		/* the token is another uid's: name reused */
+	MFA_ENSS,		/* the name service lookup failed */
 	MFA_ERR_MAX
 };
 

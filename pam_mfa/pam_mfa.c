@@ -15,6 +15,7 @@
 #include <syslog.h>
 #include <time.h>
 
+#include "account.h"
 #include "auth.h"
 #include "conf.h"
 #include "crypto.h"
@@ -27,9 +28,13 @@
 
 #define MFA_PUBLIC __attribute__((visibility("default")))
 
+/* An escaped user name: FIELD_MAX bytes, then "\..." if cut short. */
+#define NAME_FIELD_MAX	(FIELD_MAX + 4)
+
 /* What a log line says about where an attempt came from. */
 struct log_ctx {
-	char user[FIELD_MAX + 1];
+	char user[NAME_FIELD_MAX + 1];	/* the account, or the name typed */
+	char typed[NAME_FIELD_MAX + 1];	/* the name typed, if not the same */
 	char service[FIELD_MAX + 1];
 	char rhost[FIELD_MAX + 1];
 };
@@ -51,12 +56,51 @@ field_copy(char dst[FIELD_MAX + 1], const char *src)
 	dst[i] = '\0';
 }
 
+/*
+ * Copy a user name as the client sent it, whatever it holds, for a log
+ * line: printable ASCII but space, '=' and backslash as is, every other
+ * byte as \xHH, at most FIELD_MAX bytes of that and then "\..." if there
+ * was more; "-" when absent.  A name can't forge a field, and nothing
+ * typed can end in "\..." (a backslash typed is "\x5c").
+ */
+static void
+field_escape(char dst[NAME_FIELD_MAX + 1], const char *src)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t i, n = 0;
+
+	if (src == NULL || src[0] == '\0') {
+		memcpy(dst, "-", 2);
+		return;
+	}
+	for (i = 0; src[i] != '\0'; i++) {
+		unsigned char ch = (unsigned char)src[i];
+		int plain = ch > 0x20 && ch < 0x7f && ch != '=' && ch != '\\';
+
+		if (n + (plain ? 1 : 4) > FIELD_MAX) {
+			memcpy(dst + n, "\\...", 4);
+			n += 4;
+			break;
+		}
+		if (plain) {
+			dst[n++] = (char)ch;
+		} else {
+			dst[n++] = '\\';
+			dst[n++] = 'x';
+			dst[n++] = hex[ch >> 4];
+			dst[n++] = hex[ch & 0xf];
+		}
+	}
+	dst[n] = '\0';
+}
+
 static void
 log_decision(pam_handle_t *pamh, int prio, const char *result,
     enum mfa_err reason, const struct log_ctx *lc, const char *detail)
 {
-	pam_syslog(pamh, prio, "result=%s reason=%s user=%s service=%s "
-	    "rhost=%s%s%s", result, mfa_reason(reason), lc->user, lc->service,
+	pam_syslog(pamh, prio, "result=%s reason=%s user=%s%s%s service=%s "
+	    "rhost=%s%s%s", result, mfa_reason(reason), lc->user,
+	    lc->typed[0] != '\0' ? " typed=" : "", lc->typed, lc->service,
 	    lc->rhost, detail != NULL ? " " : "", detail != NULL ? detail : "");
 }
 
@@ -260,15 +304,17 @@ stash_cleanup(pam_handle_t *pamh, void *data, int status)
 	free_secret(data, MFA_ANSWER_MAX + 1);
 }
 
-/* Whether the config lets this unenrolled user through as PAM_IGNORE. */
+/* Whether the config lets this unenrolled account through as PAM_IGNORE
+ * (never one the name service doesn't know, in "nss" lookup). */
 static int
-unenrolled_exempt(const struct mfa_conf *conf, const char *user)
+unenrolled_exempt(const struct mfa_conf *conf, const struct mfa_account *acct,
+    int unknown)
 {
-	if (conf->unenrolled != MFA_UNENROLLED_IGNORE)
+	if (conf->unenrolled != MFA_UNENROLLED_IGNORE || unknown)
 		return 0;
 	if (conf->n_unenrolled_groups == 0)
 		return 1;
-	return groups_member_of_any(user, conf->unenrolled_groups,
+	return groups_member_of_any(acct, conf->unenrolled_groups,
 	    conf->n_unenrolled_groups) == MFA_OK;
 }
 
@@ -321,8 +367,14 @@ report(pam_handle_t *pamh, const struct mfa_conf *conf,
 		deny_feedback(pamh, conf, a, 1);
 		return PAM_AUTH_ERR;
 	case MFA_ENOTENROLLED:
+	case MFA_ENOUSER:
 	case MFA_EINPUT:
 		log_decision(pamh, LOG_NOTICE, "deny", rc, lc, why);
+		deny_feedback(pamh, conf, a, 0);
+		return PAM_AUTH_ERR;
+	case MFA_EUID:
+		/* The name now names another account than the token's. */
+		log_decision(pamh, LOG_WARNING, "deny", rc, lc, why);
 		deny_feedback(pamh, conf, a, 0);
 		return PAM_AUTH_ERR;
 	case MFA_ENOMEM:
@@ -351,9 +403,49 @@ struct call {
 	struct mfa_store *store;
 	struct mfa_args args;
 	struct log_ctx lc;
-	const char *user;
+	struct mfa_account acct;
+	const char *typed;	/* PAM_USER, which passed user_valid */
+	const char *user;	/* acct.name; NULL if unknown */
+	int unknown;		/* the name service doesn't know the name */
 	const char *rhost;
 };
+
+/* What an attempt by a user without a token is refused as. */
+static enum mfa_err
+no_token(const struct call *c)
+{
+	return c->unknown ? MFA_ENOUSER : MFA_ENOTENROLLED;
+}
+
+/*
+ * The account the name typed names (account.h): c->user becomes its name,
+ * the store's key, and the log lines say it, and the name typed if not
+ * the same.  A name the name service doesn't know ("nss" lookup) leaves
+ * c->unknown set and c->user NULL: refused as unknown_user where a user
+ * without a token would be, after the same prompts.
+ */
+static enum mfa_err
+resolve(struct call *c)
+{
+	const char *typed = c->user;
+	enum mfa_err rc;
+
+	c->typed = typed;
+	c->user = NULL;
+	rc = account_resolve(typed, c->conf->user_lookup, &c->acct);
+	if (rc == MFA_ENOUSER) {
+		c->unknown = 1;
+		return MFA_OK;
+	}
+	if (rc != MFA_OK)
+		return rc;
+	c->user = c->acct.name;
+	if (strcmp(typed, c->acct.name) != 0) {
+		field_escape(c->lc.user, c->acct.name);
+		field_escape(c->lc.typed, typed);
+	}
+	return MFA_OK;
+}
 
 static int
 verify(struct call *c, const char *code, size_t len)
@@ -362,7 +454,11 @@ verify(struct call *c, const char *code, size_t len)
 	struct auth_result res;
 
 	memset(&res, 0, sizeof(res));
+	if (c->unknown)
+		return report(c->pamh, c->conf, &c->args, &c->lc, MFA_ENOUSER,
+		    &res, NULL);
 	req.user = c->user;
+	req.acct = &c->acct;
 	req.code = code;
 	req.code_len = len;
 	req.rhost = c->rhost;
@@ -385,17 +481,53 @@ enrolled(struct call *c, unsigned *digits, unsigned *backup_len)
 	enum mfa_err rc;
 	int yes;
 
+	*digits = 0;
+	*backup_len = 0;
+	if (c->unknown)
+		return 0;
 	rc = store_token_meta(c->store, c->user, &tok);
 	yes = rc == MFA_OK && !(tok.flags & TOKEN_F_PENDING);
 	*digits = yes ? tok.digits : 0;
 	*backup_len = yes && tok.backup_count > 0 ? tok.backup_len : 0;
+	/* Another account's token (auth_attempt checks it again, opened). */
+	if (rc == MFA_OK)
+		rc = account_token_check(&c->acct, &tok);
 	token_wipe(&tok);
 	if (rc != MFA_OK && rc != MFA_ENOTENROLLED) {
-		log_decision(c->pamh, LOG_ERR, "deny", rc, &c->lc,
-		    "detail=token");
+		log_decision(c->pamh, rc == MFA_EUID ? LOG_WARNING : LOG_ERR,
+		    "deny", rc, &c->lc, "detail=token");
 		return -1;
 	}
+	/* A token under the name as typed, enrolled before names were
+	 * resolved: never an exempt user (pam-mfa list names it). */
+	if (rc == MFA_ENOTENROLLED &&
+	    c->conf->unenrolled == MFA_UNENROLLED_IGNORE &&
+	    strcmp(c->typed, c->user) != 0) {
+		rc = store_token_meta(c->store, c->typed, &tok);
+		token_wipe(&tok);
+		if (rc != MFA_ENOTENROLLED) {
+			log_decision(c->pamh, LOG_WARNING, "deny",
+			    MFA_ENOTENROLLED, &c->lc,
+			    "detail=token_under_typed_name");
+			return -1;
+		}
+	}
 	return yes;
+}
+
+/* MFA_OK unless the user's token is another account's (MFA_EUID,
+ * MFA_ENOUSER) or can't be read; MFA_OK without a token. */
+static enum mfa_err
+token_owner(struct call *c)
+{
+	struct mfa_token tok;
+	enum mfa_err rc;
+
+	rc = store_token_meta(c->store, c->user, &tok);
+	if (rc == MFA_OK)
+		rc = account_token_check(&c->acct, &tok);
+	token_wipe(&tok);
+	return rc == MFA_ENOTENROLLED ? MFA_OK : rc;
 }
 
 static int
@@ -423,7 +555,7 @@ run_prompt(struct call *c)
 	if (c->conf->unenrolled == MFA_UNENROLLED_IGNORE) {
 		if ((is = enrolled(c, &digits, &backup_len)) < 0)
 			return PAM_AUTH_ERR;
-		if (!is && unenrolled_exempt(c->conf, c->user))
+		if (!is && unenrolled_exempt(c->conf, &c->acct, c->unknown))
 			return exempt(c);
 	}
 	/* Asked of everyone, so the prompt tells nobody who is enrolled. */
@@ -461,12 +593,12 @@ run_onefield(struct call *c)
 	}
 	if (!is) {
 		/* The whole field is the password of an exempt user. */
-		if (unenrolled_exempt(c->conf, c->user) &&
+		if (unenrolled_exempt(c->conf, &c->acct, c->unknown) &&
 		    (rc = set_password(c->pamh, field, len)) == MFA_OK)
 			ret = exempt(c);
 		else
 			ret = report(c->pamh, c->conf, &c->args, &c->lc,
-			    rc == MFA_OK ? MFA_ENOTENROLLED : rc, &res, NULL);
+			    rc == MFA_OK ? no_token(c) : rc, &res, NULL);
 		goto out;
 	}
 	if (!auth_split_field(field, len, digits, backup_len, &pw_len)) {
@@ -520,11 +652,11 @@ run_verify(struct call *c)
 		return PAM_AUTH_ERR;
 	if (pam_get_data(c->pamh, STASH_NAME, &data) != PAM_SUCCESS ||
 	    data == NULL) {
-		if (!is && unenrolled_exempt(c->conf, c->user))
+		if (!is && unenrolled_exempt(c->conf, &c->acct, c->unknown))
 			return exempt(c);
 		/* No split before us: a stack without onefield=split. */
 		return report(c->pamh, c->conf, &c->args, &c->lc,
-		    is ? MFA_ECONFIG : MFA_ENOTENROLLED, &res,
+		    is ? MFA_ECONFIG : no_token(c), &res,
 		    is ? "detail=no_split_before_verify" : NULL);
 	}
 	len = strnlen(data, MFA_ANSWER_MAX);
@@ -549,7 +681,7 @@ pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	memset(&c, 0, sizeof(c));
 	memset(&res, 0, sizeof(res));
 	c.pamh = pamh;
-	field_copy(c.lc.user, NULL);
+	field_escape(c.lc.user, NULL);
 	pam_get_item(pamh, PAM_SERVICE, &item);
 	field_copy(c.lc.service, item);
 	item = NULL;
@@ -565,11 +697,13 @@ pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	if (pam_get_user(pamh, &c.user, NULL) != PAM_SUCCESS ||
 	    c.user == NULL ||
 	    !user_valid(c.user, strnlen(c.user, MFA_USER_MAX + 1))) {
+		/* Escaped and bounded: what was typed, never a new field. */
+		field_escape(c.lc.user, c.user);
 		log_decision(pamh, LOG_NOTICE, "deny", MFA_EINPUT, &c.lc,
 		    "detail=invalid_user_name");
 		return PAM_AUTH_ERR;
 	}
-	field_copy(c.lc.user, c.user);
+	field_escape(c.lc.user, c.user);
 
 	if ((rc = conf_load(c.args.conf_path, &c.conf, errmsg)) != MFA_OK) {
 		pam_syslog(pamh, LOG_ERR, "result=deny reason=%s user=%s "
@@ -579,6 +713,11 @@ pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 		    errmsg);
 		return rc == MFA_ENOMEM ? PAM_BUF_ERR : PAM_SERVICE_ERR;
 	}
+	if ((rc = resolve(&c)) != MFA_OK) {
+		ret = report(pamh, c.conf, &c.args, &c.lc, rc, &res,
+		    rc == MFA_EINPUT ? "detail=invalid_account_name" : NULL);
+		goto out;
+	}
 	if ((rc = store_open(c.conf, &c.store)) != MFA_OK) {
 		log_decision(pamh, LOG_ERR, "deny", rc, &c.lc,
 		    "detail=store_open");
@@ -587,15 +726,21 @@ pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 
 	switch (c.args.mode) {
 	case MODE_PREAUTH:
-		rc = auth_check_locked(c.conf, c.store, c.user, clock_now(),
-		    &res);
+		/* Unknown: nothing to lock, and nothing told before the
+		 * code step, which refuses it. */
+		rc = c.unknown ? MFA_ENOTENROLLED : token_owner(&c);
+		if (rc == MFA_OK)
+			rc = auth_check_locked(c.conf, c.store, c.user,
+			    clock_now(), &res);
 		/* Not locked, or nothing to lock: the code step decides. */
 		ret = rc == MFA_OK || rc == MFA_ENOTENROLLED ? PAM_IGNORE :
 		    report(pamh, c.conf, &c.args, &c.lc, rc, &res, NULL);
 		break;
 	case MODE_AUTHFAIL:
-		rc = auth_fail_password(c.conf, c.store, c.user, clock_now(),
-		    &res);
+		rc = c.unknown ? MFA_ENOUSER : token_owner(&c);
+		if (rc == MFA_OK)
+			rc = auth_fail_password(c.conf, c.store, c.user,
+			    clock_now(), &res);
 		if (rc == MFA_ENOTENROLLED)
 			rc = MFA_EPASSWORD;
 		(void)report(pamh, c.conf, &c.args, &c.lc, rc, &res, NULL);

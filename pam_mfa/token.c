@@ -32,6 +32,7 @@
 #define OFF_BSLOTS	144
 #define OFF_BITER	912
 #define OFF_REPLACES	916
+#define OFF_UID		924
 #define BSLOT_SIZE	(TOKEN_BACKUP_SALT + TOKEN_BACKUP_HASH)
 #define OFF_DIGEST	(TOKEN_FILE_SIZE - CRYPTO_DIGEST_LEN)
 
@@ -41,7 +42,8 @@ _Static_assert(OFF_BSLOTS + TOKEN_BACKUP_MAX * BSLOT_SIZE <= OFF_BITER,
 
 static const unsigned char token_magic[4] = { 'M', 'F', 'A', 'T' };
 
-#define TOKEN_KNOWN_FLAGS	TOKEN_F_PENDING
+#define TOKEN_KNOWN_FLAGS	(TOKEN_F_PENDING | TOKEN_F_UID)
+#define CIPHER_MAX		3
 
 enum mfa_err
 token_check(const struct mfa_token *tok)
@@ -70,7 +72,13 @@ token_check(const struct mfa_token *tok)
 		return MFA_ECORRUPT;
 	if ((tok->flags & ~TOKEN_KNOWN_FLAGS) != 0)
 		return MFA_ECORRUPT;
-	if (tok->cipher > 2 || (tok->cipher != 0 && tok->key_id == 0))
+	if (tok->cipher > CIPHER_MAX || (tok->cipher != 0 && tok->key_id == 0))
+		return MFA_ECORRUPT;
+	/* Ciphers 1 and 2 don't cover a uid: it came later. */
+	if ((tok->cipher == 1 || tok->cipher == 2) &&
+	    ((tok->flags & TOKEN_F_UID) || tok->uid != 0))
+		return MFA_ECORRUPT;
+	if (!(tok->flags & TOKEN_F_UID) && tok->uid != 0)
 		return MFA_ECORRUPT;
 	if (tok->id == 0)
 		return MFA_ECORRUPT;
@@ -107,6 +115,7 @@ token_encode(const struct mfa_token *tok, unsigned char buf[TOKEN_FILE_SIZE])
 	buf[OFF_BLEN] = (unsigned char)tok->backup_len;
 	put_u32(buf + OFF_BITER, tok->backup_iter);
 	put_u64(buf + OFF_REPLACES, tok->replaces);
+	put_u32(buf + OFF_UID, tok->uid);
 	for (i = 0; i < tok->backup_count; i++) {
 		unsigned char *s = buf + OFF_BSLOTS + i * BSLOT_SIZE;
 
@@ -140,7 +149,7 @@ token_decode(const unsigned char buf[TOKEN_FILE_SIZE], struct mfa_token *tok)
 		return MFA_EVERSION;
 	if (get_u16(buf + OFF_VERSION) != TOKEN_VERSION)
 		return MFA_ECORRUPT;
-	if (buf[OFF_CIPHER] > 2)
+	if (buf[OFF_CIPHER] > CIPHER_MAX)
 		return MFA_EVERSION;
 	seclen = get_u16(buf + OFF_SECLEN);
 	if (seclen < MFA_SECRET_MIN || seclen > MFA_SECRET_MAX)
@@ -165,6 +174,7 @@ token_decode(const unsigned char buf[TOKEN_FILE_SIZE], struct mfa_token *tok)
 	tok->backup_len = buf[OFF_BLEN];
 	tok->backup_iter = get_u32(buf + OFF_BITER);
 	tok->replaces = get_u64(buf + OFF_REPLACES);
+	tok->uid = get_u32(buf + OFF_UID);
 	if (tok->backup_count > TOKEN_BACKUP_MAX) {
 		token_wipe(tok);
 		return MFA_ECORRUPT;
@@ -185,25 +195,64 @@ token_decode(const unsigned char buf[TOKEN_FILE_SIZE], struct mfa_token *tok)
 
 #define AAD_LABEL_1	"pam_mfa/token/v1"	/* cipher 1 */
 #define AAD_LABEL_2	"pam_mfa/token/v2"	/* cipher 2 */
-#define AAD_MAX		(sizeof(AAD_LABEL_1) + 8 + MFA_USER_MAX)
+#define AAD_LABEL_3	"pam_mfa/token/v3"	/* cipher 3 */
+#define AAD_LABEL_LEN	sizeof(AAD_LABEL_1)
+#define AAD_FIELDS	60	/* what token_aad3 binds, before the name */
+#define AAD_MAX		(AAD_LABEL_LEN + AAD_FIELDS + MFA_USER_MAX)
 #define SEALED_MAX	(MFA_SECRET_MAX + TOKEN_BACKUP_MAX * BSLOT_SIZE)
 
-_Static_assert(sizeof(AAD_LABEL_1) == sizeof(AAD_LABEL_2), "labels");
+_Static_assert(sizeof(AAD_LABEL_1) == sizeof(AAD_LABEL_2) &&
+    sizeof(AAD_LABEL_1) == sizeof(AAD_LABEL_3), "labels");
 
-/* The associated data: the cipher's label, token id, user name. */
+/* Cipher 3 binds every field that decides what the token does: all but
+ * the sealed bytes themselves, the nonce, the tag and the cipher (the
+ * label says it). */
+static size_t
+token_aad3(unsigned char *p, const struct mfa_token *tok)
+{
+	unsigned char *s = p;
+
+	put_u16(p, tok->flags);
+	put_u64(p + 2, tok->id);
+	put_u64(p + 10, (uint64_t)tok->created);
+	p[18] = (unsigned char)tok->type;
+	p[19] = (unsigned char)tok->algo;
+	p[20] = (unsigned char)tok->digits;
+	put_u16(p + 21, (uint16_t)tok->period);
+	put_u16(p + 23, (uint16_t)tok->secret_len);
+	put_u64(p + 25, tok->counter);
+	put_u32(p + 33, tok->key_id);
+	put_u32(p + 37, tok->backup_gen);
+	put_u16(p + 41, (uint16_t)tok->backup_count);
+	p[43] = (unsigned char)tok->backup_len;
+	put_u32(p + 44, tok->backup_iter);
+	put_u64(p + 48, tok->replaces);
+	put_u32(p + 56, tok->uid);
+	p += AAD_FIELDS;
+	return (size_t)(p - s);
+}
+
+/* The associated data: the cipher's label, then for cipher 3 the fields
+ * (token_aad3), for 1 and 2 the token id, then the user name.  0 if the
+ * name is too long. */
 static size_t
 token_aad(unsigned char aad[AAD_MAX], const struct mfa_token *tok,
     unsigned cipher, const char *user)
 {
-	size_t ulen = strnlen(user, MFA_USER_MAX + 1);
+	size_t ulen = strnlen(user, MFA_USER_MAX + 1), n = AAD_LABEL_LEN;
 
 	if (ulen > MFA_USER_MAX)
 		return 0;
-	memcpy(aad, cipher == 1 ? AAD_LABEL_1 : AAD_LABEL_2,
-	    sizeof(AAD_LABEL_1));
-	put_u64(aad + sizeof(AAD_LABEL_1), tok->id);
-	memcpy(aad + sizeof(AAD_LABEL_1) + 8, user, ulen);
-	return sizeof(AAD_LABEL_1) + 8 + ulen;
+	memcpy(aad, cipher == 1 ? AAD_LABEL_1 : cipher == 2 ? AAD_LABEL_2 :
+	    AAD_LABEL_3, AAD_LABEL_LEN);
+	if (cipher == 3) {
+		n += token_aad3(aad + n, tok);
+	} else {
+		put_u64(aad + n, tok->id);
+		n += 8;
+	}
+	memcpy(aad + n, user, ulen);
+	return n + ulen;
 }
 
 /* What cipher 2 seals: the secret, then the backup slots in use. */
@@ -243,6 +292,7 @@ token_seal(struct mfa_token *tok, const char *user,
     const struct mfa_keyring *kr)
 {
 	unsigned char aad[AAD_MAX], pt[SEALED_MAX], ct[SEALED_MAX];
+	struct mfa_token sealed;
 	enum mfa_err rc;
 	size_t aadlen, len;
 
@@ -250,19 +300,28 @@ token_seal(struct mfa_token *tok, const char *user,
 	    tok->secret_len > MFA_SECRET_MAX ||
 	    tok->backup_count > TOKEN_BACKUP_MAX)
 		return MFA_EINTERNAL;
-	if ((aadlen = token_aad(aad, tok, 2, user)) == 0)
-		return MFA_EINPUT;
-	/* A fresh random nonce per sealing: never reused under a key. */
-	if ((rc = crypto_random(tok->nonce, sizeof(tok->nonce))) != MFA_OK)
+	if ((rc = token_check(tok)) != MFA_OK)
 		return rc;
-	len = sealed_get(tok, pt);
-	rc = crypto_aead_seal(kr->k[0].key, tok->nonce, aad, aadlen, pt, len,
-	    ct, tok->tag);
-	if (rc == MFA_OK) {
-		sealed_put(tok, ct);
-		tok->cipher = 2;
-		tok->key_id = kr->k[0].id;
+	/* The key id is one of the fields bound: set before the data. */
+	sealed = *tok;
+	sealed.key_id = kr->k[0].id;
+	if ((aadlen = token_aad(aad, &sealed, 3, user)) == 0) {
+		rc = MFA_EINPUT;
+		goto out;
 	}
+	/* A fresh random nonce per sealing: never reused under a key. */
+	if ((rc = crypto_random(sealed.nonce, sizeof(sealed.nonce))) != MFA_OK)
+		goto out;
+	len = sealed_get(tok, pt);
+	rc = crypto_aead_seal(kr->k[0].key, sealed.nonce, aad, aadlen, pt,
+	    len, ct, sealed.tag);
+	if (rc == MFA_OK) {
+		sealed_put(&sealed, ct);
+		sealed.cipher = 3;
+		*tok = sealed;
+	}
+out:
+	token_wipe(&sealed);
 	crypto_wipe(pt, sizeof(pt));
 	crypto_wipe(ct, sizeof(ct));
 	return rc;
@@ -277,7 +336,7 @@ token_unseal(struct mfa_token *tok, const char *user,
 	enum mfa_err rc;
 	size_t aadlen, len;
 
-	if ((tok->cipher != 1 && tok->cipher != 2) ||
+	if (tok->cipher < 1 || tok->cipher > CIPHER_MAX ||
 	    tok->secret_len > MFA_SECRET_MAX ||
 	    tok->backup_count > TOKEN_BACKUP_MAX)
 		return MFA_ECORRUPT;

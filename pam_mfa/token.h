@@ -11,19 +11,28 @@
  *  56 tag[16]       72 secret[64]  136 backup generation u32
  * 140 backup count u16  142 backup code digits u8  143 reserved u8
  * 144 backup slots[16] of salt[16] hash[32]
- * 912 backup PBKDF2 iterations u32  916 replaces u64  924 reserved
- * 992 digest[32]
+ * 912 backup PBKDF2 iterations u32  916 replaces u64  924 uid u32
+ * 928 reserved   992 digest[32]
  * cipher 0: the secret in clear (only ever in memory: the store refuses
- * such a file); cipher 2: the secret and the backup slots in use sealed
- * together with AES-256-GCM under key id (nonce, tag), the associated
- * data "pam_mfa/token/v2", the token id and the user name, so that a
- * copy of the state directory alone gives neither the secret nor the
- * hashes to attack the backup codes offline; cipher 1 (read, no longer
- * written): secret[] holds the secret alone sealed with
+ * such a file); cipher 3 (what is written): the secret and the backup
+ * slots in use sealed together with AES-256-GCM under key id (nonce,
+ * tag), with the associated data "pam_mfa/token/v3", every other field
+ * that decides what the token does (flags, id, created, type, algorithm,
+ * digits, period, secret length, HOTP counter, key id, backup generation,
+ * count, digits and iterations, replaces, uid: token_aad3) and the user
+ * name, so that a copy of the state directory alone gives neither the
+ * secret nor the hashes to attack the backup codes offline, and no field
+ * can be changed without the key (the digest, unkeyed, only catches
+ * damage); cipher 2 (read, no longer written): the same sealing with the
+ * associated data "pam_mfa/token/v2", the token id and the user name
+ * alone; cipher 1 (read, no longer written): secret[] holds the secret
+ * alone sealed with
  * AES-256-GCM under key id, with nonce and tag, and the associated data
  * "pam_mfa/token/v1", the token id and the user name, so a token can't be
  * moved to another user or replayed as another token.  Other ciphers are
- * refused as a newer version's.
+ * refused as a newer version's.  The uid (flag TOKEN_F_UID, cipher 3
+ * only) is the account's the token was enrolled for (account.h); a
+ * token without it is checked by name alone.
  */
 #ifndef MFA_TOKEN_H
 #define MFA_TOKEN_H
@@ -51,6 +60,7 @@ enum mfa_algo {
 };
 
 #define TOKEN_F_PENDING	0x0001	/* enrolled but not yet confirmed */
+#define TOKEN_F_UID	0x0002	/* uid holds the account's uid */
 
 struct mfa_backup_slot {
 	unsigned char salt[TOKEN_BACKUP_SALT];
@@ -78,6 +88,7 @@ struct mfa_token {
 	uint32_t backup_iter;		/* PBKDF2 iterations of the hashes */
 	uint64_t replaces;		/* pending: the id of the active token
 					 * it was made to replace (0: none) */
+	uint32_t uid;			/* with TOKEN_F_UID: the account's */
 	struct mfa_backup_slot backup[TOKEN_BACKUP_MAX];
 };
 
@@ -89,10 +100,10 @@ enum mfa_err token_encode(const struct mfa_token *tok,
 enum mfa_err token_decode(const unsigned char buf[TOKEN_FILE_SIZE],
     struct mfa_token *tok);
 /* Encrypt the secret and backup slots in place with the active key
- * (cipher 0 to 2). */
+ * (cipher 0 to 3), every other field bound to them. */
 enum mfa_err token_seal(struct mfa_token *tok, const char *user,
     const struct mfa_keyring *kr);
-/* Decrypt in place (cipher 1 or 2 to 0); MFA_ECORRUPT if it fails to open,
+/* Decrypt in place (cipher 1, 2 or 3 to 0); MFA_ECORRUPT if it fails to open,
  * MFA_ECRYPTO if its key is not in the ring. */
 enum mfa_err token_unseal(struct mfa_token *tok, const char *user,
     const struct mfa_keyring *kr);

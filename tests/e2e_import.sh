@@ -36,7 +36,9 @@ cli="$VG $MFA_CLI"
 out=$WORK/all-output	# everything pam-mfa printed, for the secret check
 : >"$out"
 mkconf() {	# mkconf NAME: a config with its own store in $WORK
-	printf 'state_dir = "%s";\nkey_file = "%s";\n' "$WORK/$1.state" \
+	# Its users are in no name service: exact names (user_lookup).
+	printf 'state_dir = "%s";\nkey_file = "%s";\nuser_lookup = "exact";\n' \
+	    "$WORK/$1.state" \
 	    "$WORK/$1.key" >"$WORK/$1.conf"
 	chmod 0644 "$WORK/$1.conf"
 }

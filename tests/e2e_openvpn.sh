@@ -100,7 +100,9 @@ fi
 
 # --- users, tokens, the private /etc -----------------------------------
 conf=$WORK/mfa.conf
-printf 'state_dir = "%s";\nkey_file = "%s";\n' "$WORK/state" \
+# Enrolled before the private /etc/passwd is in place: exact names.
+printf 'state_dir = "%s";\nkey_file = "%s";\nuser_lookup = "exact";\n' \
+    "$WORK/state" \
     "$WORK/mfa.key" >"$conf"
 chmod 0644 "$conf"
 users="alice bob carol dave"

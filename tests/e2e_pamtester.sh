@@ -35,7 +35,8 @@ conf=$WORK/cfg/mfa.conf
 pamd=$WORK/pam.d
 
 mkdir -m 0755 "$WORK/cfg" "$pamd"
-printf 'state_dir = "%s";\nkey_file = "%s";\nlock_message = true;\n' \
+# Its users are in no name service: exact names (user_lookup).
+printf 'state_dir = "%s";\nkey_file = "%s";\nlock_message = true;\nuser_lookup = "exact";\n' \
     "$WORK/cfg/state" "$WORK/cfg/mfa.key" >"$conf"
 chmod 0644 "$conf"
 # Every path the module and pam-mfa use lies in the work directory: stop

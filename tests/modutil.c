@@ -59,8 +59,12 @@ mu_write_conf(const char *path, const char *extra)
 {
 	char text[4096];
 
+	/* The tests' users are in no name service: exact names, unless
+	 * the test says how to look them up (test_identity_pam.c). */
 	snprintf(text, sizeof(text), "state_dir = \"%s\";\n"
-	    "key_file = \"%s/mfa.key\";\n%s", mu_state_dir, mu_dir, extra);
+	    "key_file = \"%s/mfa.key\";\n%s%s", mu_state_dir, mu_dir,
+	    strstr(extra, "user_lookup") == NULL ?
+	    "user_lookup = \"exact\";\n" : "", extra);
 	assert_int_equal(tu_write_file(path, text, 0644), 0);
 }
 
@@ -394,11 +398,14 @@ mu_cli(char *out, size_t outlen, const char *conf, ...)
 		close(pfd[0]);
 		close(pfd[1]);
 		/* The CLI needs no pam_wrapper: keep the sanitizer runtime
-		 * (first, as it must be) and the test clock. */
-		snprintf(preload, sizeof(preload), "%s%s%s",
+		 * (first, as it must be), the test clock and the test's
+		 * own shim for it (MFA_CLI_PRELOAD). */
+		snprintf(preload, sizeof(preload), "%s%s%s%s%s",
 		    getenv("MFA_PRELOAD") ? getenv("MFA_PRELOAD") : "",
 		    getenv("MFA_PRELOAD") ? ":" : "",
-		    getenv("MFA_FAKETIME_LIB") ? getenv("MFA_FAKETIME_LIB") : "");
+		    getenv("MFA_FAKETIME_LIB") ? getenv("MFA_FAKETIME_LIB") : "",
+		    getenv("MFA_CLI_PRELOAD") ? ":" : "",
+		    getenv("MFA_CLI_PRELOAD") ? getenv("MFA_CLI_PRELOAD") : "");
 		setenv("LD_PRELOAD", preload, 1);
 		execv(argv[0], argv);
 		_exit(127);

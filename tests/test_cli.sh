@@ -15,7 +15,8 @@ golden=$here/golden
 cli="$VG $MFA_CLI"
 state=$WORK/state
 conf=$WORK/mfa.conf
-printf 'state_dir = "%s";\nkey_file = "%s";\nissuer = "Example VPN";\n' \
+# Its users are in no name service: exact names (user_lookup).
+printf 'state_dir = "%s";\nkey_file = "%s";\nissuer = "Example VPN";\nuser_lookup = "exact";\n' \
     "$state" "$WORK/mfa.key" >"$conf"
 chmod 0644 "$conf"
 OATHTOOL=${OATHTOOL:-oathtool}
@@ -145,7 +146,7 @@ sample=$MFA_SRCDIR/conf/pam_mfa.conf
 cp "$sample" "$WORK/sample.conf"
 sed 's/^#\([a-z_]* = .*;\)$/\1/' "$sample" >"$WORK/uncommented.conf"
 chmod 0644 "$WORK/sample.conf" "$WORK/uncommented.conf"
-check "sample documents every key" [ "$(grep -c '^[a-z_]* = ' "$WORK/uncommented.conf")" -eq 23 ]
+check "sample documents every key" [ "$(grep -c '^[a-z_]* = ' "$WORK/uncommented.conf")" -eq 24 ]
 $cli -c "$WORK/sample.conf" check | tail -n +2 >"$WORK/check.sample"
 $cli -c "$WORK/uncommented.conf" check | tail -n +2 >"$WORK/check.uncommented"
 check "sample config is valid" [ -s "$WORK/check.sample" ]
@@ -382,11 +383,11 @@ run status alice; exits "status USER exits 0" 0
 check "status USER is that user's line of status" \
     [ "$(cat "$WORK/out")" = "$($cli -c "$conf" status | grep '^alice ')" ]
 check "status: last_success and last_rhost recorded" grep -Eq \
-    'last_success=20[0-9]{2}-[0-9]{2}-[0-9]{2}T[0-9:]{8}Z last_rhost=192.0.2.7$' \
+    'last_success=20[0-9]{2}-[0-9]{2}-[0-9]{2}T[0-9:]{8}Z last_rhost=192.0.2.7 uid=-$' \
     "$WORK/out"
 run status ghost; exits "status of a user with nothing exits 0" 0
 check "status of a user with nothing" [ "$(cat "$WORK/out")" = \
-    "ghost enrolled=no pending=no token=- backup_codes=0/0 failures=0 locked=no last_success=never last_rhost=-" ]
+    "ghost enrolled=no pending=no token=- backup_codes=0/0 failures=0 locked=no last_success=never last_rhost=- uid=-" ]
 run status --json; exits "status --json exits 0" 0
 golden "status --json golden" "$WORK/out" status.json
 check "status --json is valid JSON" jqe . "$WORK/out"
@@ -553,7 +554,7 @@ audit "revoke audited" "action=revoke user=carol by=root"
 refused "revoked user can't log in" carol "$(totp "$csecret" 30)"
 run status carol
 check "status after revoke: nothing" [ "$(cat "$WORK/out")" = \
-    "carol enrolled=no pending=no token=- backup_codes=0/0 failures=0 locked=no last_success=never last_rhost=-" ]
+    "carol enrolled=no pending=no token=- backup_codes=0/0 failures=0 locked=no last_success=never last_rhost=- uid=-" ]
 run enroll ivy; exits "enroll ivy (pending)" 0
 audit "enroll ivy audited" "action=enroll_pending user=ivy by=root"
 run revoke ivy; exits "revoke of a pending-only user exits 0" 0

@@ -97,6 +97,7 @@ assert_defaults(const struct mfa_conf *c)
 	assert_null(c->unenrolled_groups);
 	assert_int_equal(c->n_unenrolled_groups, 0);
 	assert_int_equal(c->state_flush, MFA_FLUSH_ALWAYS);
+	assert_int_equal(c->user_lookup, MFA_LOOKUP_NSS);
 	assert_int_equal(c->lock_wait_ms, 500);
 	assert_int_equal(c->deny, 5);
 	assert_int_equal(c->fail_interval, 900);
@@ -152,6 +153,7 @@ test_every_key(void **state)
 	    "unenrolled = \"ignore\";\n"
 	    "unenrolled_groups = [ \"wheel\", \"mfa-exempt\" ];\n"
 	    "state_flush = \"os\";\n"
+	    "user_lookup = \"exact\";\n"
 	    "lock_wait_ms = 2000;\n"
 	    "deny = 3;\n"
 	    "fail_interval = 600;\n"
@@ -177,6 +179,7 @@ test_every_key(void **state)
 	assert_string_equal(c->unenrolled_groups[1], "mfa-exempt");
 	assert_null(c->unenrolled_groups[2]);
 	assert_int_equal(c->state_flush, MFA_FLUSH_OS);
+	assert_int_equal(c->user_lookup, MFA_LOOKUP_EXACT);
 	assert_int_equal(c->lock_wait_ms, 2000);
 	assert_int_equal(c->deny, 3);
 	assert_int_equal(c->fail_interval, 600);
@@ -324,6 +327,8 @@ static const struct bad_conf bad_confs[] = {
 	{ "bad-digits.conf",		3, "digits", "7" },
 	{ "bad-period.conf",		3, "period", "45" },
 	{ "bad-unenrolled.conf",	3, "unenrolled", "allow" },
+	{ "bad-user-lookup.conf",	3, "user_lookup", "NSS-folded" },
+	{ "bad-user-lookup-type.conf",	3, "user_lookup", NULL },
 	{ "bad-groups-without-ignore.conf", 0, "unenrolled_groups",
 	    "wheelgroup" },
 	{ "bad-groups-name.conf",	3, "unenrolled_groups", "../root" },

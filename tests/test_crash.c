@@ -45,7 +45,8 @@ setup(void **st)
 	/* No lockout, so every failure is recorded; "os": what a SIGKILL
 	 * must not lose is what the kernel already holds. */
 	snprintf(text, sizeof(text), "state_dir = \"%s/state\";\n"
-	    "key_file = \"%s/mfa.key\";\ndeny = 0;\nstate_flush = \"os\";\n",
+	    "key_file = \"%s/mfa.key\";\ndeny = 0;\nstate_flush = \"os\";\n"
+	    "user_lookup = \"exact\";\n",
 	    dir, dir);
 	if (tu_write_file(path, text, 0644) != 0 ||
 	    conf_load(path, &conf, errmsg) != MFA_OK ||

@@ -22,7 +22,8 @@ if ! mount -t devpts -o newinstance,ptmxmode=0666,mode=0620 devpts \
 fi
 conf=$WORK/mfa.conf
 state=$WORK/state
-printf 'state_dir = "%s";\nkey_file = "%s";\nissuer = "Example VPN";\n' \
+# Its users are in no name service: exact names (user_lookup).
+printf 'state_dir = "%s";\nkey_file = "%s";\nissuer = "Example VPN";\nuser_lookup = "exact";\n' \
     "$state" "$WORK/mfa.key" >"$conf"
 chmod 0644 "$conf"
 OATHTOOL=${OATHTOOL:-oathtool}

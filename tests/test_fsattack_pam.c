@@ -48,7 +48,8 @@ write_config(const char *path, const char *state_dir)
 	char text[2048];
 
 	snprintf(text, sizeof(text), "state_dir = \"%s\";\nkey_file = \"%s\";\n"
-	    "hotp_lookahead = 1;\ndeny = 0;\n", state_dir, key);
+	    "hotp_lookahead = 1;\ndeny = 0;\nuser_lookup = \"exact\";\n",
+	    state_dir, key);
 	assert_int_equal(tu_write_file(path, text, 0644), 0);
 }
 

@@ -244,15 +244,28 @@ count_entries(const char *path)
 	return n;
 }
 
+/*
+ * Refused before anything else, and logged as typed but escaped and
+ * bounded (every byte outside printable ASCII, space, '=' and '\' as
+ * \xHH; cut at 64 bytes with "\..."): a name can't add or hide a field.
+ */
 static void
 test_bad_user_names(void **st)
 {
-	static const char *const bad[] = {
-		"../alice", "..", ".", "a/b", "/etc/passwd", "alice\n",
-		"al ice", "alice\t", "\x1b[31mred", "\xff\xfe", "caf\xc3\xa9",
-		"-rf", ".hidden", "a:b", "a%2fb",
+	static const struct {
+		const char *name, *logged;
+	} bad[] = {
+		{ "../alice", "../alice" }, { "..", ".." }, { ".", "." },
+		{ "a/b", "a/b" }, { "/etc/passwd", "/etc/passwd" },
+		{ "alice\n", "alice\\x0a" }, { "al ice", "al\\x20ice" },
+		{ "alice\t", "alice\\x09" }, { "\x1b[31mred", "\\x1b[31mred" },
+		{ "\xff\xfe", "\\xff\\xfe" }, { "caf\xc3\xa9", "caf\\xc3\\xa9" },
+		{ "-rf", "-rf" }, { ".hidden", ".hidden" }, { "a:b", "a:b" },
+		{ "a%2fb", "a%2fb" }, { "HOSP\\vpnalice", "HOSP\\x5cvpnalice" },
+		{ "x result=accept", "x\\x20result\\x3daccept" },
+		{ "a\\...", "a\\x5c..." },
 	};
-	char huge[300], parent[PATH_MAX];
+	char huge[300], parent[PATH_MAX], want[160];
 	int before_state, before_dir;
 	size_t i;
 
@@ -262,14 +275,27 @@ test_bad_user_names(void **st)
 	before_dir = count_entries(mu_dir);
 	snprintf(parent, sizeof(parent), "%s", mu_dir);
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		assert_int_equal(mu_auth("mfa", bad[i], "123456"), PAM_AUTH_ERR);
-		assert_true(mu_log_wait("result=deny reason=bad_input user=-",
-		    "detail=invalid_user_name"));
+		assert_int_equal(mu_auth("mfa", bad[i].name, "123456"),
+		    PAM_AUTH_ERR);
+		snprintf(want, sizeof(want), "result=deny reason=bad_input "
+		    "user=%s service=", bad[i].logged);
+		if (!mu_log_wait(want, "detail=invalid_user_name"))
+			fail_msg("no line with \"%s\"", want);
 	}
 	memset(huge, 'a', sizeof(huge) - 1);
 	huge[sizeof(huge) - 1] = '\0';
 	assert_int_equal(mu_auth("mfa", huge, "123456"), PAM_AUTH_ERR);
-	assert_true(mu_log_wait("reason=bad_input user=-", NULL));
+	/* 64 bytes of it, and the mark that there was more. */
+	snprintf(want, sizeof(want), "reason=bad_input user=%.64s\\... "
+	    "service=", huge);
+	assert_true(mu_log_wait(want, NULL));
+	/* Escapes count toward the 64: none is cut in two. */
+	memset(huge, ' ', 40);
+	huge[40] = '\0';
+	assert_int_equal(mu_auth("mfa", huge, "123456"), PAM_AUTH_ERR);
+	assert_true(mu_log_wait("user=\\x20\\x20\\x20\\x20\\x20\\x20\\x20"
+	    "\\x20\\x20\\x20\\x20\\x20\\x20\\x20\\x20\\x20\\... service=",
+	    NULL));
 	/* Nothing was created, in the store or beside it. */
 	assert_int_equal(count_entries(mu_state_dir), before_state);
 	assert_int_equal(count_entries(parent), before_dir);
@@ -375,7 +401,7 @@ test_rhost_logged_and_recorded(void **st)
 	assert_non_null(strstr(out, "jane enrolled=yes pending=no "
 	    "token=totp/SHA1/6/30 backup_codes=0/0 "
 	    "failures=0 locked=no last_success="));
-	assert_non_null(strstr(out, " last_rhost=198.51.100.7\n"));
+	assert_non_null(strstr(out, " last_rhost=198.51.100.7 uid=-\n"));
 }
 
 /* The codes oathtool computes for secret from k steps back to k ahead. */

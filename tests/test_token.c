@@ -22,16 +22,23 @@
 /* Offsets from the layout in token.h. */
 #define OFF_VERSION	4
 #define OFF_FLAGS	6
+#define OFF_ID		8
+#define OFF_CREATED	16
 #define OFF_TYPE	24
 #define OFF_ALGO	25
 #define OFF_DIGITS	26
 #define OFF_CIPHER	27
 #define OFF_PERIOD	28
 #define OFF_SECLEN	30
+#define OFF_COUNTER	32
+#define OFF_KEYID	40
 #define OFF_SECRET	72
+#define OFF_BGEN	136
 #define OFF_BCOUNT	140
 #define OFF_BLEN	142
 #define OFF_BITER	912
+#define OFF_REPLACES	916
+#define OFF_UID		924
 #define OFF_DIGEST	992
 
 /* A valid TOTP token whose fields all differ from their zero values. */
@@ -82,6 +89,8 @@ assert_token_equal(const struct mfa_token *a, const struct mfa_token *b)
 	assert_int_equal(a->backup_count, b->backup_count);
 	assert_int_equal(a->backup_len, b->backup_len);
 	assert_int_equal(a->backup_iter, b->backup_iter);
+	assert_int_equal(a->replaces, b->replaces);
+	assert_int_equal(a->uid, b->uid);
 	for (i = 0; i < a->backup_count; i++) {
 		assert_memory_equal(a->backup[i].salt, b->backup[i].salt,
 		    TOKEN_BACKUP_SALT);
@@ -198,6 +207,12 @@ test_round_trip_misc(void **state)
 	tok_fill(&tok, 20, 3);
 	tok.flags = TOKEN_F_PENDING;
 	round_trip(&tok);
+	tok.flags = TOKEN_F_PENDING | TOKEN_F_UID;
+	tok.uid = UINT32_MAX;
+	round_trip(&tok);
+	tok.flags = TOKEN_F_UID;
+	tok.uid = 0;		/* root's */
+	round_trip(&tok);
 	tok_fill(&tok, 20, 0);
 	tok.id = UINT64_MAX;
 	tok.created = INT64_MIN;
@@ -241,7 +256,7 @@ test_layout(void **state)
 /* One field made wrong in an otherwise valid token. */
 enum bad_field {
 	F_TYPE, F_ALGO, F_HOTP_ALGO, F_DIGITS, F_PERIOD, F_SECLEN, F_ID,
-	F_FLAGS, F_BCOUNT, F_BLEN, F_BITER,
+	F_FLAGS, F_BCOUNT, F_BLEN, F_BITER, F_UID, F_CIPHER2_UID,
 };
 
 static const struct {
@@ -269,7 +284,9 @@ static const struct {
 	{ "secret_len 15",	F_SECLEN,	MFA_SECRET_MIN - 1 },
 	{ "secret_len 65",	F_SECLEN,	MFA_SECRET_MAX + 1 },
 	{ "id 0",		F_ID,		0 },
-	{ "flags 0x0002",	F_FLAGS,	0x0002 },
+	{ "flags 0x0004",	F_FLAGS,	0x0004 },
+	{ "uid without TOKEN_F_UID", F_UID,	1000 },
+	{ "uid in a cipher 2 record", F_CIPHER2_UID, 1000 },
 	{ "flags 0x8000",	F_FLAGS,	0x8000 },
 	{ "flags 0xffff",	F_FLAGS,	0xffff },
 	{ "backup_count 17",	F_BCOUNT,	TOKEN_BACKUP_MAX + 1 },
@@ -325,6 +342,15 @@ make_bad(struct mfa_token *tok, size_t i)
 		tok_fill(tok, 20, 2);
 		tok->backup_iter = (uint32_t)v;
 		break;
+	case F_UID:
+		tok->uid = (uint32_t)v;
+		break;
+	case F_CIPHER2_UID:
+		tok->cipher = 2;
+		tok->key_id = 1;
+		tok->flags = TOKEN_F_UID;
+		tok->uid = (uint32_t)v;
+		break;
 	}
 }
 
@@ -367,8 +393,9 @@ test_decode_rejects_forged_fields(void **state)
 		{ OFF_SECLEN, MFA_SECRET_MIN - 1 },
 		{ OFF_SECLEN, MFA_SECRET_MAX + 1 },
 		{ OFF_SECLEN + 1, 1 },		/* 276 */
-		{ OFF_FLAGS, 2 },
+		{ OFF_FLAGS, 4 },
 		{ OFF_FLAGS + 1, 0x80 },
+		{ OFF_UID, 1 },			/* a uid without its flag */
 		{ OFF_BCOUNT, TOKEN_BACKUP_MAX + 1 },
 		{ OFF_BCOUNT + 1, 1 },
 	};
@@ -450,7 +477,7 @@ static void
 test_decode_newer(void **state)
 {
 	static const uint16_t versions[] = { TOKEN_VERSION + 1, 0x100, 0xffff };
-	static const unsigned char ciphers[] = { 3, 0x80, 0xff };
+	static const unsigned char ciphers[] = { 4, 0x80, 0xff };
 	unsigned char buf[TOKEN_FILE_SIZE];
 	struct mfa_token tok;
 	size_t i;
@@ -537,7 +564,7 @@ test_seal_unseal(void **state)
 	tok_fill(&tok, 32, 0);
 	orig = tok;
 	assert_int_equal(token_seal(&tok, "alice", &kr), MFA_OK);
-	assert_int_equal(tok.cipher, 2);
+	assert_int_equal(tok.cipher, 3);
 	assert_int_equal(tok.key_id, kr.k[0].id);
 	assert_memory_not_equal(tok.secret, orig.secret, orig.secret_len);
 	/* Sealing twice is a bug, refused. */
@@ -658,6 +685,128 @@ test_unseal_cipher1(void **state)
 	keyring_wipe(&kr);
 }
 
+/*
+ * Cipher 3 binds every field that decides what the token does: one
+ * changed on disk to another valid value (the digest made right again,
+ * as anyone can) no longer opens.
+ */
+static void
+test_seal_binds_fields(void **state)
+{
+	static const struct {
+		const char *what;
+		size_t off;
+		unsigned char val;	/* XORed into the byte */
+	} fields[] = {
+		{ "flags: pending", OFF_FLAGS, TOKEN_F_PENDING },
+		{ "flags: uid", OFF_FLAGS, TOKEN_F_UID },
+		{ "id", OFF_ID, 0x01 },
+		{ "created", OFF_CREATED, 0x01 },
+		{ "type TOTP to HOTP", OFF_TYPE, MFA_TOTP ^ MFA_HOTP },
+		{ "algorithm SHA1 to SHA256", OFF_ALGO, MFA_SHA1 ^ MFA_SHA256 },
+		{ "digits 6 to 8", OFF_DIGITS, 6 ^ 8 },
+		{ "period 30 to 60", OFF_PERIOD, 30 ^ 60 },
+		{ "counter", OFF_COUNTER, 0x01 },
+		{ "counter, high byte", OFF_COUNTER + 7, 0x80 },
+		{ "key id", OFF_KEYID + 1, 0x01 },
+		{ "backup generation", OFF_BGEN, 0x01 },
+		{ "backup digits 10 to 8", OFF_BLEN, 10 ^ 8 },
+		{ "backup iterations", OFF_BITER, 0x01 },
+		{ "replaces", OFF_REPLACES, 0x01 },
+		{ "uid", OFF_UID, 0x01 },
+		{ "uid, high byte", OFF_UID + 3, 0x01 },
+	};
+	unsigned char buf[TOKEN_FILE_SIZE], good[TOKEN_FILE_SIZE];
+	struct mfa_keyring kr;
+	struct mfa_token tok;
+	size_t i;
+
+	(void)state;
+	memset(&kr, 0, sizeof(kr));
+	assert_int_equal(keyring_add(&kr), MFA_OK);
+	tok_fill(&tok, 20, 2);
+	tok.flags = TOKEN_F_UID;
+	tok.uid = 1001;
+	tok.replaces = 0x1122334455667788ULL;
+	assert_int_equal(token_seal(&tok, "alice", &kr), MFA_OK);
+	assert_int_equal(tok.cipher, 3);
+	assert_int_equal(token_encode(&tok, good), MFA_OK);
+	/* As written, it opens. */
+	assert_int_equal(token_decode(good, &tok), MFA_OK);
+	assert_int_equal(token_unseal(&tok, "alice", &kr), MFA_OK);
+	assert_int_equal(tok.uid, 1001);
+	for (i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
+		memcpy(buf, good, sizeof(buf));
+		buf[fields[i].off] ^= fields[i].val;
+		forge(buf);
+		/* Refused when read (the uid flag cleared leaves a uid
+		 * without it) or when opened; never a token that opens. */
+		if (token_decode(buf, &tok) == MFA_OK &&
+		    token_unseal(&tok, "alice", &kr) == MFA_OK)
+			fail_msg("%s changed: the token still opens",
+			    fields[i].what);
+		token_wipe(&tok);
+	}
+	/* A slot fewer. */
+	memcpy(buf, good, sizeof(buf));
+	buf[OFF_BCOUNT] = 1;
+	forge(buf);
+	assert_int_equal(token_decode(buf, &tok), MFA_OK);
+	assert_int_not_equal(token_unseal(&tok, "alice", &kr), MFA_OK);
+	keyring_wipe(&kr);
+	token_wipe(&tok);
+}
+
+/* Records sealed by the version before (cipher 2: label
+ * "pam_mfa/token/v2", the token id and the user name) still open, and
+ * can't claim a uid. */
+static void
+test_unseal_cipher2(void **state)
+{
+	static const char label[] = "pam_mfa/token/v2";
+	unsigned char aad[sizeof(label) + 8 + 5], ct[20 + 2 * 48];
+	unsigned char buf[TOKEN_FILE_SIZE];
+	struct mfa_token tok, orig, back;
+	struct mfa_keyring kr;
+	unsigned i;
+
+	(void)state;
+	memset(&kr, 0, sizeof(kr));
+	assert_int_equal(keyring_add(&kr), MFA_OK);
+	tok_fill(&tok, 20, 2);
+	orig = tok;
+	memcpy(aad, label, sizeof(label));
+	for (i = 0; i < 8; i++)
+		aad[sizeof(label) + i] = (unsigned char)(tok.id >> (8 * i));
+	memcpy(aad + sizeof(label) + 8, "alice", 5);
+	memcpy(ct, tok.secret, 20);
+	for (i = 0; i < 2; i++) {
+		memcpy(ct + 20 + i * 48, tok.backup[i].salt, 16);
+		memcpy(ct + 20 + i * 48 + 16, tok.backup[i].hash, 32);
+	}
+	assert_int_equal(crypto_aead_seal(kr.k[0].key, tok.nonce, aad,
+	    sizeof(aad), ct, sizeof(ct), ct, tok.tag), MFA_OK);
+	memcpy(tok.secret, ct, 20);
+	for (i = 0; i < 2; i++) {
+		memcpy(tok.backup[i].salt, ct + 20 + i * 48, 16);
+		memcpy(tok.backup[i].hash, ct + 20 + i * 48 + 16, 32);
+	}
+	tok.cipher = 2;
+	tok.key_id = kr.k[0].id;
+	assert_int_equal(token_encode(&tok, buf), MFA_OK);
+	assert_int_equal(token_decode(buf, &back), MFA_OK);
+	assert_int_equal(back.cipher, 2);
+	assert_int_equal(back.flags & TOKEN_F_UID, 0);
+	assert_int_equal(token_unseal(&back, "alice", &kr), MFA_OK);
+	assert_token_equal(&back, &orig);
+	/* A uid written into it (with the digest made right): refused. */
+	buf[OFF_FLAGS] |= TOKEN_F_UID;
+	buf[OFF_UID] = 0xe9;
+	forge(buf);
+	assert_decode_fails(buf, MFA_ECORRUPT);
+	keyring_wipe(&kr);
+}
+
 static void
 test_keyring(void **state)
 {
@@ -723,6 +872,8 @@ main(void)
 		cmocka_unit_test(test_seal_unseal),
 		cmocka_unit_test(test_seal_backup_slots),
 		cmocka_unit_test(test_unseal_cipher1),
+		cmocka_unit_test(test_unseal_cipher2),
+		cmocka_unit_test(test_seal_binds_fields),
 		cmocka_unit_test(test_keyring),
 		cmocka_unit_test(test_algo_names),
 	};

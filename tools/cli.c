@@ -232,18 +232,44 @@ cli_priv_lower(const struct cli *cli)
 }
 
 int
-cli_target(const struct cli *cli, const char *cmd, const char *arg,
+cli_account(struct cli *cli, const char *cmd, const char *name)
+{
+	enum mfa_err rc;
+
+	cli->unknown = 0;
+	if (cli_user_arg(name) != CLI_OK)
+		return CLI_USAGE;
+	rc = account_resolve(name, cli->conf->user_lookup, &cli->acct);
+	if (rc == MFA_ENOUSER) {
+		memset(&cli->acct, 0, sizeof(cli->acct));
+		snprintf(cli->acct.name, sizeof(cli->acct.name), "%s", name);
+		cli->unknown = 1;
+		return CLI_OK;
+	}
+	if (rc != MFA_OK) {
+		fprintf(stderr, "pam-mfa: %s: %s: %s\n", cmd, name,
+		    rc == MFA_EINPUT ? "the name service's name for this "
+		    "account is not a valid user name" : mfa_strerror(rc));
+		return CLI_FAIL;
+	}
+	return CLI_OK;
+}
+
+int
+cli_target(struct cli *cli, const char *cmd, const char *arg,
     const char **user)
 {
+	int ret;
+
 	*user = NULL;
 	if (cli->root) {
 		if (arg == NULL) {
 			fprintf(stderr, "pam-mfa: %s: name the USER\n", cmd);
 			return CLI_USAGE;
 		}
-		if (cli_user_arg(arg) != CLI_OK)
-			return CLI_USAGE;
-		*user = arg;
+		if ((ret = cli_account(cli, cmd, arg)) != CLI_OK)
+			return ret;
+		*user = cli->acct.name;
 		return CLI_OK;
 	}
 	if (!cli->setuid) {
@@ -267,7 +293,17 @@ cli_target(const struct cli *cli, const char *cmd, const char *arg,
 		    "(self_service = false): ask your administrator\n", cmd);
 		return CLI_DENIED;
 	}
-	*user = cli->self;
+	/* The name of the caller's uid: it must name that uid back. */
+	if ((ret = cli_account(cli, cmd, cli->self)) != CLI_OK)
+		return ret;
+	if (cli->conf->user_lookup == MFA_LOOKUP_NSS && (cli->unknown ||
+	    !cli->acct.known || cli->acct.uid != caller_uid)) {
+		fprintf(stderr, "pam-mfa: %s: the name service does not map "
+		    "your account name (%s) back to your account: ask your "
+		    "administrator\n", cmd, cli->self);
+		return CLI_DENIED;
+	}
+	*user = cli->acct.name;
 	return CLI_OK;
 }
 
@@ -425,7 +461,8 @@ cli_user_command(struct cli *cli, const char *name, int argc, char **argv,
 		return CLI_USAGE;
 	}
 	if ((ret = cli_user_arg(argv[1])) != CLI_OK ||
-	    (ret = cli_load_conf(cli)) != CLI_OK)
+	    (ret = cli_load_conf(cli)) != CLI_OK ||
+	    (ret = cli_account(cli, name, argv[1])) != CLI_OK)
 		return ret;
 	return cli_open_store(cli, store);
 }
@@ -449,6 +486,7 @@ cli_current_code(struct cli *cli, struct mfa_store *store, const char *user,
 	memset(&req, 0, sizeof(req));
 	memset(&res, 0, sizeof(res));
 	req.user = user;
+	req.acct = &cli->acct;
 	req.code = code;
 	req.code_len = strlen(code);
 	req.now = (int64_t)time(NULL);

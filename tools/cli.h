@@ -25,6 +25,7 @@
 
 #include <stdint.h>
 
+#include "account.h"
 #include "conf.h"
 #include "mfa.h"
 
@@ -45,6 +46,11 @@ struct cli {
 	int root;			/* the real uid is 0 */
 	int setuid;			/* not root, but able to raise to it */
 	char self[MFA_USER_MAX + 1];	/* the caller's account name */
+	/* The account a command acts on (cli_target, cli_user_command):
+	 * acct.name is the store's key; unknown: the name service doesn't
+	 * know the name given, and acct.name is that name. */
+	struct mfa_account acct;
+	int unknown;
 };
 
 struct cli_cmd {
@@ -75,10 +81,19 @@ void cli_priv_lower(const struct cli *cli);
 /*
  * The user a command acts on: for root, arg (required, validated); for
  * anyone else their own account, arg NULL or naming it, and only if the
- * config allows self-service (load the config first).
+ * config allows self-service (load the config first).  The name is
+ * resolved (cli_account): *user is cli->acct.name.
  */
-int cli_target(const struct cli *cli, const char *cmd, const char *arg,
+int cli_target(struct cli *cli, const char *cmd, const char *arg,
     const char **user);
+/*
+ * Resolve name into cli->acct as the module does (account_resolve,
+ * user_lookup): every spelling the name service maps to one account
+ * names that account.  A name it doesn't know sets cli->unknown and
+ * keeps the name as given (a deleted account's records stay reachable:
+ * the commands that make a token refuse it).  Prints why on failure.
+ */
+int cli_account(struct cli *cli, const char *cmd, const char *name);
 /*
  * Prompt on stderr and read one line from stdin into buf (without the
  * newline).  CLI_OK, CLI_FAIL at end of input, CLI_USAGE if the line is

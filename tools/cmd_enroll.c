@@ -19,7 +19,10 @@
  *     over; `enroll -C` confirms a pending token later;
  *  6. a wrong confirmation code counts toward the user's lock as a failed
  *     login does (auth_confirm): whoever finds a pending token they were
- *     not given can't guess their way to its backup codes.
+ *     not given can't guess their way to its backup codes;
+ *  7. a token is made only for an account the name service knows, under
+ *     its own name (whatever spelling was given) and bound to its uid
+ *     (account.h), unless user_lookup is "exact".
  */
 #include "config.h"
 
@@ -372,6 +375,12 @@ confirm_pending(struct cli *cli, struct mfa_store *store, const char *user)
 		cli_error("reading the pending token", rc);
 		return CLI_FAIL;
 	}
+	/* Made for another account that had the name (account.h). */
+	if ((rc = account_token_check(&cli->acct, &tok)) != MFA_OK) {
+		cli_error("reading the pending token", rc);
+		token_wipe(&tok);
+		return CLI_FAIL;
+	}
 	ret = confirm(cli, store, user, &tok, 1);
 	token_wipe(&tok);
 	return ret;
@@ -382,6 +391,7 @@ new_token(struct cli *cli, struct mfa_token *tok)
 {
 	enum mfa_err rc;
 
+	account_token_bind(&cli->acct, tok);
 	tok->secret_len = cli->conf->secret_bytes;
 	tok->created = (int64_t)time(NULL);
 	do {
@@ -409,6 +419,12 @@ cmd_enroll(struct cli *cli, int argc, char **argv)
 	    (ret = parse_opts(cli, argc, argv, &tok, &o)) != CLI_OK ||
 	    (ret = cli_target(cli, "enroll", o.user_arg, &user)) != CLI_OK)
 		return ret;
+	if (cli->unknown) {
+		fprintf(stderr, "pam-mfa: enroll: %s: no such user in the name "
+		    "service (for users it doesn't know, see user_lookup in "
+		    "pam_mfa.conf)\n", user);
+		return CLI_NOTFOUND;
+	}
 
 	cli_priv_raise(cli);
 	rc = store_create(cli->conf);

@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "account.h"
 #include "backup.h"
 #include "cli.h"
 #include "crypto.h"
@@ -33,6 +34,7 @@ struct job {
 	const char *label;	/* google: names it when no user is known */
 	unsigned line;		/* oath: its line */
 	char user[MFA_USER_MAX + 1];
+	struct mfa_account acct;	/* user's, once canonical_users ran */
 	enum import_status st;
 	struct import_result res;
 };
@@ -185,6 +187,7 @@ static int
 read_google(struct run *r, const char *arg)
 {
 	const char *path = arg, *eq = strchr(arg, '='), *why;
+	struct mfa_account owner;
 	struct passwd *pw;
 	struct stat sb;
 	struct job *j;
@@ -212,8 +215,9 @@ read_google(struct run *r, const char *arg)
 			    "(name it: USER=FILE)");
 		else
 			snprintf(j->user, sizeof(j->user), "%s", pw->pw_name);
-	} else if ((pw = getpwnam(j->user)) != NULL &&
-	    sb.st_uid != pw->pw_uid && sb.st_uid != 0) {
+	} else if (account_resolve(j->user, MFA_LOOKUP_EXACT, &owner) ==
+	    MFA_OK && owner.known && sb.st_uid != owner.uid &&
+	    sb.st_uid != 0) {
 		/* Someone else's file: not this user's token. */
 		job_refuse(j, "the file belongs to another user");
 	}
@@ -281,6 +285,33 @@ read_oath(struct run *r, const char *path)
 	crypto_wipe(buf, OATH_FILE_MAX + 1);
 	free(buf);
 	return ret;
+}
+
+/*
+ * Every user name to its account's (account.h), as logins will look it
+ * up: a user the name service doesn't know is refused, unless lookup is
+ * "exact".  Before refuse_duplicates, so that two spellings of one
+ * account are two tokens for it.
+ */
+static void
+canonical_users(struct run *r, enum mfa_user_lookup lookup)
+{
+	struct job *j;
+	enum mfa_err rc;
+	size_t i;
+
+	for (i = 0; i < r->n; i++) {
+		j = &r->jobs[i];
+		if (j->user[0] == '\0' || j->st != IMPORT_OK)
+			continue;
+		rc = account_resolve(j->user, lookup, &j->acct);
+		if (rc == MFA_ENOUSER)
+			job_refuse(j, "no such user in the name service");
+		else if (rc != MFA_OK)
+			job_refuse(j, mfa_strerror(rc));
+		else
+			memcpy(j->user, j->acct.name, sizeof(j->user));
+	}
 }
 
 /* A user named twice: which token is meant is not ours to guess. */
@@ -458,6 +489,7 @@ import_one(struct run *r, struct mfa_store *store, struct job *j)
 	if (rc == MFA_OK && res->backup_count > 0)
 		rc = backup_set(&res->tok, codes, res->backup_count,
 		    BACKUP_LEN_IMPORTED);
+	account_token_bind(&j->acct, &res->tok);
 	if (rc == MFA_OK)
 		rc = token_check(&res->tok);
 	if (rc == MFA_OK)
@@ -535,6 +567,7 @@ cmd_import(struct cli *cli, int argc, char **argv)
 		if ((google ? read_google(&r, argv[i]) :
 		    read_oath(&r, argv[i])) != 0)
 			goto out;
+	canonical_users(&r, cli->conf->user_lookup);
 	refuse_duplicates(&r);
 	if (open_store(cli, r.dry, &store) != CLI_OK)
 		goto out;

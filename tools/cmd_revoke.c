@@ -14,21 +14,23 @@ cmd_revoke(struct cli *cli, int argc, char **argv)
 {
 	struct mfa_store *store = NULL;
 	enum mfa_err rc;
+	const char *user;
 	int ret;
 
 	if ((ret = cli_user_command(cli, "revoke", argc, argv, &store)) != CLI_OK)
 		return ret;
-	rc = store_remove(store, argv[1]);
+	user = cli->acct.name;
+	rc = store_remove(store, user);
 	store_close(store);
 	if (rc == MFA_ENOTENROLLED) {
-		fprintf(stderr, "pam-mfa: revoke: %s is not enrolled\n", argv[1]);
+		fprintf(stderr, "pam-mfa: revoke: %s is not enrolled\n", user);
 		return CLI_NOTFOUND;
 	}
 	if (rc != MFA_OK) {
 		cli_error("revoke", rc);
 		return CLI_FAIL;
 	}
-	cli_audit("revoke", argv[1]);
-	printf("revoked %s\n", argv[1]);
+	cli_audit("revoke", user);
+	printf("revoked %s\n", user);
 	return CLI_OK;
 }

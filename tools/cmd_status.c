@@ -2,7 +2,8 @@
  * cmd_status.c - pam-mfa status [--json] [USER] and pam-mfa list: what an
  * admin (or a user, about themselves) needs to know, never a secret: the
  * token's parameters, whether one is pending, backup codes left,
- * failures, lock, last success and where from.
+ * failures, lock, last success and where from, and the uid the token is
+ * bound to ("-": none, checked by name alone; account.h).
  *
  * The remote host was sent by a client (sshd's reverse DNS, for one): it
  * is printed with anything but printable ASCII replaced, and escaped in
@@ -16,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "account.h"
 #include "backup.h"
 #include "cli.h"
 #include "lockout.h"
@@ -91,6 +93,7 @@ static void
 print_text(const char *user, const struct status *s)
 {
 	char tokdesc[64], locked[64], last[32], host[MFA_RHOST_MAX + 1];
+	char uid[16];
 
 	if (s->active && s->tok.type == MFA_TOTP)
 		snprintf(tokdesc, sizeof(tokdesc), "totp/%s/%u/%u",
@@ -113,12 +116,16 @@ print_text(const char *user, const struct status *s)
 	}
 	fmt_time(last, sizeof(last), s->st.last_success);
 	safe_text(host, sizeof(host), s->st.last_rhost);
+	if (s->active && (s->tok.flags & TOKEN_F_UID))
+		snprintf(uid, sizeof(uid), "%lu", (unsigned long)s->tok.uid);
+	else
+		snprintf(uid, sizeof(uid), "-");
 	printf("%s enrolled=%s pending=%s token=%s backup_codes=%u/%u "
-	    "failures=%u locked=%s last_success=%s last_rhost=%s\n", user,
-	    s->active ? "yes" : "no", s->pending ? "yes" : "no", tokdesc,
-	    s->backup_left, s->active ? s->tok.backup_count : 0,
+	    "failures=%u locked=%s last_success=%s last_rhost=%s uid=%s\n",
+	    user, s->active ? "yes" : "no", s->pending ? "yes" : "no",
+	    tokdesc, s->backup_left, s->active ? s->tok.backup_count : 0,
 	    (unsigned)s->st.fail_count, locked, last,
-	    host[0] != '\0' ? host : "-");
+	    host[0] != '\0' ? host : "-", uid);
 }
 
 /* A JSON string: quotes, backslashes and every byte outside printable
@@ -185,7 +192,10 @@ print_json(const char *user, const struct status *s)
 	else
 		printf("null");
 	json_time("last_failure", s->st.last_fail);
-	printf("}");
+	if (s->active && (s->tok.flags & TOKEN_F_UID))
+		printf(", \"uid\": %lu}", (unsigned long)s->tok.uid);
+	else
+		printf(", \"uid\": null}");
 }
 
 static int
@@ -275,9 +285,28 @@ cmd_status(struct cli *cli, int argc, char **argv)
 	return ret;
 }
 
+/* What logins under this stored name reach (user_lookup): "" if its own
+ * account's name, else " account=NAME" (a token enrolled under another
+ * spelling, which logins no longer find) or " unknown_user". */
+static const char *
+list_account(const struct cli *cli, const char *user, char *buf, size_t len)
+{
+	struct mfa_account acct;
+	enum mfa_err rc;
+
+	rc = account_resolve(user, cli->conf->user_lookup, &acct);
+	if (rc == MFA_ENOUSER)
+		return " unknown_user";
+	if (rc != MFA_OK || strcmp(acct.name, user) == 0)
+		return "";
+	snprintf(buf, len, " account=%s", acct.name);
+	return buf;
+}
+
 int
 cmd_list(struct cli *cli, int argc, char **argv)
 {
+	char acctbuf[MFA_USER_MAX + 16];
 	struct mfa_store *store = NULL;
 	struct mfa_token tok;
 	char **users = NULL;
@@ -305,12 +334,13 @@ cmd_list(struct cli *cli, int argc, char **argv)
 		token_wipe(&tok);
 		prc = store_pending_meta(store, users[i], &tok);
 		token_wipe(&tok);
-		printf("%s %s%s%s\n", users[i],
+		printf("%s %s%s%s%s\n", users[i],
 		    rc == MFA_OK ? "active" : rc == MFA_ENOTENROLLED ? "" :
 		    "unreadable",
 		    rc != MFA_ENOTENROLLED && prc != MFA_ENOTENROLLED ? "+" :
 		    "", prc == MFA_OK ? "pending" :
-		    prc == MFA_ENOTENROLLED ? "" : "unreadable_pending");
+		    prc == MFA_ENOTENROLLED ? "" : "unreadable_pending",
+		    list_account(cli, users[i], acctbuf, sizeof(acctbuf)));
 		if ((rc != MFA_OK && rc != MFA_ENOTENROLLED) ||
 		    (prc != MFA_OK && prc != MFA_ENOTENROLLED))
 			ret = CLI_FAIL;

@@ -16,15 +16,17 @@ cmd_unlock(struct cli *cli, int argc, char **argv)
 	struct mfa_state st;
 	struct mfa_txn *txn;
 	enum mfa_err rc;
+	const char *user;
 	int ret;
 
 	if ((ret = cli_user_command(cli, "unlock", argc, argv, &store)) != CLI_OK)
 		return ret;
-	rc = store_begin(store, argv[1], NULL, &st, &txn);
+	user = cli->acct.name;
+	rc = store_begin(store, user, NULL, &st, &txn);
 	if (rc == MFA_ENOTENROLLED) {
 		/* No state: never failed, nothing to clear. */
 		store_close(store);
-		printf("%s was not locked\n", argv[1]);
+		printf("%s was not locked\n", user);
 		return CLI_OK;
 	}
 	if (rc == MFA_OK) {
@@ -36,7 +38,7 @@ cmd_unlock(struct cli *cli, int argc, char **argv)
 		cli_error("unlock", rc);
 		return CLI_FAIL;
 	}
-	cli_audit("unlock", argv[1]);
-	printf("unlocked %s\n", argv[1]);
+	cli_audit("unlock", user);
+	printf("unlocked %s\n", user);
 	return CLI_OK;
 }

@@ -72,7 +72,7 @@ lookup(const char *name)
 int
 main(int argc, char **argv)
 {
-	struct cli cli = { MFA_CONF_PATH, NULL, 0, 0, "" };
+	struct cli cli = { .conf_path = MFA_CONF_PATH };
 	const struct cli_cmd *cmd;
 	int ch, rc;
 

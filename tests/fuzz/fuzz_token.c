@@ -4,8 +4,8 @@
  * recomputed so the field checks are reached.  A refusal is the one
  * token.h names (corrupt, or a newer version's) and leaves the token
  * wiped; a decoded token obeys token.h, round-trips through token_encode,
- * is refused with any one bit flipped, and seals and unseals only for its
- * own user.
+ * is refused with any one bit flipped, and seals (cipher 3) and unseals
+ * only for its own user and with its own fields.
  */
 #include "config.h"
 
@@ -52,6 +52,9 @@ token_same(const struct mfa_token *a, const struct mfa_token *b)
 	    a->secret_len != b->secret_len || a->secret_len > MFA_SECRET_MAX ||
 	    memcmp(a->secret, b->secret, a->secret_len) != 0 ||
 	    a->backup_gen != b->backup_gen ||
+	    a->backup_len != b->backup_len ||
+	    a->backup_iter != b->backup_iter ||
+	    a->replaces != b->replaces || a->uid != b->uid ||
 	    a->backup_count != b->backup_count ||
 	    a->backup_count > TOKEN_BACKUP_MAX)
 		return 0;
@@ -74,7 +77,8 @@ token_zero(const struct mfa_token *tok)
 	return 1;
 }
 
-/* Seal for FUZZ_USER: opens for FUZZ_USER only, to the same secret. */
+/* Seal for FUZZ_USER: opens for FUZZ_USER only, with the fields it was
+ * sealed with only, to the same secret. */
 static void
 check_seal(const struct mfa_token *tok, const struct mfa_keyring *kr)
 {
@@ -83,7 +87,7 @@ check_seal(const struct mfa_token *tok, const struct mfa_keyring *kr)
 
 	sealed = *tok;
 	if (token_seal(&sealed, FUZZ_USER, kr) != MFA_OK ||
-	    sealed.cipher != 2 || sealed.key_id != kr->k[0].id ||
+	    sealed.cipher != 3 || sealed.key_id != kr->k[0].id ||
 	    sealed.secret_len != tok->secret_len)
 		abort();
 	if (token_encode(&sealed, enc) != MFA_OK ||
@@ -91,6 +95,24 @@ check_seal(const struct mfa_token *tok, const struct mfa_keyring *kr)
 		abort();
 	other = back;
 	if (token_unseal(&other, FUZZ_USER "2", kr) == MFA_OK)
+		abort();
+	/* The fields that decide what it does are bound to it. */
+	other = back;
+	other.flags ^= TOKEN_F_PENDING;
+	if (token_unseal(&other, FUZZ_USER, kr) == MFA_OK)
+		abort();
+	other = back;
+	other.uid ^= 1;
+	other.flags |= TOKEN_F_UID;
+	if (token_unseal(&other, FUZZ_USER, kr) == MFA_OK)
+		abort();
+	other = back;
+	other.digits ^= 6 ^ 8;
+	if (token_unseal(&other, FUZZ_USER, kr) == MFA_OK)
+		abort();
+	other = back;
+	other.replaces ^= 1;
+	if (token_unseal(&other, FUZZ_USER, kr) == MFA_OK)
 		abort();
 	if (token_unseal(&back, FUZZ_USER, kr) != MFA_OK ||
 	    back.cipher != 0 || back.secret_len != tok->secret_len ||
@@ -121,9 +143,11 @@ token_rule(const struct mfa_token *t)
 	    (t->backup_count == 0 || ((t->backup_len == 8 ||
 	    t->backup_len == 10) && t->backup_len != t->digits &&
 	    t->backup_iter >= 1000 && t->backup_iter <= 10000000)) &&
-	    (t->flags & ~TOKEN_F_PENDING) == 0 &&
-	    (t->cipher == 0 || ((t->cipher == 1 || t->cipher == 2) &&
-	    t->key_id != 0));
+	    (t->flags & ~(TOKEN_F_PENDING | TOKEN_F_UID)) == 0 &&
+	    (t->uid == 0 || (t->flags & TOKEN_F_UID)) &&
+	    (t->cipher == 0 || ((t->cipher == 1 || t->cipher == 2 ||
+	    t->cipher == 3) && t->key_id != 0)) &&
+	    (!(t->flags & TOKEN_F_UID) || t->cipher == 0 || t->cipher == 3);
 }
 
 /*
@@ -148,7 +172,7 @@ header_rule(const unsigned char *buf)
 		return MFA_EVERSION;
 	if (version != TOKEN_VERSION)
 		return MFA_ECORRUPT;
-	return buf[CIPHER_OFF] > 2 ? MFA_EVERSION : MFA_OK;
+	return buf[CIPHER_OFF] > 3 ? MFA_EVERSION : MFA_OK;
 }
 
 static void
@@ -188,7 +212,7 @@ check_decode(const unsigned char *buf)
 		abort();
 
 	keys_make(&kr);
-	if (tok.cipher == 1 || tok.cipher == 2) {
+	if (tok.cipher >= 1 && tok.cipher <= 3) {
 		back = tok;
 		rc = token_unseal(&back, FUZZ_USER, &kr);
 		if (tok.key_id != kr.k[0].id && rc != MFA_ECRYPTO)

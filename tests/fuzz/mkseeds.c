@@ -118,6 +118,32 @@ keys_make(struct mfa_keyring *kr)
 		kr->k[0].key[i] = (unsigned char)(i + 1);
 }
 
+/* Seal as the version before did (cipher 2: label "pam_mfa/token/v2",
+ * the token id and the user name; token.h), so the corpus keeps a record
+ * of that kind: it is still read. */
+static void
+seal_v2(struct mfa_token *tok, const char *user,
+    const struct mfa_keyring *kr)
+{
+	static const char label[] = "pam_mfa/token/v2";
+	unsigned char aad[sizeof(label) + 8 + MFA_USER_MAX];
+	unsigned char ct[MFA_SECRET_MAX];
+	size_t ulen = strlen(user), i;
+
+	memcpy(aad, label, sizeof(label));
+	for (i = 0; i < 8; i++)
+		aad[sizeof(label) + i] = (unsigned char)(tok->id >> (8 * i));
+	memcpy(aad + sizeof(label) + 8, user, ulen);
+	memset(tok->nonce, 0x5a, sizeof(tok->nonce));
+	if (tok->backup_count != 0 || crypto_aead_seal(kr->k[0].key,
+	    tok->nonce, aad, sizeof(label) + 8 + ulen, tok->secret,
+	    tok->secret_len, ct, tok->tag) != MFA_OK)
+		exit(1);
+	memcpy(tok->secret, ct, tok->secret_len);
+	tok->cipher = 2;
+	tok->key_id = kr->k[0].id;
+}
+
 static void
 token_put(const char *name, const struct mfa_token *tok)
 {
@@ -159,17 +185,34 @@ token_seeds(void)
 	token_base(&tok, UINT64_MAX);
 	tok.backup_gen = 3;
 	tok.backup_count = TOKEN_BACKUP_MAX;
+	tok.backup_len = 10;
+	tok.backup_iter = 20000;
 	for (i = 0; i < TOKEN_BACKUP_MAX; i++) {
 		memset(tok.backup[i].salt, (int)i + 1, TOKEN_BACKUP_SALT);
 		memset(tok.backup[i].hash, 0xf0 ^ (int)i, TOKEN_BACKUP_HASH);
 	}
 	token_put("backup-codes", &tok);
 
+	token_base(&tok, 8);
+	tok.flags = TOKEN_F_UID;
+	tok.uid = 0;
+	token_put("clear-uid-root", &tok);
+
 	keys_make(&kr);
 	token_base(&tok, 5);
+	seal_v2(&tok, "fuzz", &kr);
+	token_put("sealed-key1", &tok);
+	token_base(&tok, 9);
+	tok.flags = TOKEN_F_UID;
+	tok.uid = 1001;
+	tok.replaces = 5;
+	tok.backup_gen = 2;
+	tok.backup_count = 2;
+	tok.backup_len = 10;
+	tok.backup_iter = 20000;
 	if (token_seal(&tok, "fuzz", &kr) != MFA_OK)
 		exit(1);
-	token_put("sealed-key1", &tok);
+	token_put("sealed-v3-uid", &tok);
 	token_base(&tok, 6);
 	kr.k[0].id = 7;
 	if (token_seal(&tok, "fuzz", &kr) != MFA_OK)
