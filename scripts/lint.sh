@@ -259,6 +259,8 @@ pam_mfa/conf.c	conf_parse	c->state_dir	the key file's path against the state dir
 pam_mfa/keyring.c	keyring_decode	keyring_magic	the key file's public magic number
 pam_mfa/pam_mfa.c	mode_arg	strcmp(v, "	module arguments from the PAM configuration
 pam_mfa/pam_mfa.c	parse_args	(v, "	module arguments from the PAM configuration
+pam_mfa/pam_mfa.c	resolve	strcmp(typed, c->acct.name)	the typed user name against the account's own name
+pam_mfa/pam_mfa.c	enrolled	strcmp(c->typed, c->user)	the typed user name against the account's own name
 pam_mfa/profile.c	profile_find	profiles[i].name	profile names (a module argument)
 pam_mfa/state.c	slot_decode	state_magic	the state record's public magic number
 pam_mfa/store_file.c	token_read_keep	"pending"	the store's own file suffix
