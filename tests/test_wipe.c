@@ -37,6 +37,7 @@
 #define VALGRIND_MAKE_MEM_DEFINED(a, n) ((void)(a), (void)(n))
 #endif
 
+#include "account.h"
 #include "auth.h"
 #include "backup.h"
 #include "conf.h"
@@ -464,6 +465,7 @@ test_attempt(void **st)
 {
 	struct fixture *f = fixture_new();
 	struct attempt *at = calloc(1, sizeof(*at));
+	struct mfa_account acct;
 	char errmsg[CONF_ERRMSG_MAX], path[512], text[1024];
 	char *dir = tu_tmpdir();
 
@@ -480,7 +482,10 @@ test_attempt(void **st)
 	assert_int_equal(store_open(at->conf, &at->store), MFA_OK);
 	assert_int_equal(store_token_put(at->store, "alice", f->tok), MFA_OK);
 
-	at->req.user = "alice";
+	assert_int_equal(account_resolve("alice", MFA_LOOKUP_EXACT,
+	    &acct), MFA_OK);
+	at->req.user = acct.name;
+	at->req.acct = &acct;
 	at->req.code = f->code;
 	at->req.code_len = strlen(f->code);
 	at->req.now = f->now;
