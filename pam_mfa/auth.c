@@ -68,6 +68,8 @@ policy_from_conf(const struct mfa_conf *conf, struct lockout_policy *p)
 	p->deny = conf->deny;
 	p->fail_interval = conf->fail_interval;
 	p->unlock_time = conf->unlock_time;
+	p->growth = conf->unlock_growth;
+	p->max_time = conf->unlock_time_max;
 }
 
 /* What a backup code matched before the lock, in which token. */

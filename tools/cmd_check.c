@@ -49,6 +49,8 @@ cmd_check(struct cli *cli, int argc, char **argv)
 	printf("deny = %u;\n", c->deny);
 	printf("fail_interval = %u;\n", c->fail_interval);
 	printf("unlock_time = %u;\n", c->unlock_time);
+	printf("unlock_growth = %u;\n", c->unlock_growth);
+	printf("unlock_time_max = %u;\n", c->unlock_time_max);
 	printf("fail_delay_ms = %u;\n", c->fail_delay_ms);
 	printf("lock_message = %s;\n", yesno(c->lock_message));
 	printf("prompt = \"%s\";\n", c->prompt);

@@ -46,7 +46,8 @@ status_read(struct cli *cli, struct mfa_store *store, const char *user,
     int64_t now, struct status *s)
 {
 	struct lockout_policy policy = { cli->conf->deny,
-	    cli->conf->fail_interval, cli->conf->unlock_time };
+	    cli->conf->fail_interval, cli->conf->unlock_time,
+	    cli->conf->unlock_growth, cli->conf->unlock_time_max };
 	struct mfa_token pend;
 	struct mfa_txn *txn;
 	enum mfa_err rc;
@@ -114,10 +115,12 @@ print_text(const char *user, const struct status *s)
 	fmt_time(last, sizeof(last), s->st.last_success);
 	safe_text(host, sizeof(host), s->st.last_rhost);
 	printf("%s enrolled=%s pending=%s token=%s backup_codes=%u/%u "
-	    "failures=%u locked=%s last_success=%s last_rhost=%s\n", user,
+	    "failures=%u locked=%s lock_step=%u last_success=%s "
+	    "last_rhost=%s\n", user,
 	    s->active ? "yes" : "no", s->pending ? "yes" : "no", tokdesc,
 	    s->backup_left, s->active ? s->tok.backup_count : 0,
-	    (unsigned)s->st.fail_count, locked, last,
+	    (unsigned)s->st.fail_count, locked, (unsigned)s->st.lock_step,
+	    last,
 	    host[0] != '\0' ? host : "-");
 }
 
@@ -178,6 +181,7 @@ print_json(const char *user, const struct status *s)
 	else
 		printf(", \"locked_until\": %s", s->locked ? "\"unlock\"" :
 		    "null");
+	printf(", \"lock_step\": %u", (unsigned)s->st.lock_step);
 	json_time("last_success", s->st.last_success);
 	printf(", \"last_rhost\": ");
 	if (s->st.last_rhost[0] != '\0')
