@@ -188,6 +188,7 @@ auth_attempt(const struct mfa_conf *conf, struct mfa_store *store,
 	if (lockout_locked(&policy, &st, req->now)) {
 		res->fail_count = st.fail_count;
 		res->locked_until = st.locked_until;
+		res->lock_step = st.lock_step;
 		rc = MFA_ELOCKED;
 		goto out_abort;
 	}
@@ -223,6 +224,7 @@ auth_attempt(const struct mfa_conf *conf, struct mfa_store *store,
 	case MFA_EREPLAY:
 		res->locked_now = lockout_fail(&policy, &st, req->now);
 		res->locked_until = st.locked_until;
+		res->lock_step = st.lock_step;
 		break;
 	default:
 		rc = vrc;
@@ -262,6 +264,7 @@ begin_unlocked(const struct mfa_conf *conf, struct mfa_store *store,
 	token_wipe(&tok);
 	res->fail_count = st->fail_count;
 	res->locked_until = st->locked_until;
+	res->lock_step = st->lock_step;
 	if (lockout_locked(policy, st, now)) {
 		store_abort(*txn);
 		return MFA_ELOCKED;
@@ -299,6 +302,7 @@ auth_fail_password(const struct mfa_conf *conf, struct mfa_store *store,
 	res->locked_now = lockout_fail(&policy, &st, now);
 	res->fail_count = st.fail_count;
 	res->locked_until = st.locked_until;
+	res->lock_step = st.lock_step;
 	if ((rc = store_commit(txn, &st)) != MFA_OK)
 		return rc;
 	return MFA_EPASSWORD;

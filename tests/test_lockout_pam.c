@@ -228,7 +228,7 @@ test_admin_lock_and_unlock(void **st)
 	    "olga", (char *)NULL), 0);
 	assert_non_null(strstr(out, "olga enrolled=yes pending=no "
 	    "token=totp/SHA1/6/30 backup_codes=0/0 "
-	    "failures=2 locked=until_unlocked last_success=never "
+	    "failures=2 locked=until_unlocked lock_step=1 last_success=never "
 	    "last_rhost=-"));
 	/* Only root may unlock (the tests run as root; non-root refusal is
 	 * in test_cli.sh), and it is audited. */
@@ -239,7 +239,7 @@ test_admin_lock_and_unlock(void **st)
 	assert_int_equal(mu_auth("forever", "olga", code), PAM_SUCCESS);
 	assert_int_equal(mu_cli(out, sizeof(out), conf_forever, "status",
 	    "olga", (char *)NULL), 0);
-	assert_non_null(strstr(out, "failures=0 locked=no last_success="
+	assert_non_null(strstr(out, "failures=0 locked=no lock_step=0 last_success="
 	    "2031-03-18T"));
 }
 
