@@ -375,13 +375,15 @@ report(pam_handle_t *pamh, const struct mfa_conf *conf,
 
 	switch (rc) {
 	case MFA_OK:
+		/* why: what is still to come (password=pending). */
 		if (res->backup)
 			snprintf(detail, sizeof(detail),
-			    "detail=backup_code backup_left=%u",
-			    res->backup_left);
+			    "detail=backup_code backup_left=%u%s%s",
+			    res->backup_left, why != NULL ? " " : "",
+			    why != NULL ? why : "");
 		/* A backup code means a lost phone, or a stolen code list. */
 		log_decision(pamh, res->backup ? LOG_NOTICE : LOG_INFO,
-		    "accept", rc, lc, res->backup ? detail : NULL);
+		    "accept", rc, lc, res->backup ? detail : why);
 		return PAM_SUCCESS;
 	case MFA_EBADCODE:
 	case MFA_EREPLAY:
@@ -440,8 +442,9 @@ struct call {
 	const char *rhost;
 };
 
+/* Verify code; an accept line carries note (NULL: none). */
 static int
-verify(struct call *c, const char *code, size_t len)
+verify(struct call *c, const char *code, size_t len, const char *note)
 {
 	struct auth_request req;
 	struct auth_result res;
@@ -462,7 +465,7 @@ verify(struct call *c, const char *code, size_t len)
 	if ((rc = verdict_set(c->pamh, c->user, VERDICT_CODE)) != MFA_OK)
 		return report(c->pamh, c->conf, &c->args, &c->lc, rc, &res,
 		    "detail=verdict");
-	return report(c->pamh, c->conf, &c->args, &c->lc, MFA_OK, &res, NULL);
+	return report(c->pamh, c->conf, &c->args, &c->lc, MFA_OK, &res, note);
 }
 
 /*
@@ -531,7 +534,7 @@ run_prompt(struct call *c)
 		ret = report(c->pamh, c->conf, &c->args, &c->lc, rc, &res,
 		    "detail=malformed_code");
 	else
-		ret = verify(c, code, len);
+		ret = verify(c, code, len, NULL);
 	crypto_wipe(code, sizeof(code));
 	return ret;
 }
@@ -580,7 +583,9 @@ run_onefield(struct call *c)
 		goto out;
 	}
 	if (c->args.mode == MODE_CODE) {
-		ret = verify(c, field + pw_len, len - pw_len);
+		/* Code first: the password module behind us decides next. */
+		ret = verify(c, field + pw_len, len - pw_len,
+		    "password=pending");
 		goto out;
 	}
 	/* MODE_SPLIT: keep the code on the handle, wiped when it ends. */
@@ -647,7 +652,7 @@ run_verify(struct call *c)
 		ret = report(c->pamh, c->conf, &c->args, &c->lc, rc, &res,
 		    "detail=verdict");
 	else
-		ret = verify(c, code, len);
+		ret = verify(c, code, len, NULL);
 	crypto_wipe(code, sizeof(code));
 	return ret;
 }
