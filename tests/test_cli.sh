@@ -447,8 +447,9 @@ check "five failures lock (deny = 5)" sh -c \
     sed 's/until_20[0-9-]*T[0-9:]*Z/until_TIME/')\" = '5 until_TIME' ]"
 refused "locked: the right code is refused" carl "$(hotp 1)"
 check "the first lock is step 1 (status)" [ "$(field carl lock_step)" = 1 ]
-check "the first lock is step 1 (status --json)" sh -c \
-    "$cli -c '$conf' status --json carl | jq -e '.lock_step == 1' >/dev/null"
+$cli -c "$conf" status --json carl >"$WORK/carl.json"
+check "the first lock is step 1 (status --json)" \
+    jqe '.[0].lock_step == 1 and .[0].locked == true' "$WORK/carl.json"
 run unlock carl; exits "unlock exits 0" 0
 check "unlock golden" [ "$(cat "$WORK/out")" = "unlocked carl" ]
 audit "unlock audited" "action=unlock user=carl by=root"
