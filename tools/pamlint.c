@@ -776,7 +776,7 @@ pamlint_check(const char *path, const char *conf_path,
 	    (acct = calloc(1, sizeof(*acct))) == NULL ||
 	    parse(&l, path, text, T_AUTH, 0, auth) != 0 ||
 	    parse(&l, path, copy, T_ACCOUNT, 0, acct) != 0) {
-		finding(&l, path, 0, "out of memory");
+		finding(&l, path, 0, "unreadable: out of memory");
 		goto out;
 	}
 	for (i = 0; i < auth->n; i++)
