@@ -100,6 +100,8 @@ struct lint {
 	char dir[PATH_MAX];
 	char via[PATH_MAX + NAME_MAX + 16];	/* the top-level include
 						 * being read */
+	unsigned loads;			/* included files read so far */
+	int too_deep;			/* said so once */
 };
 
 static void
@@ -458,10 +460,20 @@ load(struct lint *l, const char *file, unsigned line, const char *name,
 	char *text;
 	int fd, rc;
 
+	/* Bounded work, whatever the files: a fan of includes too. */
+	if (++l->loads > PAMLINT_LOADS_MAX) {
+		if (l->loads == PAMLINT_LOADS_MAX + 1)
+			finding(l, file, line, "include: %s: more than %d "
+			    "includes read: the rest not followed", name,
+			    PAMLINT_LOADS_MAX);
+		return 0;
+	}
 	if (depth > PAMLINT_DEPTH_MAX) {
-		finding(l, file, line, "include: %s: includes nested deeper "
-		    "than %d (a loop?): not followed", name,
-		    PAMLINT_DEPTH_MAX);
+		if (!l->too_deep)
+			finding(l, file, line, "include: %s: includes nested "
+			    "deeper than %d (a loop?): not followed", name,
+			    PAMLINT_DEPTH_MAX);
+		l->too_deep = 1;
 		return 0;
 	}
 	if (!name_ok(name)) {

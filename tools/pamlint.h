@@ -9,6 +9,7 @@
 #define MFA_PAMLINT_H
 
 #define PAMLINT_DEPTH_MAX	8	/* nested includes followed */
+#define PAMLINT_LOADS_MAX	512	/* included files read, in all */
 
 /* One finding: the file and line it is about (line 0: the whole file). */
 typedef void (*pamlint_report)(void *arg, const char *file, unsigned line,
