@@ -4,8 +4,8 @@
  * rlm_pam and sshd run them: a stack that split a code no verify checked,
  * that made pam_mfa optional, or that skipped it, passes auth and is
  * refused at account; a verified code and an exempt user pass; an earlier
- * verdict does not survive a new auth phase; an exempt user's split and
- * verify log one line between them.
+ * verdict does not survive a new auth phase nor a change of PAM_USER; an
+ * exempt user's split and verify log one line between them.
  */
 #include "config.h"
 
@@ -33,7 +33,7 @@ paths(const char *d)
 static void
 fixtures(void)
 {
-	char body[8192];
+	char body[8192], mods[1024];
 	const char *m = getenv("MFA_MODULE");
 
 	paths(mu_dir);
@@ -83,6 +83,15 @@ fixtures(void)
 	    "account required %1$s conf=%2$s onefield=split\n", m,
 	    mu_conf_path);
 	mu_write_service("account_mode", body);
+	/* pam_set_items sets PAM_USER from the environment: another user
+	 * after the code was verified. */
+	snprintf(mods, sizeof(mods), "%s", getenv("PAM_MATRIX"));
+	*strrchr(mods, '/') = '\0';
+	snprintf(body, sizeof(body),
+	    "auth required %1$s conf=%2$s\n"
+	    "account required %3$s/pam_set_items.so\n"
+	    "account required %1$s conf=%2$s\n", m, mu_conf_path, mods);
+	mu_write_service("user_change", body);
 }
 
 /*
@@ -260,6 +269,25 @@ test_prompt_stack(void **st)
 	    PAM_SUCCESS);
 }
 
+/* PAM_USER changed after the code was verified: refused. */
+static void
+test_user_changed_after_auth(void **st)
+{
+	char code[16];
+	const char *answers[] = { code, NULL };
+
+	(void)st;
+	mu_enroll("acc9", MFA_TOTP, MFA_SHA1, 6, 30, mu_secrets_hex[2]);
+	mu_totp(code, "sha1", 6, 30, mu_secrets_hex[2], 0);
+	assert_int_equal(setenv("PAM_USER", "acc9other", 1), 0);
+	auth_then_account("user_change", "acc9", answers, 1, PAM_SUCCESS,
+	    PAM_PERM_DENIED);
+	assert_int_equal(unsetenv("PAM_USER"), 0);
+	assert_true(mu_log_wait("result=accept reason=ok user=acc9 ", NULL));
+	assert_true(mu_log_wait("result=deny reason=config_error "
+	    "user=acc9other", "detail=user_changed_after_auth"));
+}
+
 /* An auth mode on the account line is a configuration error. */
 static void
 test_account_mode_argument(void **st)
@@ -284,6 +312,7 @@ main(void)
 		cmocka_unit_test(test_auth_never_ran),
 		cmocka_unit_test(test_exempt_split_verify_one_line),
 		cmocka_unit_test(test_prompt_stack),
+		cmocka_unit_test(test_user_changed_after_auth),
 		cmocka_unit_test(test_account_mode_argument),
 		cmocka_unit_test(mu_test_no_secret_in_log),
 	};
