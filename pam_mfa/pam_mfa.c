@@ -292,26 +292,34 @@ verdict_cleanup(pam_handle_t *pamh, void *data, int status)
 	free(data);
 }
 
-/* Record v for user (NULL: none yet) on the handle. */
+/*
+ * Record v for user (NULL: none yet) on the handle.  If it can't be, no
+ * earlier verdict is left behind either (the account step then takes it
+ * that pam_mfa's auth never ran, and refuses an enrolled user).
+ */
 static enum mfa_err
 verdict_set(pam_handle_t *pamh, const char *user, enum verdict v)
 {
 	struct verdict_data *d;
+	enum mfa_err rc = MFA_ENOMEM;
 
 	if ((d = calloc(1, sizeof(*d))) == NULL)
-		return MFA_ENOMEM;
+		goto fail;
 	d->v = v;
 	if (user != NULL)
 		snprintf(d->user, sizeof(d->user), "%s", user);
-	if (pam_set_data(pamh, VERDICT_NAME, d, verdict_cleanup) !=
-	    PAM_SUCCESS) {
-		free(d);
-		return MFA_EINTERNAL;
-	}
-	return MFA_OK;
+	if (pam_set_data(pamh, VERDICT_NAME, d, verdict_cleanup) ==
+	    PAM_SUCCESS)
+		return MFA_OK;
+	free(d);
+	rc = MFA_EINTERNAL;
+fail:
+	(void)pam_set_data(pamh, VERDICT_NAME, NULL, NULL);
+	return rc;
 }
 
-/* The verdict on the handle, or NULL if pam_mfa's auth never ran. */
+/* The verdict on the handle, or NULL if pam_mfa's auth never ran (or its
+ * verdict could not be recorded). */
 static const struct verdict_data *
 verdict_get(pam_handle_t *pamh)
 {
@@ -679,7 +687,8 @@ pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	c.rhost = item;
 
 	if (parse_args(argc, argv, flags, &c.args) != 0) {
-		/* No earlier verdict survives a broken line. */
+		/* No earlier verdict survives a broken line (if this
+		 * fails, verdict_set still drops the old one). */
 		(void)verdict_set(pamh, NULL, VERDICT_NONE);
 		log_decision(pamh, LOG_ERR, "deny", MFA_ECONFIG, &c.lc,
 		    "detail=bad_module_argument");
