@@ -64,6 +64,17 @@ check "a finding in an included file names the include" grep -q \
     "inc-split:1: split-without-verify: .*(included from $WORK/bad/include-split:4)" \
     "$WORK/out"
 
+# A file's bytes never reach the terminal raw: an escape sequence in a
+# module name is printed as '?'.
+printf 'auth sufficient pam_\033[2Jx.so\nauth required pam_mfa.so\n' \
+    >"$WORK/bad/escape"
+printf 'account required pam_mfa.so\n' >>"$WORK/bad/escape"
+"$cli" check --pam "$WORK/bad/escape" >"$WORK/out" 2>&1
+check "an escape in the file: flagged (skipped)" \
+    grep -q 'skipped: sufficient pam_?\[2Jx.so before pam_mfa' "$WORK/out"
+check "an escape in the file: not printed" \
+    sh -c "! grep -q \"\$(printf '\\033')\" '$WORK/out'"
+
 # The command line.
 "$cli" check --pam "$WORK/nowhere" >"$WORK/out" 2>&1
 check "a missing file: a finding, exit 1" [ $? -eq 1 ]

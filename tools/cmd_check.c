@@ -13,14 +13,25 @@
 #include "pamlint.h"
 #include "token.h"
 
+/* s with anything but printable ASCII shown as '?': a pam.d file's
+ * bytes never drive the terminal. */
+static void
+print_safe(const char *s)
+{
+	for (; *s != '\0'; s++)
+		putchar(*s >= 0x20 && *s < 0x7f ? *s : '?');
+}
+
 static void
 print_finding(void *arg, const char *file, unsigned line, const char *what)
 {
 	(void)arg;
-	if (line == 0)
-		printf("%s: %s\n", file, what);
-	else
-		printf("%s:%u: %s\n", file, line, what);
+	print_safe(file);
+	if (line != 0)
+		printf(":%u", line);
+	printf(": ");
+	print_safe(what);
+	putchar('\n');
 }
 
 /* The stack is only read: the config is named (-c), never loaded. */
