@@ -293,21 +293,25 @@ verdict_cleanup(pam_handle_t *pamh, void *data, int status)
 }
 
 /*
- * Record v for user (NULL: none yet) on the handle.  If it can't be, no
- * earlier verdict is left behind either (the account step then takes it
- * that pam_mfa's auth never ran, and refuses an enrolled user).
+ * Record v on the handle for PAM_USER as it stands (the string the
+ * account step will compare, whatever name the lookup used).  If it
+ * can't be, no earlier verdict is left behind either (the account step
+ * then takes it that pam_mfa's auth never ran, and refuses an enrolled
+ * user).
  */
 static enum mfa_err
-verdict_set(pam_handle_t *pamh, const char *user, enum verdict v)
+verdict_set(pam_handle_t *pamh, enum verdict v)
 {
 	struct verdict_data *d;
+	const void *user = NULL;
 	enum mfa_err rc = MFA_ENOMEM;
 
 	if ((d = calloc(1, sizeof(*d))) == NULL)
 		goto fail;
 	d->v = v;
-	if (user != NULL)
-		snprintf(d->user, sizeof(d->user), "%s", user);
+	if (pam_get_item(pamh, PAM_USER, &user) == PAM_SUCCESS &&
+	    user != NULL)
+		snprintf(d->user, sizeof(d->user), "%s", (const char *)user);
 	if (pam_set_data(pamh, VERDICT_NAME, d, verdict_cleanup) ==
 	    PAM_SUCCESS)
 		return MFA_OK;
@@ -328,6 +332,16 @@ verdict_get(pam_handle_t *pamh)
 	if (pam_get_data(pamh, VERDICT_NAME, &data) != PAM_SUCCESS)
 		return NULL;
 	return data;
+}
+
+/* Whether vd was recorded for the PAM_USER the handle holds now. */
+static int
+verdict_for(pam_handle_t *pamh, const struct verdict_data *vd)
+{
+	const void *user = NULL;
+
+	return pam_get_item(pamh, PAM_USER, &user) == PAM_SUCCESS &&
+	    user != NULL && strcmp(vd->user, user) == 0;
 }
 
 /* Whether the config lets this unenrolled user through as PAM_IGNORE. */
@@ -470,7 +484,7 @@ verify(struct call *c, const char *code, size_t len, const char *note)
 		return report(c->pamh, c->conf, &c->args, &c->lc, rc, &res,
 		    NULL);
 	/* The account step passes only with this mark. */
-	if ((rc = verdict_set(c->pamh, c->user, VERDICT_CODE)) != MFA_OK)
+	if ((rc = verdict_set(c->pamh, VERDICT_CODE)) != MFA_OK)
 		return report(c->pamh, c->conf, &c->args, &c->lc, rc, &res,
 		    "detail=verdict");
 	return report(c->pamh, c->conf, &c->args, &c->lc, MFA_OK, &res, note);
@@ -507,7 +521,7 @@ exempt(struct call *c)
 	struct auth_result res;
 	enum mfa_err rc;
 
-	if ((rc = verdict_set(c->pamh, c->user, VERDICT_EXEMPT)) != MFA_OK) {
+	if ((rc = verdict_set(c->pamh, VERDICT_EXEMPT)) != MFA_OK) {
 		memset(&res, 0, sizeof(res));
 		return report(c->pamh, c->conf, &c->args, &c->lc, rc, &res,
 		    "detail=verdict");
@@ -611,7 +625,7 @@ run_onefield(struct call *c)
 		goto out;
 	}
 	/* Nothing decided yet: the password module and VERIFY decide. */
-	if ((rc = verdict_set(c->pamh, c->user, VERDICT_SPLIT)) != MFA_OK) {
+	if ((rc = verdict_set(c->pamh, VERDICT_SPLIT)) != MFA_OK) {
 		ret = report(c->pamh, c->conf, &c->args, &c->lc, rc, &res,
 		    "detail=verdict");
 		goto out;
@@ -637,8 +651,7 @@ run_verify(struct call *c)
 
 	memset(&res, 0, sizeof(res));
 	/* SPLIT exempted this user and logged it: one decision, one line. */
-	if (vd != NULL && vd->v == VERDICT_EXEMPT &&
-	    strcmp(vd->user, c->user) == 0)
+	if (vd != NULL && vd->v == VERDICT_EXEMPT && verdict_for(c->pamh, vd))
 		return PAM_IGNORE;
 	if ((is = enrolled(c, &digits, &backup_len)) < 0)
 		return PAM_AUTH_ERR;
@@ -656,7 +669,7 @@ run_verify(struct call *c)
 	/* Used once: drop it from the handle (the cleanup wipes it). */
 	pam_set_data(c->pamh, STASH_NAME, NULL, NULL);
 	/* Verified or not, the split is used up. */
-	if ((rc = verdict_set(c->pamh, c->user, VERDICT_NONE)) != MFA_OK)
+	if ((rc = verdict_set(c->pamh, VERDICT_NONE)) != MFA_OK)
 		ret = report(c->pamh, c->conf, &c->args, &c->lc, rc, &res,
 		    "detail=verdict");
 	else
@@ -689,7 +702,7 @@ pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	if (parse_args(argc, argv, flags, &c.args) != 0) {
 		/* No earlier verdict survives a broken line (if this
 		 * fails, verdict_set still drops the old one). */
-		(void)verdict_set(pamh, NULL, VERDICT_NONE);
+		(void)verdict_set(pamh, VERDICT_NONE);
 		log_decision(pamh, LOG_ERR, "deny", MFA_ECONFIG, &c.lc,
 		    "detail=bad_module_argument");
 		return PAM_SERVICE_ERR;
@@ -697,7 +710,7 @@ pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	/* A new auth phase: no verdict of an earlier one counts. */
 	if ((c.args.mode == MODE_CODE || c.args.mode == MODE_SPLIT ||
 	    c.args.mode == MODE_PREAUTH) &&
-	    (rc = verdict_set(pamh, NULL, VERDICT_NONE)) != MFA_OK) {
+	    (rc = verdict_set(pamh, VERDICT_NONE)) != MFA_OK) {
 		log_decision(pamh, LOG_ERR, "deny", rc, &c.lc,
 		    "detail=verdict");
 		return rc == MFA_ENOMEM ? PAM_BUF_ERR : PAM_AUTH_ERR;
@@ -809,7 +822,7 @@ pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	field_copy(c.lc.user, c.user);
 
 	if ((vd = verdict_get(pamh)) != NULL) {
-		if (vd->v != VERDICT_NONE && strcmp(vd->user, c.user) != 0) {
+		if (vd->v != VERDICT_NONE && !verdict_for(pamh, vd)) {
 			log_decision(pamh, LOG_WARNING, "deny", MFA_ECONFIG,
 			    &c.lc, "detail=user_changed_after_auth");
 			return PAM_PERM_DENIED;
