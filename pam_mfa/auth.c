@@ -69,6 +69,8 @@ policy_from_conf(const struct mfa_conf *conf, struct lockout_policy *p)
 	p->deny = conf->deny;
 	p->fail_interval = conf->fail_interval;
 	p->unlock_time = conf->unlock_time;
+	p->growth = conf->unlock_growth;
+	p->max_time = conf->unlock_time_max;
 }
 
 /* What a backup code matched before the lock, in which token. */
@@ -194,6 +196,7 @@ auth_attempt(const struct mfa_conf *conf, struct mfa_store *store,
 	if (lockout_locked(&policy, &st, req->now)) {
 		res->fail_count = st.fail_count;
 		res->locked_until = st.locked_until;
+		res->lock_step = st.lock_step;
 		rc = MFA_ELOCKED;
 		goto out_abort;
 	}
@@ -229,6 +232,7 @@ auth_attempt(const struct mfa_conf *conf, struct mfa_store *store,
 	case MFA_EREPLAY:
 		res->locked_now = lockout_fail(&policy, &st, req->now);
 		res->locked_until = st.locked_until;
+		res->lock_step = st.lock_step;
 		break;
 	default:
 		rc = vrc;
@@ -268,6 +272,7 @@ begin_unlocked(const struct mfa_conf *conf, struct mfa_store *store,
 	token_wipe(&tok);
 	res->fail_count = st->fail_count;
 	res->locked_until = st->locked_until;
+	res->lock_step = st->lock_step;
 	if (lockout_locked(policy, st, now)) {
 		store_abort(*txn);
 		return MFA_ELOCKED;
@@ -305,6 +310,7 @@ auth_fail_password(const struct mfa_conf *conf, struct mfa_store *store,
 	res->locked_now = lockout_fail(&policy, &st, now);
 	res->fail_count = st.fail_count;
 	res->locked_until = st.locked_until;
+	res->lock_step = st.lock_step;
 	if ((rc = store_commit(txn, &st)) != MFA_OK)
 		return rc;
 	return MFA_EPASSWORD;

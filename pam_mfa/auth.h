@@ -30,6 +30,7 @@ struct auth_result {
 	uint32_t fail_count;	/* failures counted after this attempt */
 	int locked_now;		/* this failure locked the user */
 	int64_t locked_until;	/* when locked: until when */
+	uint32_t lock_step;	/* locks in a row (state.h) */
 	uint64_t token_id;	/* accepted: the id of the token used */
 	int backup;		/* accepted a backup code */
 	unsigned backup_left;	/* then: unused backup codes left */

@@ -355,6 +355,8 @@ static const struct conf_key conf_keys[] = {
 	{ "deny",		set_uint,	OFF(deny),	0, 1000 },
 	{ "fail_interval",	set_uint,	OFF(fail_interval), 1, 604800 },
 	{ "unlock_time",	set_uint,	OFF(unlock_time), 0, 604800 },
+	{ "unlock_growth",	set_uint,	OFF(unlock_growth), 1, 10 },
+	{ "unlock_time_max",	set_uint,	OFF(unlock_time_max), 1, 604800 },
 	{ "fail_delay_ms",	set_uint,	OFF(fail_delay_ms), 0, 10000 },
 	{ "lock_message",	set_bool,	OFF(lock_message), 0, 0 },
 	{ "prompt",		set_string,	OFF(prompt),	1, 80 },
@@ -384,6 +386,8 @@ conf_defaults(struct mfa_conf *c)
 	c->deny = 5;
 	c->fail_interval = 900;
 	c->unlock_time = 900;
+	c->unlock_growth = 2;
+	c->unlock_time_max = 86400;
 	c->prompt_echo = false;
 	c->algorithm = MFA_SHA1;
 	c->digits = 6;

@@ -42,6 +42,8 @@ struct mfa_conf {
 	unsigned deny;
 	unsigned fail_interval;
 	unsigned unlock_time;
+	unsigned unlock_growth;		/* lock after lock: times longer */
+	unsigned unlock_time_max;	/* cap of an escalated lock */
 	unsigned fail_delay_ms;
 	bool lock_message;
 	char *prompt;

@@ -15,10 +15,28 @@ lockout_locked(const struct lockout_policy *p, const struct mfa_state *st,
 	return st->locked_until != 0 && now < st->locked_until;
 }
 
+uint64_t
+lockout_duration(const struct lockout_policy *p, const struct mfa_state *st)
+{
+	uint64_t d = p->unlock_time, cap = p->max_time;
+	uint32_t i;
+
+	if (p->unlock_time == 0)
+		return 0;
+	if (cap < d)
+		cap = d;
+	/* Multiply until the cap: at most ~20 rounds for any config. */
+	for (i = 0; p->growth > 1 && i < st->lock_step && d < cap; i++)
+		d *= p->growth;
+	return d < cap ? d : cap;
+}
+
 bool
 lockout_fail(const struct lockout_policy *p, struct mfa_state *st,
     int64_t now)
 {
+	uint64_t d;
+
 	/* A lock that has run out starts a fresh count. */
 	if (st->locked_until != 0 && now >= st->locked_until) {
 		st->locked_until = 0;
@@ -39,10 +57,13 @@ lockout_fail(const struct lockout_policy *p, struct mfa_state *st,
 	st->last_fail = now;
 	if (p->deny == 0 || st->fail_count < p->deny)
 		return false;
-	if (p->unlock_time == 0 || now > INT64_MAX - (int64_t)p->unlock_time)
+	d = lockout_duration(p, st);
+	if (d == 0 || now > INT64_MAX - (int64_t)d)
 		st->locked_until = STATE_LOCKED_FOREVER;
 	else
-		st->locked_until = now + (int64_t)p->unlock_time;
+		st->locked_until = now + (int64_t)d;
+	if (st->lock_step < UINT32_MAX)
+		st->lock_step++;
 	return true;
 }
 
@@ -68,4 +89,5 @@ lockout_clear(struct mfa_state *st)
 	st->fail_count = 0;
 	st->first_fail = 0;
 	st->locked_until = 0;
+	st->lock_step = 0;
 }

@@ -4,6 +4,10 @@
  * Only pam_sm_* leave this object, and every path that is not a verified
  * code returns a failure (PAM_IGNORE only where the config exempts an
  * unenrolled user).
+ *
+ * The account step (pam_sm_acct_mgmt) refuses a login whose auth phase
+ * did not end in pam_mfa's verdict: a verified code, or an exempt
+ * unenrolled user.  The verdict is kept on the handle (VERDICT_NAME).
  */
 #include "config.h"
 
@@ -122,6 +126,26 @@ struct mfa_args {
 
 /* pam_set_data name of the code SPLIT keeps for VERIFY. */
 #define STASH_NAME "pam_mfa:code"
+
+/*
+ * pam_set_data name of what pam_mfa's auth decided on this handle, for
+ * the account step.  Reset to VERDICT_NONE when a code step, a split or
+ * a preauth starts; only a verified code or an exempt decision lets the
+ * account step pass.
+ */
+#define VERDICT_NAME "pam_mfa:verdict"
+
+enum verdict {
+	VERDICT_NONE,		/* auth ran: no code verified */
+	VERDICT_SPLIT,		/* a code split off, no verify yet */
+	VERDICT_CODE,		/* a code verified */
+	VERDICT_EXEMPT,		/* an unenrolled user the config exempts */
+};
+
+struct verdict_data {
+	enum verdict v;
+	char user[MFA_USER_MAX + 1];	/* the PAM_USER it was decided for */
+};
 
 /* The mode an argument names, or MODE_CODE if it names none. */
 static enum mfa_mode
@@ -304,6 +328,66 @@ stash_cleanup(pam_handle_t *pamh, void *data, int status)
 	free_secret(data, MFA_ANSWER_MAX + 1);
 }
 
+static void
+verdict_cleanup(pam_handle_t *pamh, void *data, int status)
+{
+	(void)pamh;
+	(void)status;
+	free(data);
+}
+
+/*
+ * Record v on the handle for PAM_USER as it stands (the string the
+ * account step will compare, whatever name the lookup used).  If it
+ * can't be, no earlier verdict is left behind either (the account step
+ * then takes it that pam_mfa's auth never ran, and refuses an enrolled
+ * user).
+ */
+static enum mfa_err
+verdict_set(pam_handle_t *pamh, enum verdict v)
+{
+	struct verdict_data *d;
+	const void *user = NULL;
+	enum mfa_err rc = MFA_ENOMEM;
+
+	if ((d = calloc(1, sizeof(*d))) == NULL)
+		goto fail;
+	d->v = v;
+	if (pam_get_item(pamh, PAM_USER, &user) == PAM_SUCCESS &&
+	    user != NULL)
+		snprintf(d->user, sizeof(d->user), "%s", (const char *)user);
+	if (pam_set_data(pamh, VERDICT_NAME, d, verdict_cleanup) ==
+	    PAM_SUCCESS)
+		return MFA_OK;
+	free(d);
+	rc = MFA_EINTERNAL;
+fail:
+	(void)pam_set_data(pamh, VERDICT_NAME, NULL, NULL);
+	return rc;
+}
+
+/* The verdict on the handle, or NULL if pam_mfa's auth never ran (or its
+ * verdict could not be recorded). */
+static const struct verdict_data *
+verdict_get(pam_handle_t *pamh)
+{
+	const void *data = NULL;
+
+	if (pam_get_data(pamh, VERDICT_NAME, &data) != PAM_SUCCESS)
+		return NULL;
+	return data;
+}
+
+/* Whether vd was recorded for the PAM_USER the handle holds now. */
+static int
+verdict_for(pam_handle_t *pamh, const struct verdict_data *vd)
+{
+	const void *user = NULL;
+
+	return pam_get_item(pamh, PAM_USER, &user) == PAM_SUCCESS &&
+	    user != NULL && strcmp(vd->user, user) == 0;
+}
+
 /* Whether the config lets this unenrolled account through as PAM_IGNORE
  * (never one the name service doesn't know, in "nss" lookup). */
 static int
@@ -330,38 +414,63 @@ deny_feedback(pam_handle_t *pamh, const struct mfa_conf *conf,
 		pam_info(pamh, "%s", "Too many failed attempts: try again later.");
 }
 
+/* " locked_until=2030-03-17T12:00:00Z lock_step=N" for a lock line:
+ * when the lock ends (admin_unlock: not by itself), and how many locks
+ * in a row it is. */
+static void
+fmt_lock(char *buf, size_t len, const struct auth_result *res)
+{
+	char when[32];
+	struct tm tm;
+	time_t t = (time_t)res->locked_until;
+
+	if (res->locked_until == STATE_LOCKED_FOREVER)
+		snprintf(when, sizeof(when), "admin_unlock");
+	else if (res->locked_until <= 0 || gmtime_r(&t, &tm) == NULL ||
+	    strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		snprintf(when, sizeof(when), "-");
+	snprintf(buf, len, " locked_until=%s lock_step=%u", when,
+	    (unsigned)res->lock_step);
+}
+
 /* Log an attempt's outcome; return the PAM code for it. */
 static int
 report(pam_handle_t *pamh, const struct mfa_conf *conf,
     const struct mfa_args *a, const struct log_ctx *lc, enum mfa_err rc,
     const struct auth_result *res, const char *why)
 {
-	char detail[96];
+	char detail[160], lock[80];
 
 	switch (rc) {
 	case MFA_OK:
+		/* why: what is still to come (password=pending). */
 		if (res->backup)
 			snprintf(detail, sizeof(detail),
-			    "detail=backup_code backup_left=%u",
-			    res->backup_left);
+			    "detail=backup_code backup_left=%u%s%s",
+			    res->backup_left, why != NULL ? " " : "",
+			    why != NULL ? why : "");
 		/* A backup code means a lost phone, or a stolen code list. */
 		log_decision(pamh, res->backup ? LOG_NOTICE : LOG_INFO,
-		    "accept", rc, lc, res->backup ? detail : NULL);
+		    "accept", rc, lc, res->backup ? detail : why);
 		return PAM_SUCCESS;
 	case MFA_EBADCODE:
 	case MFA_EREPLAY:
 	case MFA_EPASSWORD:
-		snprintf(detail, sizeof(detail), "failures=%u%s",
+		lock[0] = '\0';
+		if (res->locked_now)
+			fmt_lock(lock, sizeof(lock), res);
+		snprintf(detail, sizeof(detail), "failures=%u%s%s",
 		    (unsigned)res->fail_count, res->locked_now ?
-		    " locked=yes" : "");
+		    " locked=yes" : "", lock);
 		/* A replayed code was phished or intercepted: say it louder. */
 		log_decision(pamh, rc == MFA_EREPLAY || res->locked_now ?
 		    LOG_WARNING : LOG_NOTICE, "deny", rc, lc, detail);
 		deny_feedback(pamh, conf, a, res->locked_now);
 		return PAM_AUTH_ERR;
 	case MFA_ELOCKED:
-		snprintf(detail, sizeof(detail), "failures=%u%s",
-		    (unsigned)res->fail_count,
+		fmt_lock(lock, sizeof(lock), res);
+		snprintf(detail, sizeof(detail), "failures=%u%s%s",
+		    (unsigned)res->fail_count, lock,
 		    a->mode == MODE_PREAUTH ? " detail=preauth" : "");
 		log_decision(pamh, LOG_NOTICE, "deny", rc, lc, detail);
 		deny_feedback(pamh, conf, a, 1);
@@ -447,11 +556,13 @@ resolve(struct call *c)
 	return MFA_OK;
 }
 
+/* Verify code; an accept line carries note (NULL: none). */
 static int
-verify(struct call *c, const char *code, size_t len)
+verify(struct call *c, const char *code, size_t len, const char *note)
 {
 	struct auth_request req;
 	struct auth_result res;
+	enum mfa_err rc;
 
 	memset(&res, 0, sizeof(res));
 	if (c->unknown)
@@ -465,8 +576,14 @@ verify(struct call *c, const char *code, size_t len)
 	if ((req.now = clock_now()) == 0)
 		return report(c->pamh, c->conf, &c->args, &c->lc, MFA_ECLOCK,
 		    &res, NULL);
-	return report(c->pamh, c->conf, &c->args, &c->lc,
-	    auth_attempt(c->conf, c->store, &req, &res), &res, NULL);
+	if ((rc = auth_attempt(c->conf, c->store, &req, &res)) != MFA_OK)
+		return report(c->pamh, c->conf, &c->args, &c->lc, rc, &res,
+		    NULL);
+	/* The account step passes only with this mark. */
+	if ((rc = verdict_set(c->pamh, VERDICT_CODE)) != MFA_OK)
+		return report(c->pamh, c->conf, &c->args, &c->lc, rc, &res,
+		    "detail=verdict");
+	return report(c->pamh, c->conf, &c->args, &c->lc, MFA_OK, &res, note);
 }
 
 /*
@@ -533,6 +650,14 @@ token_owner(struct call *c)
 static int
 exempt(struct call *c)
 {
+	struct auth_result res;
+	enum mfa_err rc;
+
+	if ((rc = verdict_set(c->pamh, VERDICT_EXEMPT)) != MFA_OK) {
+		memset(&res, 0, sizeof(res));
+		return report(c->pamh, c->conf, &c->args, &c->lc, rc, &res,
+		    "detail=verdict");
+	}
 	log_decision(c->pamh, LOG_NOTICE, "ignore", MFA_ENOTENROLLED, &c->lc,
 	    "detail=exempt_by_config");
 	return PAM_IGNORE;
@@ -563,7 +688,7 @@ run_prompt(struct call *c)
 		ret = report(c->pamh, c->conf, &c->args, &c->lc, rc, &res,
 		    "detail=malformed_code");
 	else
-		ret = verify(c, code, len);
+		ret = verify(c, code, len, NULL);
 	crypto_wipe(code, sizeof(code));
 	return ret;
 }
@@ -612,7 +737,9 @@ run_onefield(struct call *c)
 		goto out;
 	}
 	if (c->args.mode == MODE_CODE) {
-		ret = verify(c, field + pw_len, len - pw_len);
+		/* Code first: the password module behind us decides next. */
+		ret = verify(c, field + pw_len, len - pw_len,
+		    "password=pending");
 		goto out;
 	}
 	/* MODE_SPLIT: keep the code on the handle, wiped when it ends. */
@@ -630,6 +757,11 @@ run_onefield(struct call *c)
 		goto out;
 	}
 	/* Nothing decided yet: the password module and VERIFY decide. */
+	if ((rc = verdict_set(c->pamh, VERDICT_SPLIT)) != MFA_OK) {
+		ret = report(c->pamh, c->conf, &c->args, &c->lc, rc, &res,
+		    "detail=verdict");
+		goto out;
+	}
 	ret = PAM_IGNORE;
 out:
 	free_secret(field, len);
@@ -640,14 +772,19 @@ out:
 static int
 run_verify(struct call *c)
 {
+	const struct verdict_data *vd = verdict_get(c->pamh);
 	struct auth_result res;
 	const void *data = NULL;
 	char code[MFA_ANSWER_MAX + 1];
 	unsigned digits, backup_len;
+	enum mfa_err rc;
 	size_t len;
 	int is, ret;
 
 	memset(&res, 0, sizeof(res));
+	/* SPLIT exempted this user and logged it: one decision, one line. */
+	if (vd != NULL && vd->v == VERDICT_EXEMPT && verdict_for(c->pamh, vd))
+		return PAM_IGNORE;
 	if ((is = enrolled(c, &digits, &backup_len)) < 0)
 		return PAM_AUTH_ERR;
 	if (pam_get_data(c->pamh, STASH_NAME, &data) != PAM_SUCCESS ||
@@ -663,7 +800,12 @@ run_verify(struct call *c)
 	memcpy(code, data, len);
 	/* Used once: drop it from the handle (the cleanup wipes it). */
 	pam_set_data(c->pamh, STASH_NAME, NULL, NULL);
-	ret = verify(c, code, len);
+	/* Verified or not, the split is used up. */
+	if ((rc = verdict_set(c->pamh, VERDICT_NONE)) != MFA_OK)
+		ret = report(c->pamh, c->conf, &c->args, &c->lc, rc, &res,
+		    "detail=verdict");
+	else
+		ret = verify(c, code, len, NULL);
 	crypto_wipe(code, sizeof(code));
 	return ret;
 }
@@ -690,9 +832,20 @@ pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	c.rhost = item;
 
 	if (parse_args(argc, argv, flags, &c.args) != 0) {
+		/* No earlier verdict survives a broken line (if this
+		 * fails, verdict_set still drops the old one). */
+		(void)verdict_set(pamh, VERDICT_NONE);
 		log_decision(pamh, LOG_ERR, "deny", MFA_ECONFIG, &c.lc,
 		    "detail=bad_module_argument");
 		return PAM_SERVICE_ERR;
+	}
+	/* A new auth phase: no verdict of an earlier one counts. */
+	if ((c.args.mode == MODE_CODE || c.args.mode == MODE_SPLIT ||
+	    c.args.mode == MODE_PREAUTH) &&
+	    (rc = verdict_set(pamh, VERDICT_NONE)) != MFA_OK) {
+		log_decision(pamh, LOG_ERR, "deny", rc, &c.lc,
+		    "detail=verdict");
+		return rc == MFA_ENOMEM ? PAM_BUF_ERR : PAM_AUTH_ERR;
 	}
 	if (pam_get_user(pamh, &c.user, NULL) != PAM_SUCCESS ||
 	    c.user == NULL ||
@@ -758,6 +911,115 @@ pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 		    run_prompt(&c);
 		break;
 	}
+out:
+	store_close(c.store);
+	conf_free(c.conf);
+	return ret;
+}
+
+/*
+ * The account step: pass only what pam_mfa's auth decided on this handle
+ * for this user (a verified code, or an exempt unenrolled user), so that
+ * a stack that skipped or never ran the code check fails closed.  If
+ * pam_mfa's auth never ran on this handle (a public-key-only sshd login,
+ * an auth stack without pam_mfa), an enrolled user is refused and an
+ * unenrolled one gets what the auth step would give them.  It logs only
+ * a refusal or an exemption of its own: the auth step logged the rest.
+ */
+MFA_PUBLIC int
+pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc, const char **argv)
+{
+	char errmsg[CONF_ERRMSG_MAX];
+	const struct verdict_data *vd;
+	struct call c;
+	const void *item = NULL;
+	unsigned digits, backup_len;
+	enum mfa_err rc;
+	int is, ret = PAM_PERM_DENIED;
+
+	memset(&c, 0, sizeof(c));
+	c.pamh = pamh;
+	field_escape(c.lc.user, NULL);
+	pam_get_item(pamh, PAM_SERVICE, &item);
+	field_copy(c.lc.service, item);
+	item = NULL;
+	pam_get_item(pamh, PAM_RHOST, &item);
+	field_copy(c.lc.rhost, item);
+	c.rhost = item;
+
+	/* The auth step's modes mean nothing here. */
+	if (parse_args(argc, argv, flags, &c.args) != 0 ||
+	    c.args.mode != MODE_CODE) {
+		log_decision(pamh, LOG_ERR, "deny", MFA_ECONFIG, &c.lc,
+		    "detail=bad_module_argument");
+		return PAM_SERVICE_ERR;
+	}
+	/* The user the auth phase settled on: never asked for here. */
+	item = NULL;
+	if (pam_get_item(pamh, PAM_USER, &item) != PAM_SUCCESS ||
+	    item == NULL ||
+	    !user_valid(item, strnlen(item, MFA_USER_MAX + 1))) {
+		field_escape(c.lc.user, item);
+		log_decision(pamh, LOG_NOTICE, "deny", MFA_EINPUT, &c.lc,
+		    "detail=invalid_user_name");
+		return PAM_PERM_DENIED;
+	}
+	c.user = item;
+	field_escape(c.lc.user, c.user);
+
+	if ((vd = verdict_get(pamh)) != NULL) {
+		if (vd->v != VERDICT_NONE && !verdict_for(pamh, vd)) {
+			log_decision(pamh, LOG_WARNING, "deny", MFA_ECONFIG,
+			    &c.lc, "detail=user_changed_after_auth");
+			return PAM_PERM_DENIED;
+		}
+		switch (vd->v) {
+		case VERDICT_CODE:
+			return PAM_SUCCESS;
+		case VERDICT_EXEMPT:
+			return PAM_IGNORE;
+		case VERDICT_SPLIT:
+			log_decision(pamh, LOG_ERR, "deny", MFA_ECONFIG, &c.lc,
+			    "detail=split_without_verify");
+			return PAM_PERM_DENIED;
+		case VERDICT_NONE:
+			break;
+		}
+		log_decision(pamh, LOG_ERR, "deny", MFA_ECONFIG, &c.lc,
+		    "detail=no_code_verified");
+		return PAM_PERM_DENIED;
+	}
+
+	/* pam_mfa's auth never ran on this handle. */
+	if ((rc = conf_load(c.args.conf_path, &c.conf, errmsg)) != MFA_OK) {
+		pam_syslog(pamh, LOG_ERR, "result=deny reason=%s user=%s "
+		    "service=%s rhost=%s config=%s: %s",
+		    mfa_reason(rc == MFA_ENOMEM ? MFA_ENOMEM : MFA_ECONFIG),
+		    c.lc.user, c.lc.service, c.lc.rhost, c.args.conf_path,
+		    errmsg);
+		return PAM_PERM_DENIED;
+	}
+	/* The same account the auth step would have looked up. */
+	if ((rc = resolve(&c)) != MFA_OK) {
+		log_decision(pamh, LOG_ERR, "deny", rc, &c.lc,
+		    rc == MFA_EINPUT ? "detail=invalid_account_name" : NULL);
+		goto out;
+	}
+	if ((rc = store_open(c.conf, &c.store)) != MFA_OK) {
+		log_decision(pamh, LOG_ERR, "deny", rc, &c.lc,
+		    "detail=store_open");
+		goto out;
+	}
+	if ((is = enrolled(&c, &digits, &backup_len)) < 0)
+		goto out;
+	if (is)
+		log_decision(pamh, LOG_ERR, "deny", MFA_ECONFIG, &c.lc,
+		    "detail=no_mfa_auth");
+	else if (unenrolled_exempt(c.conf, &c.acct, c.unknown))
+		ret = exempt(&c) == PAM_IGNORE ? PAM_IGNORE : PAM_PERM_DENIED;
+	else
+		log_decision(pamh, LOG_NOTICE, "deny", no_token(&c),
+		    &c.lc, "detail=no_mfa_auth");
 out:
 	store_close(c.store);
 	conf_free(c.conf);

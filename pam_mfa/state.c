@@ -23,9 +23,11 @@
 #define OFF_BGEN	72
 #define OFF_RHLEN	76
 #define OFF_RHOST	80
+#define OFF_LSTEP	144	/* version 2 */
 #define OFF_DIGEST	(STATE_RECORD_SIZE - CRYPTO_DIGEST_LEN)
 
-_Static_assert(OFF_RHOST + MFA_RHOST_MAX + 1 <= OFF_DIGEST, "rhost overlaps");
+_Static_assert(OFF_RHOST + MFA_RHOST_MAX + 1 <= OFF_LSTEP, "rhost overlaps");
+_Static_assert(OFF_LSTEP + 4 <= OFF_DIGEST, "lock step overlaps");
 
 static const unsigned char state_magic[4] = { 'M', 'F', 'A', 'S' };
 
@@ -52,6 +54,7 @@ state_encode(const struct mfa_state *st, uint64_t seq,
 	put_u32(slot + OFF_BGEN, st->backup_gen);
 	slot[OFF_RHLEN] = (unsigned char)rhlen;
 	memcpy(slot + OFF_RHOST, st->last_rhost, rhlen);
+	put_u32(slot + OFF_LSTEP, st->lock_step);
 	return crypto_digest(slot, OFF_DIGEST, slot + OFF_DIGEST);
 }
 
@@ -61,6 +64,7 @@ slot_decode(const unsigned char *slot, struct mfa_state *st)
 {
 	unsigned char digest[CRYPTO_DIGEST_LEN];
 	enum mfa_err rc;
+	unsigned version;
 	size_t rhlen;
 	size_t i;
 
@@ -70,9 +74,10 @@ slot_decode(const unsigned char *slot, struct mfa_state *st)
 		return rc;
 	if (!crypto_equal(digest, slot + OFF_DIGEST, sizeof(digest)))
 		return MFA_ECORRUPT;
-	if (get_u16(slot + OFF_VERSION) > STATE_VERSION)
+	version = get_u16(slot + OFF_VERSION);
+	if (version > STATE_VERSION)
 		return MFA_EVERSION;
-	if (get_u16(slot + OFF_VERSION) != STATE_VERSION)
+	if (version < STATE_VERSION_MIN)
 		return MFA_ECORRUPT;
 	rhlen = slot[OFF_RHLEN];
 	if (rhlen > MFA_RHOST_MAX)
@@ -94,6 +99,8 @@ slot_decode(const unsigned char *slot, struct mfa_state *st)
 	st->backup_gen = get_u32(slot + OFF_BGEN);
 	memcpy(st->last_rhost, slot + OFF_RHOST, rhlen);
 	st->last_rhost[rhlen] = '\0';
+	/* Version 1 had no lock step: its bytes were reserved. */
+	st->lock_step = version >= 2 ? get_u32(slot + OFF_LSTEP) : 0;
 	return MFA_OK;
 }
 

@@ -10,12 +10,15 @@
  *  2. a reader takes the valid slot with the highest sequence number;
  *  3. no valid slot in a non-empty file is corruption, never a fresh start;
  *  4. an empty file is a fresh state (the file was created, nothing written).
- * Slot layout (version 1), little-endian:
+ * Slot layout (version 2), little-endian:
  *   0 magic "MFAS"   4 version u16   6 reserved u16  8 sequence u64
  *  16 token id u64  24 next step u64 32 fail count u32 36 backup used u32
  *  40 first fail s64  48 locked until s64  56 last success s64
  *  64 last failure s64  72 backup generation u32  76 rhost length u8
- *  80 last success rhost[64]  144 reserved  224 digest[32]
+ *  80 last success rhost[64]  144 lock step u32  148 reserved
+ * 224 digest[32]
+ * Version 1 is the same without the lock step (reserved, zero): it is
+ * still read, as lock step 0; every write is version 2.
  * Encoding and decoding are pure.
  */
 #ifndef MFA_STATE_H
@@ -28,7 +31,8 @@
 #define STATE_SLOT_SIZE		512
 #define STATE_FILE_SIZE		(2 * STATE_SLOT_SIZE)
 #define STATE_RECORD_SIZE	256	/* bytes of a slot in use */
-#define STATE_VERSION		1
+#define STATE_VERSION		2
+#define STATE_VERSION_MIN	1	/* oldest version still read */
 #define STATE_LOCKED_FOREVER	INT64_MAX
 
 struct mfa_state {
@@ -41,6 +45,8 @@ struct mfa_state {
 	uint32_t backup_gen;		/* generation backup_used refers to */
 	int64_t first_fail;		/* start of the failure interval */
 	int64_t locked_until;		/* 0: not locked */
+	uint32_t lock_step;		/* locks since the last success or
+					 * admin unlock (escalation) */
 	int64_t last_success;
 	int64_t last_fail;
 	char last_rhost[MFA_RHOST_MAX + 1];

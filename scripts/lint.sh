@@ -261,6 +261,7 @@ pam_mfa/pam_mfa.c	mode_arg	strcmp(v, "	module arguments from the PAM configurati
 pam_mfa/pam_mfa.c	parse_args	(v, "	module arguments from the PAM configuration
 pam_mfa/pam_mfa.c	resolve	strcmp(typed, c->acct.name)	the typed user name against the account's own name
 pam_mfa/pam_mfa.c	enrolled	strcmp(c->typed, c->user)	the typed user name against the account's own name
+pam_mfa/pam_mfa.c	verdict_for	strcmp(vd->user, user)	PAM_USER against the user the auth step's verdict was for
 pam_mfa/profile.c	profile_find	profiles[i].name	profile names (a module argument)
 pam_mfa/state.c	slot_decode	state_magic	the state record's public magic number
 pam_mfa/store_file.c	token_read_keep	"pending"	the store's own file suffix

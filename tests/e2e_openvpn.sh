@@ -232,14 +232,24 @@ verify-client-cert none
 tmp-dir $WORK
 verb 4
 EOF
+		# The token key where the test keeps its files.
 		grep -v -e '^[#;]' -e '^plugin ' -e '^$' \
-		    "$ovconf/server-pam.conf"
+		    "$ovconf/server-pam.conf" |
+		    sed "s|^\(auth-gen-token-secret\) .*|\1 $WORK/auth-token.key|"
 		echo "$4"
 	} >"$WORK/$1.conf"
 	# shellcheck disable=SC2086 # $srvenv: zero or more words
 	env $srvenv openvpn --config "$WORK/$1.conf" >"$WORK/$1.log" 2>&1 &
 	pids="$pids $!"
 }
+check "server-pam.conf: auth-gen-token with a lifetime" \
+    grep -Eq '^auth-gen-token [1-9][0-9]*$' "$ovconf/server-pam.conf"
+check "server-pam.conf: auth-gen-token-secret" \
+    grep -q '^auth-gen-token-secret /' "$ovconf/server-pam.conf"
+openvpn --genkey auth-token "$WORK/auth-token.key" >/dev/null 2>&1
+chmod 0600 "$WORK/auth-token.key"
+check "the auth-token key made as server-pam.conf says" \
+    test -s "$WORK/auth-token.key"
 plugin_onefield=$(grep '^plugin ' "$ovconf/server-pam.conf")
 plugin_sc=$(sed -n 's/^;\(plugin .*static-challenge.*\)/\1/p' \
     "$ovconf/server-pam.conf")
@@ -460,6 +470,25 @@ judge "(h) code first: wrong password spends the code" \
 attempt onefield dave "$(pw dave)$code_h"
 judge "(h) code first: that code with the right password" \
     openvpn dave refused "deny replay"
+
+# --- the account step: a split no verify checked -------------------------
+# The shipped stack with its verify line deleted lets the password alone
+# through the auth stack; the plugin's pam_acct_mgmt runs pam_mfa's
+# account step, which refuses the login and says why.
+grep -v 'onefield=verify' "$WORK/openvpn.mfa" >"$WORK/pam.d/openvpn"
+attempt onefield carol "$(pw carol)$(totp carol 30)"
+if [ "$outcome" = refused ]; then
+	pass "(k) split without verify: client refused"
+else
+	fail "(k) split without verify: client refused (got $outcome)"
+fi
+acct='pam_mfa\(openvpn:account\): result=deny reason=config_error'
+if wait_for_log "$acct user=carol .*detail=split_without_verify"; then
+	pass "(k) split without verify: the account step logs why"
+else
+	fail "(k) split without verify: the account step logs why"
+	tail -n +"$mark" "$log" | sed 's/^/# /'
+fi
 
 # --- static challenge: the code on the client's terminal ----------------
 attempt sc bob "$(pw bob)" "$(totp bob 0)"

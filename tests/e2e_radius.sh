@@ -117,7 +117,12 @@ use_stack() {	# use_stack < LINES: install them as /etc/pam.d/radiusd
 	stack >"$WORK/pam.d/.radiusd.new"
 	mv "$WORK/pam.d/.radiusd.new" "$WORK/pam.d/radiusd"
 }
-use_stack <"$src/pam.d/radiusd"
+# The code-first alternative (the commented auth lines) first.
+code_first() {
+	{ sed -n 's/^#\(auth .*\)$/\1/p' "$src/pam.d/radiusd"
+	  grep '^account' "$src/pam.d/radiusd"; } | use_stack
+}
+code_first
 printf 'auth required pam_deny.so\naccount required pam_deny.so\n' \
     >"$WORK/pam.d/other"
 mount --bind "$WORK/pam.d" /etc/pam.d ||
@@ -246,11 +251,13 @@ if ! start_server "$raddb" "$WORK/radius.log"; then
 fi
 pass "radiusd answers Status-Server on 127.0.0.1:$port"
 
-# conf/pam.d/radiusd as shipped: pam_mfa profile=radius, then the password.
+# The code-first alternative of conf/pam.d/radiusd: pam_mfa profile=radius,
+# then the password.
 code=$(totp "$s_alice")
 want "right password+code in one field: Access-Accept" Access-Accept \
     alice "Alice-pw-42$code"
-next_line "accept logged" "result=accept reason=ok user=alice $R"
+next_line "accept logged, the password pending" \
+    "result=accept reason=ok user=alice $R password=pending"
 want "same code again: Access-Reject" Access-Reject alice "Alice-pw-42$code"
 next_line "replay logged as reason=replay" \
     "result=deny reason=replay user=alice $R failures=1"
@@ -277,7 +284,7 @@ code=$(totp "$s_dave")
 want "wrong password + right code: Access-Reject" Access-Reject \
     dave "Wrong-pw$code"
 next_line "pam_mfa accepted the code before the password failed" \
-    "result=accept reason=ok user=dave $R"
+    "result=accept reason=ok user=dave $R password=pending"
 want "that code with the right password: Access-Reject (spent)" \
     Access-Reject dave "Dave-pw$code"
 next_line "spent code logged as reason=replay" \
@@ -335,10 +342,9 @@ next_line "locked user logged as reason=locked" \
 check "no lock message sent to rlm_pam (profile=radius is silent)" \
     sh -c "! grep -q 'Too many failed' '$WORK/radius.log'"
 
-# The password-first alternative from the same file: split, password,
-# verify.  A wrong password stops before verify.
-{ sed -n 's/^#\(auth .*\)$/\1/p' "$src/pam.d/radiusd"
-  grep '^account' "$src/pam.d/radiusd"; } | use_stack
+# conf/pam.d/radiusd as shipped: split, password, verify.  A wrong
+# password stops before verify.
+use_stack <"$src/pam.d/radiusd"
 code=$(totp "$s_eve")
 k=0
 while [ $k -lt 6 ]; do
@@ -353,7 +359,10 @@ check "split order: wrong passwords counted no failure (failures=0)" \
     [ "$(failures eve)" = 0 ]
 want "split order: then the right password + same code: Access-Accept" \
     Access-Accept eve "Eve-pw-99$code"
-next_line "split order: accept logged" "result=accept reason=ok user=eve $R"
+next_line "split order: accept logged, no password pending" \
+    "result=accept reason=ok user=eve $R"
+check "split order: the accept line has no password=pending" \
+    sh -c "! grep 'user=eve' '$log' | grep -q password=pending"
 want "split order: replay: Access-Reject" Access-Reject eve "Eve-pw-99$code"
 next_line "split order: replay logged" \
     "result=deny reason=replay user=eve $R failures=1"
@@ -361,6 +370,23 @@ want "split order: wrong code: Access-Reject" Access-Reject \
     eve "Eve-pw-99$(wrong_code "$s_eve")"
 next_line "split order: wrong code logged" \
     "result=deny reason=bad_code user=eve $R failures=2"
+
+# The shipped file with its verify line deleted lets the password alone
+# through the auth stack: rlm_pam's pam_acct_mgmt runs pam_mfa's account
+# step, which refuses it.
+grep -v 'onefield=verify' "$src/pam.d/radiusd" | use_stack
+want "split without verify: Access-Reject (the account step)" \
+    Access-Reject eve "Eve-pw-99$(totp "$s_eve" 30)"
+acct='pam_mfa(radiusd:account): result=deny reason=config_error user=eve'
+i=0
+while ! grep -qF "$acct" "$log" && [ $i -lt 40 ]; do
+	sleep 0.05
+	i=$((i + 1))
+done
+check "split without verify: logged detail=split_without_verify" \
+    sh -c "grep -F '$acct' '$log' | grep -q 'detail=split_without_verify'"
+no_line "split without verify: no auth decision of pam_mfa"
+use_stack <"$src/pam.d/radiusd"
 
 check "no error message reached rlm_pam (it fails the login on one)" \
     sh -c "! grep -q 'PAM conversation failed' '$WORK/radius.log'"

@@ -146,7 +146,7 @@ sample=$MFA_SRCDIR/conf/pam_mfa.conf
 cp "$sample" "$WORK/sample.conf"
 sed 's/^#\([a-z_]* = .*;\)$/\1/' "$sample" >"$WORK/uncommented.conf"
 chmod 0644 "$WORK/sample.conf" "$WORK/uncommented.conf"
-check "sample documents every key" [ "$(grep -c '^[a-z_]* = ' "$WORK/uncommented.conf")" -eq 24 ]
+check "sample documents every key" [ "$(grep -c '^[a-z_]* = ' "$WORK/uncommented.conf")" -eq 26 ]
 $cli -c "$WORK/sample.conf" check | tail -n +2 >"$WORK/check.sample"
 $cli -c "$WORK/uncommented.conf" check | tail -n +2 >"$WORK/check.uncommented"
 check "sample config is valid" [ -s "$WORK/check.sample" ]
@@ -387,7 +387,7 @@ check "status: last_success and last_rhost recorded" grep -Eq \
     "$WORK/out"
 run status ghost; exits "status of a user with nothing exits 0" 0
 check "status of a user with nothing" [ "$(cat "$WORK/out")" = \
-    "ghost enrolled=no pending=no token=- backup_codes=0/0 failures=0 locked=no last_success=never last_rhost=- uid=-" ]
+    "ghost enrolled=no pending=no token=- backup_codes=0/0 failures=0 locked=no lock_step=0 last_success=never last_rhost=- uid=-" ]
 run status --json; exits "status --json exits 0" 0
 golden "status --json golden" "$WORK/out" status.json
 check "status --json is valid JSON" jqe . "$WORK/out"
@@ -447,11 +447,16 @@ check "five failures lock (deny = 5)" sh -c \
     "[ \"\$($cli -c '$conf' status carl | sed -n 's/.* failures=\([0-9]*\) locked=\([^ ]*\) .*/\1 \2/p' |
     sed 's/until_20[0-9-]*T[0-9:]*Z/until_TIME/')\" = '5 until_TIME' ]"
 refused "locked: the right code is refused" carl "$(hotp 1)"
+check "the first lock is step 1 (status)" [ "$(field carl lock_step)" = 1 ]
+$cli -c "$conf" status --json carl >"$WORK/carl.json"
+check "the first lock is step 1 (status --json)" \
+    jqe '.[0].lock_step == 1 and .[0].locked == true' "$WORK/carl.json"
 run unlock carl; exits "unlock exits 0" 0
 check "unlock golden" [ "$(cat "$WORK/out")" = "unlocked carl" ]
 audit "unlock audited" "action=unlock user=carl by=root"
 check "unlock clears failures and the lock" \
     [ "$(field carl failures):$(field carl locked)" = "0:no" ]
+check "unlock resets the lock step" [ "$(field carl lock_step)" = 0 ]
 check "unlocked: the next code logs in" login carl "$(hotp 2)"
 run unlock ghost; exits "unlock of a user with no state exits 0" 0
 check "unlock of a user with no state: says so" \
@@ -554,7 +559,7 @@ audit "revoke audited" "action=revoke user=carol by=root"
 refused "revoked user can't log in" carol "$(totp "$csecret" 30)"
 run status carol
 check "status after revoke: nothing" [ "$(cat "$WORK/out")" = \
-    "carol enrolled=no pending=no token=- backup_codes=0/0 failures=0 locked=no last_success=never last_rhost=- uid=-" ]
+    "carol enrolled=no pending=no token=- backup_codes=0/0 failures=0 locked=no lock_step=0 last_success=never last_rhost=- uid=-" ]
 run enroll ivy; exits "enroll ivy (pending)" 0
 audit "enroll ivy audited" "action=enroll_pending user=ivy by=root"
 run revoke ivy; exits "revoke of a pending-only user exits 0" 0

@@ -102,6 +102,8 @@ assert_defaults(const struct mfa_conf *c)
 	assert_int_equal(c->deny, 5);
 	assert_int_equal(c->fail_interval, 900);
 	assert_int_equal(c->unlock_time, 900);
+	assert_int_equal(c->unlock_growth, 2);
+	assert_int_equal(c->unlock_time_max, 86400);
 	assert_string_equal(c->prompt, "Verification code: ");
 	assert_false(c->prompt_echo);
 	assert_string_equal(c->issuer, "pam_mfa");
@@ -220,6 +222,14 @@ static const struct {
 	    offsetof(struct mfa_conf, fail_interval), 604800 },
 	{ "unlock_time = 604800;",
 	    offsetof(struct mfa_conf, unlock_time), 604800 },
+	{ "unlock_growth = 1;",
+	    offsetof(struct mfa_conf, unlock_growth), 1 },
+	{ "unlock_growth = 10;",
+	    offsetof(struct mfa_conf, unlock_growth), 10 },
+	{ "unlock_time_max = 1;",
+	    offsetof(struct mfa_conf, unlock_time_max), 1 },
+	{ "unlock_time_max = 604800;",
+	    offsetof(struct mfa_conf, unlock_time_max), 604800 },
 	{ "digits = 6;",		offsetof(struct mfa_conf, digits), 6 },
 	{ "period = 30;",		offsetof(struct mfa_conf, period), 30 },
 	{ "secret_bytes = 20;",
@@ -353,6 +363,9 @@ static const struct bad_conf bad_confs[] = {
 	{ "bad-lock-wait.conf",		3, "lock_wait_ms", NULL },
 	{ "bad-fail-interval.conf",	3, "fail_interval", NULL },
 	{ "bad-unlock-time.conf",	3, "unlock_time", "604801" },
+	{ "bad-unlock-growth.conf",	3, "unlock_growth", "11" },
+	{ "bad-unlock-growth-zero.conf", 3, "unlock_growth", NULL },
+	{ "bad-unlock-time-max.conf",	3, "unlock_time_max", "604801" },
 	{ "bad-hotp-lookahead.conf",	3, "hotp_lookahead", "1001" },
 };
 

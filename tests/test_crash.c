@@ -84,7 +84,7 @@ enroll(struct mfa_store *store, const char *user)
 static void
 writer(const char *user, int report)
 {
-	struct lockout_policy p = { 0, 900, 0 };
+	struct lockout_policy p = { 0, 900, 0, 1, 0 };
 	struct mfa_store *store;
 	struct mfa_token tok;
 	struct mfa_state st;

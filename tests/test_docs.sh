@@ -30,4 +30,38 @@ for v in nss exact; do
 	check "README documents user_lookup \"$v\"" grep -q \
 	    "user_lookup = \"$v\"" "$MFA_SRCDIR/README.md"
 done
+
+# The escalating lockout's keys, in both pages operators read.
+for k in unlock_growth unlock_time_max; do
+	check "pam_mfa(8) documents $k" grep -q "$k" "$MFA_SRCDIR/man/pam_mfa.8"
+	check "README documents $k" grep -q "$k" "$MFA_SRCDIR/README.md"
+done
+# What the account step and the lock lines log: in the code, pam_mfa(8)
+# and the README.
+for f in detail=split_without_verify detail=no_code_verified \
+    detail=no_mfa_auth detail=user_changed_after_auth locked_until= \
+    lock_step= password=pending admin_unlock; do
+	word=${f#detail=}
+	check "pam_mfa.c logs $f" grep -q "$f" "$MFA_SRCDIR/pam_mfa/pam_mfa.c"
+	check "pam_mfa(8) names $word" grep -q "$word" \
+	    "$MFA_SRCDIR/man/pam_mfa.8"
+	check "README names $word" grep -q "$word" "$MFA_SRCDIR/README.md"
+done
+# Every finding of check --pam: made by the code, named by pam-mfa(8)
+# and the README, and exercised by a broken fixture (but syntax and
+# unreadable, which test_pamlint.sh makes otherwise or not at all).
+tags=$(sed -n 's/^# expect: //p' "$MFA_SRCDIR"/tests/fixtures/pam.d-bad/* |
+    sort -u)
+check "fixtures name findings" [ -n "$tags" ]
+for t in $tags syntax unreadable; do
+	check "pamlint.c makes $t" grep -q "\"$t: \|\"$t\"" \
+	    "$MFA_SRCDIR/tools/pamlint.c"
+	check "pam-mfa(8) documents $t" grep -q "^\.It Li $t\$" \
+	    "$MFA_SRCDIR/man/pam-mfa.8"
+	check "README names $t" grep -q "\`$t\`" "$MFA_SRCDIR/README.md"
+done
+check "pam-mfa(8) synopsis: check --pam" grep -q "^\.Fl Fl pam Ar file" \
+    "$MFA_SRCDIR/man/pam-mfa.8"
+check "pam_mfa(8) synopsis: the account type" \
+    grep -q "^\.Cm account required" "$MFA_SRCDIR/man/pam_mfa.8"
 finish

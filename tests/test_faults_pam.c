@@ -36,11 +36,21 @@ static unsigned long counter;	/* the next HOTP counter of "hal" */
 static void
 fixtures(void)
 {
-	char path[512];
+	char path[512], body[2048];
 
 	mu_write_conf(mu_conf_path, "hotp_lookahead = 1;\ndeny = 0;\n"
 	    "lock_wait_ms = 50;\n");
 	mu_service_with_conf("mfa", mu_conf_path, "");
+	snprintf(path, sizeof(path), "account required %s conf=%s\n",
+	    getenv("MFA_MODULE"), mu_conf_path);
+	mu_service_with_conf("mfa_acct", mu_conf_path, path);
+	/* The account step alone, for an unenrolled user it exempts. */
+	snprintf(path, sizeof(path), "%s/ignore.conf", mu_dir);
+	mu_write_conf(path, "unenrolled = \"ignore\";\n");
+	snprintf(body, sizeof(body), "auth required pam_permit.so\n"
+	    "account required %s conf=%s\naccount required pam_permit.so\n",
+	    getenv("MFA_MODULE"), path);
+	mu_write_service("acct_exempt", body);
 	snprintf(path, sizeof(path), "%s/nothere.conf", mu_dir);
 	mu_service_with_conf("noconf", path, "");
 	snprintf(path, sizeof(path), "%s/confdir", mu_dir);
@@ -186,6 +196,72 @@ test_allocation_failures(void **st)
 	login_ok();
 }
 
+/*
+ * The account step under the same failures: whichever allocation fails,
+ * in the auth step or the account step, the two never both pass; with
+ * none failing they do.  Then the account step on its own, deciding
+ * from the config and the store: it passes an exempt user only when
+ * nothing failed.
+ */
+static void
+test_allocation_failures_account(void **st)
+{
+	char code[16];
+	struct pam_conv conv = { mu_conv_answer, code };
+	pam_handle_t *ph;
+	long n, hits;
+	int a, b = PAM_PERM_DENIED, failed = 0;
+
+	(void)st;
+	for (n = 1; n < 2000; n++) {
+		mu_hotp(code, mu_secrets_hex[0], counter);
+		ph = NULL;
+		assert_int_equal(pam_start("mfa_acct", "hal", &conv, &ph),
+		    PAM_SUCCESS);
+		fi_arm("malloc@mfa", n, ENOMEM);
+		a = pam_authenticate(ph, 0);
+		if (a == PAM_SUCCESS)
+			b = pam_acct_mgmt(ph, 0);
+		hits = fi_disarm();
+		pam_end(ph, a);
+		if (hits == 0) {
+			assert_int_equal(a, PAM_SUCCESS);
+			assert_int_equal(b, PAM_SUCCESS);
+			counter++;
+			break;
+		}
+		assert_false(a == PAM_SUCCESS && b == PAM_SUCCESS);
+		failed++;
+		login_ok();
+	}
+	assert_int_equal(failed, n - 1);
+	assert_true(failed >= 5);
+	login_ok();
+
+	/* The account step reading the config and the store itself (no
+	 * auth step of pam_mfa ran): an exempt user passes only when no
+	 * allocation failed. */
+	failed = 0;
+	for (n = 1; n < 2000; n++) {
+		ph = NULL;
+		assert_int_equal(pam_start("acct_exempt", "ghost", &conv, &ph),
+		    PAM_SUCCESS);
+		assert_int_equal(pam_authenticate(ph, 0), PAM_SUCCESS);
+		fi_arm("malloc@mfa", n, ENOMEM);
+		b = pam_acct_mgmt(ph, 0);
+		hits = fi_disarm();
+		pam_end(ph, b);
+		if (hits == 0) {
+			assert_int_equal(b, PAM_SUCCESS);
+			break;
+		}
+		assert_int_not_equal(b, PAM_SUCCESS);
+		failed++;
+	}
+	assert_int_equal(failed, n - 1);
+	assert_true(failed >= 3);
+}
+
 static void
 state_path(char *buf, size_t len, const char *ext)
 {
@@ -313,6 +389,7 @@ main(void)
 		cmocka_unit_test(test_enroll_and_control),
 		cmocka_unit_test(test_io_faults),
 		cmocka_unit_test(test_allocation_failures),
+		cmocka_unit_test(test_allocation_failures_account),
 		cmocka_unit_test(test_damaged_records),
 		cmocka_unit_test(test_config_faults),
 		cmocka_unit_test(mu_test_no_secret_in_log),

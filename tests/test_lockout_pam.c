@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "modutil.h"
@@ -237,7 +238,7 @@ test_admin_lock_and_unlock(void **st)
 	    "olga", (char *)NULL), 0);
 	assert_non_null(strstr(out, "olga enrolled=yes pending=no "
 	    "token=totp/SHA1/6/30 backup_codes=0/0 "
-	    "failures=2 locked=until_unlocked last_success=never "
+	    "failures=2 locked=until_unlocked lock_step=1 last_success=never "
 	    "last_rhost=-"));
 	/* Only root may unlock (the tests run as root; non-root refusal is
 	 * in test_cli.sh), and it is audited. */
@@ -248,8 +249,88 @@ test_admin_lock_and_unlock(void **st)
 	assert_int_equal(mu_auth("forever", "olga", code), PAM_SUCCESS);
 	assert_int_equal(mu_cli(out, sizeof(out), conf_forever, "status",
 	    "olga", (char *)NULL), 0);
-	assert_non_null(strstr(out, "failures=0 locked=no last_success="
+	assert_non_null(strstr(out, "failures=0 locked=no lock_step=0 last_success="
 	    "2031-03-18T"));
+}
+
+/* "locked_until=2030-...Z lock_step=N" as a lock line has it. */
+static void
+lock_field(char *out, size_t len, long long until, int step)
+{
+	char when[32];
+	struct tm tm;
+	time_t t = (time_t)until;
+
+	assert_non_null(gmtime_r(&t, &tm));
+	assert_true(strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ",
+	    &tm) > 0);
+	snprintf(out, len, "locked_until=%s lock_step=%d", when, step);
+}
+
+/*
+ * Escalation with the default growth (2) over deny3's 600 s: a second
+ * lock with no success in between lasts 1200 s, the lines say until
+ * when and which step, status shows the step, a success resets it.
+ */
+static void
+test_escalating_lock(void **st)
+{
+	const long long t = T0 + 80000;
+	char bad[16], code[16], want[96], out[512];
+	int i;
+
+	(void)st;
+	set_clock(t);
+	mu_enroll("vera", MFA_TOTP, MFA_SHA1, 6, 30, mu_secrets_hex[0]);
+	wrong_code(bad, 0);
+	for (i = 0; i < 3; i++)
+		assert_int_equal(mu_auth("deny3", "vera", bad), PAM_AUTH_ERR);
+	lock_field(want, sizeof(want), t + 600, 1);
+	assert_true(mu_log_wait("reason=bad_code user=vera", want));
+	/* The lock ran out: the next lock is twice as long. */
+	set_clock(t + 600);
+	wrong_code(bad, 0);
+	for (i = 0; i < 3; i++)
+		assert_int_equal(mu_auth("deny3", "vera", bad), PAM_AUTH_ERR);
+	lock_field(want, sizeof(want), t + 600 + 1200, 2);
+	assert_true(mu_log_wait("failures=3 locked=yes", want));
+	assert_int_equal(mu_cli(out, sizeof(out), conf_deny3, "status",
+	    "vera", (char *)NULL), 0);
+	assert_non_null(strstr(out, " lock_step=2 "));
+	/* 600 s would have ended it; 1200 s have not. */
+	set_clock(t + 600 + 1199);
+	code_at(code, 0, 0);
+	assert_int_equal(mu_auth("deny3", "vera", code), PAM_AUTH_ERR);
+	assert_true(mu_log_wait("result=deny reason=locked user=vera", want));
+	set_clock(t + 600 + 1200);
+	code_at(code, 0, 0);
+	assert_int_equal(mu_auth("deny3", "vera", code), PAM_SUCCESS);
+	assert_int_equal(mu_cli(out, sizeof(out), conf_deny3, "status",
+	    "vera", (char *)NULL), 0);
+	assert_non_null(strstr(out, " lock_step=0 "));
+	/* After a success, the next lock is the first again. */
+	set_clock(t + 5000);
+	wrong_code(bad, 0);
+	for (i = 0; i < 3; i++)
+		assert_int_equal(mu_auth("deny3", "vera", bad), PAM_AUTH_ERR);
+	lock_field(want, sizeof(want), t + 5000 + 600, 1);
+	assert_true(mu_log_wait("reason=bad_code user=vera", want));
+}
+
+/* unlock_time 0: the lock line says only an admin ends it. */
+static void
+test_forever_lock_line(void **st)
+{
+	char bad[16];
+
+	(void)st;
+	set_clock(T0 + 90000);
+	mu_enroll("wade", MFA_TOTP, MFA_SHA1, 6, 30, mu_secrets_hex[1]);
+	wrong_code(bad, 1);
+	assert_int_equal(mu_auth("forever", "wade", bad), PAM_AUTH_ERR);
+	assert_int_equal(mu_auth("forever", "wade", bad), PAM_AUTH_ERR);
+	assert_true(mu_log_wait("reason=bad_code user=wade",
+	    "locked=yes locked_until=admin_unlock lock_step=1"));
 }
 
 static int
@@ -462,6 +543,8 @@ main(void)
 		cmocka_unit_test(test_preauth_authfail_codes),
 		cmocka_unit_test(test_lock_message),
 		cmocka_unit_test(test_fail_delay),
+		cmocka_unit_test(test_escalating_lock),
+		cmocka_unit_test(test_forever_lock_line),
 		cmocka_unit_test(mu_test_no_secret_in_log),
 	};
 

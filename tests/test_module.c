@@ -400,7 +400,7 @@ test_rhost_logged_and_recorded(void **st)
 	    "jane", (char *)NULL), 0);
 	assert_non_null(strstr(out, "jane enrolled=yes pending=no "
 	    "token=totp/SHA1/6/30 backup_codes=0/0 "
-	    "failures=0 locked=no last_success="));
+	    "failures=0 locked=no lock_step=0 last_success="));
 	assert_non_null(strstr(out, " last_rhost=198.51.100.7 uid=-\n"));
 }
 

@@ -242,7 +242,7 @@ test_password_first_order(void **st)
 	    PAM_AUTH_ERR);
 	assert_int_equal(mu_cli(out, sizeof(out), mu_conf_path, "status",
 	    "sven", (char *)NULL), 0);
-	assert_non_null(strstr(out, "failures=0 locked=no last_success=never"));
+	assert_non_null(strstr(out, "failures=0 locked=no lock_step=0 last_success=never"));
 	snprintf(field, sizeof(field), "rightpass%s", code);
 	assert_int_equal(auth_env("pwfirst_ok", "sven", field, NULL, 0),
 	    PAM_SUCCESS);

@@ -23,6 +23,7 @@
 #define OFF_SEQ		8
 #define OFF_RHLEN	76
 #define OFF_RHOST	80
+#define OFF_LSTEP	144
 #define OFF_DIGEST	224
 
 /* A state with a distinct, non-zero value in every field. */
@@ -39,6 +40,7 @@ st_fill(struct mfa_state *st, uint64_t v)
 	st->locked_until = 1700000900 + (int64_t)v;
 	st->last_success = 1690000000 + (int64_t)v;
 	st->last_fail = 1700000001 + (int64_t)v;
+	st->lock_step = 0x01020304U + (uint32_t)v;
 	memcpy(st->last_rhost, "198.51.100.7", sizeof("198.51.100.7"));
 	st->last_rhost[0] = (char)('0' + v % 10);
 }
@@ -56,6 +58,7 @@ assert_state_equal(const struct mfa_state *a, const struct mfa_state *b)
 	assert_int_equal(a->locked_until, b->locked_until);
 	assert_int_equal(a->last_success, b->last_success);
 	assert_int_equal(a->last_fail, b->last_fail);
+	assert_int_equal(a->lock_step, b->lock_step);
 	assert_string_equal(a->last_rhost, b->last_rhost);
 }
 
@@ -159,6 +162,7 @@ test_round_trip_extremes(void **state)
 	in.locked_until = STATE_LOCKED_FOREVER;
 	in.last_success = INT64_MIN;
 	in.last_fail = -1;
+	in.lock_step = UINT32_MAX;
 	memset(in.last_rhost, '~', MFA_RHOST_MAX);
 	assert_int_equal(state_encode(&in, UINT64_MAX, slot), MFA_OK);
 	assert_int_equal(state_decode(slot, sizeof(slot), &out, &idx), MFA_OK);
@@ -196,6 +200,7 @@ test_layout(void **state)
 	assert_int_equal(slot[OFF_RHLEN], strlen(in.last_rhost));
 	assert_memory_equal(slot + OFF_RHOST, in.last_rhost,
 	    strlen(in.last_rhost));
+	assert_int_equal(le64(slot + OFF_LSTEP) & 0xffffffffU, in.lock_step);
 	SHA256(slot, OFF_DIGEST, digest);
 	assert_memory_equal(slot + OFF_DIGEST, digest, sizeof(digest));
 	/* Nothing past the record: no stale bytes reach the disk. */
@@ -420,6 +425,35 @@ test_future_version(void **state)
 	    MFA_ECORRUPT);
 }
 
+/*
+ * Version 1 (before the lock step) is still read: its bytes 144..147 were
+ * reserved, so whatever they hold the record decodes with lock step 0 and
+ * every other field as written; the next write is version 2.
+ */
+static void
+test_version1_read(void **state)
+{
+	unsigned char slot[STATE_SLOT_SIZE];
+	struct mfa_state in, out;
+	int idx;
+
+	(void)state;
+	st_fill(&in, 3);
+	in.seq = 9;
+	assert_int_equal(state_encode(&in, 9, slot), MFA_OK);
+	slot[OFF_VERSION] = 1;
+	forge(slot);
+	assert_int_equal(state_decode(slot, sizeof(slot), &out, &idx), MFA_OK);
+	in.lock_step = 0;
+	assert_state_equal(&out, &in);
+	/* Written again: version 2, the step kept. */
+	out.lock_step = 6;
+	assert_int_equal(state_encode(&out, 10, slot), MFA_OK);
+	assert_int_equal(slot[OFF_VERSION], 2);
+	assert_int_equal(state_decode(slot, sizeof(slot), &in, &idx), MFA_OK);
+	assert_int_equal(in.lock_step, 6);
+}
+
 /* Forged records whose digest is right but whose content is not. */
 static void
 test_forged_content(void **state)
@@ -489,6 +523,7 @@ main(void)
 		cmocka_unit_test(test_both_corrupt),
 		cmocka_unit_test(test_bad_lengths),
 		cmocka_unit_test(test_future_version),
+		cmocka_unit_test(test_version1_read),
 		cmocka_unit_test(test_forged_content),
 	};
 

@@ -8,6 +8,7 @@ so=$MFA_MODULE
 syms=$(nm -D --defined-only "$so" | awk '$2 ~ /^[TDBRVW]$/ {print $3}' | sort)
 check "exports pam_sm_authenticate" sh -c "echo '$syms' | grep -qx pam_sm_authenticate"
 check "exports pam_sm_setcred" sh -c "echo '$syms' | grep -qx pam_sm_setcred"
+check "exports pam_sm_acct_mgmt" sh -c "echo '$syms' | grep -qx pam_sm_acct_mgmt"
 other=$(echo "$syms" | grep -v '^pam_sm_' || true)
 if [ -z "$other" ]; then pass "no other exported symbol"; else
 	fail "no other exported symbol: $other"; fi

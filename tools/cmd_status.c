@@ -48,7 +48,8 @@ status_read(struct cli *cli, struct mfa_store *store, const char *user,
     int64_t now, struct status *s)
 {
 	struct lockout_policy policy = { cli->conf->deny,
-	    cli->conf->fail_interval, cli->conf->unlock_time };
+	    cli->conf->fail_interval, cli->conf->unlock_time,
+	    cli->conf->unlock_growth, cli->conf->unlock_time_max };
 	struct mfa_token pend;
 	struct mfa_txn *txn;
 	enum mfa_err rc;
@@ -121,10 +122,12 @@ print_text(const char *user, const struct status *s)
 	else
 		snprintf(uid, sizeof(uid), "-");
 	printf("%s enrolled=%s pending=%s token=%s backup_codes=%u/%u "
-	    "failures=%u locked=%s last_success=%s last_rhost=%s uid=%s\n",
+	    "failures=%u locked=%s lock_step=%u last_success=%s "
+	    "last_rhost=%s uid=%s\n",
 	    user, s->active ? "yes" : "no", s->pending ? "yes" : "no",
 	    tokdesc, s->backup_left, s->active ? s->tok.backup_count : 0,
-	    (unsigned)s->st.fail_count, locked, last,
+	    (unsigned)s->st.fail_count, locked, (unsigned)s->st.lock_step,
+	    last,
 	    host[0] != '\0' ? host : "-", uid);
 }
 
@@ -185,6 +188,7 @@ print_json(const char *user, const struct status *s)
 	else
 		printf(", \"locked_until\": %s", s->locked ? "\"unlock\"" :
 		    "null");
+	printf(", \"lock_step\": %u", (unsigned)s->st.lock_step);
 	json_time("last_success", s->st.last_success);
 	printf(", \"last_rhost\": ");
 	if (s->st.last_rhost[0] != '\0')

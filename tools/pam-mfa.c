@@ -39,6 +39,8 @@ static const struct cli_cmd commands[] = {
 	    cmd_rekey },
 	{ "check", "", "validate the config and print the effective values",
 	    cmd_check },
+	{ "check", "--pam FILE", "name each way the PAM service FILE lets a "
+	    "login through without a code", cmd_check },
 };
 
 static void

@@ -29,7 +29,7 @@ state_same(const struct mfa_state *a, const struct mfa_state *b)
 	    a->backup_gen == b->backup_gen && a->first_fail == b->first_fail &&
 	    a->locked_until == b->locked_until &&
 	    a->last_success == b->last_success &&
-	    a->last_fail == b->last_fail &&
+	    a->last_fail == b->last_fail && a->lock_step == b->lock_step &&
 	    strcmp(a->last_rhost, b->last_rhost) == 0;
 }
 
@@ -106,7 +106,8 @@ slot_rule(const unsigned char *slot)
 		return MFA_ECORRUPT;
 	if (version > STATE_VERSION)
 		return MFA_EVERSION;
-	return version != STATE_VERSION ? MFA_ECORRUPT : MFA_OK;
+	/* Version 1 (no lock step) is still read. */
+	return version < 1 ? MFA_ECORRUPT : MFA_OK;
 }
 
 /* state_decode on len bytes, checked against each slot decoded alone. */

@@ -92,6 +92,11 @@ if [ "$mode" = seeds ]; then
 	for f in "$top"/tests/fixtures/*.conf; do
 		cp "$f" "$here/corpus/fuzz_conf/fixture-${f##*/}"
 	done
+	mkdir -p "$here/corpus/fuzz_pamlint"
+	for f in "$top"/conf/pam.d/* "$top"/tests/fixtures/pam.d-bad/* \
+	    "$top"/tests/fixtures/pam.d-common/*; do
+		cp "$f" "$here/corpus/fuzz_pamlint/${f##*/}"
+	done
 	echo "run.sh: seeds written to $here/corpus"
 	exit 0
 fi
