@@ -27,6 +27,12 @@ static const struct {
 	[MFA_ECLOCK] =		{ "clock_error", "clock unreadable" },
 	[MFA_ECRYPTO] =		{ "crypto_error", "cryptographic failure" },
 	[MFA_EPASSWORD] =	{ "bad_password", "password refused" },
+	[MFA_EKEYMISSING] =	{ "key_missing", "the key file is missing" },
+	[MFA_EKEYUNREADABLE] =	{ "key_unreadable", "the key file can't be "
+				    "read (root's, mode 0600, one link, "
+				    "256 bytes)" },
+	[MFA_EKEYUNKNOWN] =	{ "key_unknown", "the key the token was "
+				    "sealed with is not in the key file" },
 };
 
 const char *

@@ -27,6 +27,9 @@ enum mfa_err {
 	MFA_ECLOCK,		/* clock unreadable or before the epoch */
 	MFA_ECRYPTO,		/* random or cryptographic primitive failed */
 	MFA_EPASSWORD,		/* the password module refused (authfail) */
+	MFA_EKEYMISSING,	/* the key file does not exist */
+	MFA_EKEYUNREADABLE,	/* the key file exists but can't be used */
+	MFA_EKEYUNKNOWN,	/* the token's key id is not in the key file */
 	MFA_ERR_MAX
 };
 

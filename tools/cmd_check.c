@@ -1,6 +1,7 @@
 /*
  * cmd_check.c - pam-mfa check: validate the config as the module would and
- * print the effective value of every key, in pam_mfa.conf syntax.
+ * print the effective value of every key, in pam_mfa.conf syntax; then
+ * open every token with the key ring (check_tokens.c).
  */
 #include "config.h"
 
@@ -61,5 +62,7 @@ cmd_check(struct cli *cli, int argc, char **argv)
 	printf("secret_bytes = %u;\n", c->secret_bytes);
 	printf("backup_codes = %u;\n", c->backup_codes);
 	printf("self_service = %s;\n", yesno(c->self_service));
-	return fflush(stdout) == 0 ? CLI_OK : CLI_FAIL;
+	if (fflush(stdout) != 0)
+		return CLI_FAIL;
+	return cli_check_tokens(cli);
 }
