@@ -436,7 +436,8 @@ cli_key_hint(enum mfa_err err)
 	case MFA_EKEYUNKNOWN:
 		fprintf(stderr, "pam-mfa: the key file %s lacks the token's "
 		    "key: restore the key file that goes with the state "
-		    "directory (pam-mfa check lists the key ids)\n", key_file);
+		    "directory (pam-mfa check names the key id each token "
+		    "needs)\n", key_file);
 		break;
 	default:
 		break;
