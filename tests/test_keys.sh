@@ -99,6 +99,23 @@ check "alice logs in" login alice "$(code "$asecret")"
 run check; exits "check: every token opens: exit 0" 0
 says "check: counts what it opened" "3 tokens and 1 pending tokens open with the key file $key"
 
+# --- a key file from another install -----------------------------------
+# Its first key id is random: it lacks the id alice's token names
+# (key_unknown), rather than holding another key under the same id.
+mkdir -m 0700 "$WORK/other"
+printf 'state_dir = "%s/other/state";\nkey_file = "%s/other/mfa.key";\n' \
+    "$WORK" "$WORK" >"$WORK/other.conf"
+chmod 0644 "$WORK/other.conf"
+$cli -c "$WORK/other.conf" enroll -y -q none olga >/dev/null 2>&1
+cp -p "$key" "$WORK/key.mine"
+cp -p "$WORK/other/mfa.key" "$key"
+aid=$(tok_key "$state/alice.token")
+refused "another install's key file: alice's login refused" alice \
+    "$(code "$asecret")"
+logged "another install's key file: logged reason=key_unknown key_id=$aid" \
+    "result=deny reason=key_unknown user=alice service=vpn rhost=- key_id=$aid key_file=$key"
+cp -p "$WORK/key.mine" "$key"
+
 # --- 1. rekey keeps every key while a record can't be read --------------
 # unreadable NAME USER FILE BREAK FIX [VAR=VALUE...]: the record FILE of
 # USER made unreadable by the shell command BREAK (or by the fault
