@@ -547,6 +547,15 @@ rc=$?
 check "an inherited interval timer: cleared, no SIGALRM (exit $rc)" \
     [ "$rc" -ne 142 ]
 
+# held PID: whether SIGINT, SIGTSTP, SIGHUP, SIGPIPE are blocked (1) or
+# not (0) in PID, from /proc/PID/status
+held() {
+	m=$(sed -n 's/^SigBlk:[[:space:]]*//p' "/proc/$1/status")
+	for n in 2 20 1 13; do
+		echo $(((0x$m >> (n - 1)) & 1))
+	done | tr '\n' ' ' | sed 's/ $//'
+}
+
 # --- descriptors A leaves open are closed at start -----------------------
 # fds 10 and 251 open on a file of A's, inherited through setpriv (perl's
 # dup2 leaves them open across exec): none of them in the running pam-mfa.
@@ -566,11 +575,48 @@ if bg_wait "Code from your current token (or a backup code): "; then
 	    sh -c "! ls /proc/$bgpid/fd | grep -qx -e 10 -e 251"
 	check "inherited fds: nothing of A's open in pam-mfa" sh -c \
 	    "! ls -l /proc/$bgpid/fd/ | grep -q 'open-me'"
+	# At a prompt the caller may interrupt or stop it (nothing held).
+	check "at a prompt: SIGINT, SIGTSTP, SIGHUP, SIGPIPE deliverable" \
+	    [ "$(held "$bgpid")" = "0 0 0 0" ]
 else
 	fail "inherited fds: pam-mfa waits at the prompt"
 	sed 's/^/  /' "$WORK/err"
 fi
 bg_end
+
+# --- away from a prompt, the signals A can still cause are held ---------
+# pam-mfa status as A writing to a full pipe (A's reader gone quiet):
+# blocked in write, lowered to A's uid, it holds SIGINT, SIGTSTP, SIGHUP
+# (a terminal's: no permission needed) and SIGPIPE.  (Before, they were
+# held only while root's uid was.)
+rm -f "$WORK/fifo"
+mkfifo -m 0600 "$WORK/fifo"
+exec 8<>"$WORK/fifo"
+perl -MFcntl -e 'open(my $h, ">&=", 8) or die; fcntl($h, F_SETFL, O_NONBLOCK)
+    or die; 1 while syswrite($h, "x" x 4096)'
+setpriv --reuid="$A" --regid="$A" --clear-groups "$SCLI" status \
+    </dev/null >"$WORK/fifo" 2>"$WORK/err" &
+bgpid=$!
+writing() { grep -q 'pipe_write' "/proc/$bgpid/wchan" 2>/dev/null; }
+i=0
+while ! writing && [ $i -lt 100 ]; do
+	sleep 0.05
+	i=$((i + 1))
+done
+check "status to a full pipe: blocked writing" writing
+uids=$(sed -n 's/^Uid:[[:space:]]*//p' "/proc/$bgpid/status" | tr -s '\t ' ' ')
+check "status to a full pipe: lowered (uids $uids)" [ "$uids" = "0 $auid 0 $auid" ]
+check "status to a full pipe: SIGINT, SIGTSTP, SIGHUP, SIGPIPE held" \
+    [ "$(held "$bgpid")" = "1 1 1 1" ]
+# Drained, it ends on its own.
+perl -MFcntl -e 'open(my $h, "<&=", 8) or die; fcntl($h, F_SETFL, O_NONBLOCK)
+    or die; my $b; for (1 .. 100) { 1 while sysread($h, $b, 65536);
+    last unless kill(0, $ARGV[0]); select(undef, undef, undef, 0.05) }' \
+    "$bgpid"
+exec 8<&-
+wait "$bgpid"
+rc=$?
+exits "status to a full pipe: drained, exit 0" 0
 
 # --- A can't stop or kill a run, nor part a change from its line --------
 # Runs of backup-codes with a wrong code (a failure counted, then the
