@@ -33,6 +33,12 @@ static const struct {
 	    "the token was enrolled for another account (uid)" },
 	[MFA_ENSS] =		{ "user_lookup_error",
 	    "the name service lookup failed" },
+	[MFA_EKEYMISSING] =	{ "key_missing", "the key file is missing" },
+	[MFA_EKEYUNREADABLE] =	{ "key_unreadable", "the key file can't be "
+				    "read (root's, mode 0600, one link, "
+				    "256 bytes)" },
+	[MFA_EKEYUNKNOWN] =	{ "key_unknown", "the key the token was "
+				    "sealed with is not in the key file" },
 };
 
 const char *

@@ -112,6 +112,15 @@ keyring_add(struct mfa_keyring *kr)
 
 	if (kr->n >= KEYRING_MAX)
 		return MFA_EEXIST;
+	/* A new key file's first id is random (1..2^31-1), later ones count
+	 * up from it: so a key file from another install or machine (a
+	 * wrong backup restored) lacks the ids these tokens name, and says
+	 * so (key_unknown), rather than holding another key under them. */
+	if (kr->n == 0) {
+		if ((rc = crypto_random(&id, sizeof(id))) != MFA_OK)
+			return rc;
+		id %= 0x7fffffffU;
+	}
 	for (i = 0; i < kr->n; i++)
 		if (kr->k[i].id > id)
 			id = kr->k[i].id;

@@ -30,6 +30,9 @@ enum mfa_err {
 	MFA_ENOUSER,		/* the name service knows no such user */
 	MFA_EUID,		/* the token is another uid's: name reused */
 	MFA_ENSS,		/* the name service lookup failed */
+	MFA_EKEYMISSING,	/* the key file does not exist */
+	MFA_EKEYUNREADABLE,	/* the key file exists but can't be used */
+	MFA_EKEYUNKNOWN,	/* the token's key id is not in the key file */
 	MFA_ERR_MAX
 };
 

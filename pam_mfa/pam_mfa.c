@@ -29,6 +29,7 @@
 #include "user.h"
 
 #define FIELD_MAX	64
+#define KEY_PATH_MAX	200	/* conf.c's bound on key_file */
 
 #define MFA_PUBLIC __attribute__((visibility("default")))
 
@@ -519,6 +520,37 @@ struct call {
 	const char *rhost;
 };
 
+/*
+ * For an error of the key file, where the admin must look: the key file
+ * (the config's, reduced as field_copy does, up to its 200 bytes), and
+ * the key id the token names when the key file lacks it.  NULL for any
+ * other error.
+ */
+static const char *
+key_detail(struct call *c, enum mfa_err rc, char *buf, size_t len)
+{
+	char path[KEY_PATH_MAX + 1];
+	struct mfa_token tok;
+	size_t i;
+
+	if (rc != MFA_EKEYMISSING && rc != MFA_EKEYUNREADABLE &&
+	    rc != MFA_EKEYUNKNOWN)
+		return NULL;
+	for (i = 0; i < KEY_PATH_MAX && c->conf->key_file[i] != '\0'; i++)
+		path[i] = c->conf->key_file[i] > 0x20 &&
+		    c->conf->key_file[i] < 0x7f &&
+		    c->conf->key_file[i] != '=' ? c->conf->key_file[i] : '?';
+	path[i] = '\0';
+	if (rc == MFA_EKEYUNKNOWN &&
+	    store_token_meta(c->store, c->user, &tok) == MFA_OK)
+		snprintf(buf, len, "key_id=%lu key_file=%s",
+		    (unsigned long)tok.key_id, path);
+	else
+		snprintf(buf, len, "key_file=%s", path);
+	token_wipe(&tok);
+	return buf;
+}
+
 /* What an attempt by a user without a token is refused as. */
 static enum mfa_err
 no_token(const struct call *c)
@@ -560,6 +592,7 @@ resolve(struct call *c)
 static int
 verify(struct call *c, const char *code, size_t len, const char *note)
 {
+	char detail[KEY_PATH_MAX + 32];
 	struct auth_request req;
 	struct auth_result res;
 	enum mfa_err rc;
@@ -578,7 +611,7 @@ verify(struct call *c, const char *code, size_t len, const char *note)
 		    &res, NULL);
 	if ((rc = auth_attempt(c->conf, c->store, &req, &res)) != MFA_OK)
 		return report(c->pamh, c->conf, &c->args, &c->lc, rc, &res,
-		    NULL);
+		    key_detail(c, rc, detail, sizeof(detail)));
 	/* The account step passes only with this mark. */
 	if ((rc = verdict_set(c->pamh, VERDICT_CODE)) != MFA_OK)
 		return report(c->pamh, c->conf, &c->args, &c->lc, rc, &res,

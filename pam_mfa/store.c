@@ -205,7 +205,8 @@ store_list_free(char **users, size_t n)
 }
 
 enum mfa_err
-store_rekey(struct mfa_store *s, size_t *done, size_t *failed)
+store_rekey(struct mfa_store *s, size_t *done, char ***failed,
+    size_t *nfailed)
 {
-	return s->ops->rekey(s->be, done, failed);
+	return s->ops->rekey(s->be, done, failed, nfailed);
 }

@@ -97,11 +97,15 @@ enum mfa_err store_pending_meta(struct mfa_store *store, const char *user,
 enum mfa_err store_list(struct mfa_store *store, char ***users, size_t *n);
 void store_list_free(char **users, size_t n);
 /*
- * Re-encrypt every token under a new key: *done re-sealed, *failed could
- * not be read (MFA_ECORRUPT then; they keep their old key, which stays).
+ * Re-encrypt every token and pending token under a new key; *done: the
+ * tokens re-sealed.  A record that exists but can't be read or opened
+ * (mode, owner, corrupt, newer version, its key missing, EMFILE, EIO,
+ * ENOMEM...) keeps its key, and so then does every record: no old key is
+ * dropped.  *failed receives the names of those users (sorted, each once;
+ * free with store_list_free, also on error), and MFA_ECORRUPT is returned.
  */
 enum mfa_err store_rekey(struct mfa_store *store, size_t *done,
-    size_t *failed);
+    char ***failed, size_t *nfailed);
 /* Remove the user's token, pending token and state (and so the backup
  * codes); MFA_ENOTENROLLED if there was neither token. */
 enum mfa_err store_remove(struct mfa_store *store, const char *user);
@@ -131,7 +135,7 @@ struct store_ops {
 	    struct mfa_token *);
 	enum mfa_err (*remove)(void *, const char *);
 	enum mfa_err (*list)(void *, char ***, size_t *);
-	enum mfa_err (*rekey)(void *, size_t *, size_t *);
+	enum mfa_err (*rekey)(void *, size_t *, char ***, size_t *);
 };
 
 extern const struct store_ops store_file_ops;

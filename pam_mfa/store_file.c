@@ -81,6 +81,18 @@ parent_open(const char *path, const char **base, enum mfa_err *rc)
 	return safe_opendir(parent[0] != '\0' ? parent : "/", 0, rc);
 }
 
+/*
+ * Why the key file can't be used, as the edges report it: missing, or
+ * there but unusable (owner, mode, links, size, checksum, version, I/O).
+ */
+static enum mfa_err
+key_err(enum mfa_err rc)
+{
+	if (rc == MFA_OK || rc == MFA_ENOMEM)
+		return rc;
+	return rc == MFA_ENOTENROLLED ? MFA_EKEYMISSING : MFA_EKEYUNREADABLE;
+}
+
 /* Read the key file: root's, 0600 or stricter, exactly one keyring. */
 static enum mfa_err
 keys_load(const char *path, struct mfa_keyring *kr)
@@ -91,15 +103,14 @@ keys_load(const char *path, struct mfa_keyring *kr)
 	int fd;
 
 	if ((fd = safe_open(path, SAFE_PRIVATE, &st, &rc)) < 0)
-		/* Missing: nobody was ever enrolled with this config. */
-		return rc == MFA_ENOTENROLLED ? MFA_ECRYPTO : rc;
+		return key_err(rc);
 	if (st.st_size != KEYRING_FILE_SIZE)
 		rc = MFA_ECORRUPT;
 	else if ((rc = safe_pread(fd, buf, sizeof(buf), 0)) == MFA_OK)
 		rc = keyring_decode(buf, kr);
 	crypto_wipe(buf, sizeof(buf));
 	close(fd);
-	return rc;
+	return key_err(rc);
 }
 
 /* Write the key file: replacing it, or (exclusive) only if none. */
@@ -142,9 +153,56 @@ keys_reload(struct file_store *fs)
 	return keys_get(fs);
 }
 
-/* The CLI's first use: a key file with one fresh key, if there is none. */
+/* Whether name is a record sealed with the key ring: USER.token or
+ * USER.pending (any USER: even a name logins would refuse). */
+static int
+sealed_name(const char *name)
+{
+	size_t len = strlen(name);
+
+	if (name[0] == '.')
+		return 0;
+	return (len > 6 && strcmp(name + len - 6, ".token") == 0) ||
+	    (len > 8 && strcmp(name + len - 8, ".pending") == 0);
+}
+
+/*
+ * Whether the state directory at path holds a token or a pending token:
+ * MFA_EEXIST if it does, MFA_OK if not (or if there is no directory).
+ */
 static enum mfa_err
-keys_create(const char *path)
+any_sealed(const char *state_dir)
+{
+	struct dirent *e;
+	enum mfa_err rc;
+	DIR *d;
+	int fd;
+
+	if ((fd = safe_opendir(state_dir, SAFE_PRIVATE, &rc)) < 0)
+		return rc == MFA_EIO && errno == ENOENT ? MFA_OK : rc;
+	if ((d = fdopendir(fd)) == NULL) {
+		close(fd);
+		return MFA_EIO;
+	}
+	rc = MFA_OK;
+	errno = 0;
+	while (rc == MFA_OK && (e = readdir(d)) != NULL)
+		if (sealed_name(e->d_name))
+			rc = MFA_EEXIST;
+	if (rc == MFA_OK && errno != 0)
+		rc = MFA_EIO;
+	closedir(d);
+	return rc;
+}
+
+/*
+ * The CLI's first use: a key file with one fresh key, if there is none.
+ * Never while a token or pending token exists: they were sealed with the
+ * missing key, which a new one can't replace (MFA_EKEYMISSING: restore
+ * it), and tokens made under a new key would be lost when it is restored.
+ */
+static enum mfa_err
+keys_create(const char *path, const char *state_dir)
 {
 	struct mfa_keyring kr;
 	struct stat st;
@@ -156,7 +214,9 @@ keys_create(const char *path)
 		return MFA_OK;
 	}
 	if (rc != MFA_ENOTENROLLED)
-		return rc;
+		return key_err(rc);
+	if ((rc = any_sealed(state_dir)) != MFA_OK)
+		return rc == MFA_EEXIST ? MFA_EKEYMISSING : rc;
 	memset(&kr, 0, sizeof(kr));
 	/* Two first enrollments at once: one key file, the first one. */
 	if ((rc = keyring_add(&kr)) == MFA_OK &&
@@ -221,7 +281,7 @@ file_create(const struct mfa_conf *conf)
 	enum mfa_err rc;
 	int pfd, fd;
 
-	if ((rc = keys_create(conf->key_file)) != MFA_OK)
+	if ((rc = keys_create(conf->key_file, conf->state_dir)) != MFA_OK)
 		return rc;
 	fd = safe_opendir(conf->state_dir, SAFE_PRIVATE, &rc);
 	if (fd >= 0) {
@@ -353,7 +413,8 @@ file_unseal(void *be, const char *user, struct mfa_token *tok)
 	enum mfa_err rc;
 
 	if ((rc = keys_get(fs)) == MFA_OK)
-		rc = token_unseal(tok, user, &fs->keys);
+		rc = keyring_find(&fs->keys, tok->key_id) == NULL ?
+		    MFA_EKEYUNKNOWN : token_unseal(tok, user, &fs->keys);
 	if (rc != MFA_OK)
 		token_wipe(tok);
 	return rc;
@@ -925,100 +986,164 @@ file_list(void *be, char ***out, size_t *nout)
 	return MFA_OK;
 }
 
-/* The id of the key a token was sealed with, without opening it. */
-static int
-token_key_id(struct file_store *fs, const char *user, const char *suffix,
-    uint32_t *id)
-{
-	unsigned char buf[TOKEN_FILE_SIZE];
-	char name[NAME_BUF];
-	struct mfa_token tok;
-	struct stat st;
-	enum mfa_err rc;
-	int fd, ok = 0;
+/* Users whose records rekey could not read: sorted, each once, at the
+ * end (names_finish); the array is store_list_free's to free. */
+struct namelist {
+	char **v;
+	size_t n, cap;
+};
 
-	if (file_name(name, user, suffix) != MFA_OK)
-		return 0;
-	fd = safe_openat(fs->dirfd, name, O_RDONLY, SAFE_PRIVATE, &st, &rc);
-	if (fd < 0)
-		return 0;
-	if (st.st_size == TOKEN_FILE_SIZE &&
-	    safe_pread(fd, buf, sizeof(buf), 0) == MFA_OK &&
-	    token_decode(buf, &tok) == MFA_OK) {
-		*id = tok.key_id;
-		ok = 1;
+static enum mfa_err
+names_add(struct namelist *l, const char *user)
+{
+	char **grown;
+	size_t cap;
+
+	if (l->n > 0 && strcmp(l->v[l->n - 1], user) == 0)
+		return MFA_OK;
+	if (l->n == l->cap) {
+		cap = l->cap ? 2 * l->cap : 8;
+		if ((grown = reallocarray(l->v, cap, sizeof(*l->v))) == NULL)
+			return MFA_ENOMEM;
+		l->v = grown;
+		l->cap = cap;
 	}
-	token_wipe(&tok);
-	crypto_wipe(buf, sizeof(buf));
-	close(fd);
-	return ok;
+	if ((l->v[l->n] = strdup(user)) == NULL)
+		return MFA_ENOMEM;
+	l->n++;
+	return MFA_OK;
 }
 
-/* Drop the old keys (all but the active one) that no token uses. */
 static void
-keys_prune(struct file_store *fs, char **users, size_t n)
+names_finish(struct namelist *l)
 {
-	unsigned k;
+	size_t i, j;
+
+	if (l->n > 1)
+		qsort(l->v, l->n, sizeof(*l->v), name_cmp);
+	for (i = 1, j = l->n > 0 ? 1 : 0; i < l->n; i++) {
+		if (strcmp(l->v[i], l->v[j - 1]) == 0)
+			free(l->v[i]);
+		else
+			l->v[j++] = l->v[i];
+	}
+	l->n = j;
+}
+
+/* The id of the key a record (suffix "token" or "pending") was sealed
+ * with, without opening it: MFA_ENOTENROLLED if there is none, another
+ * error if it is there but can't be read. */
+static enum mfa_err
+record_key_id(struct file_store *fs, const char *user, const char *suffix,
+    uint32_t *id)
+{
+	struct mfa_token tok;
+	struct stat sb;
+	enum mfa_err rc;
+
+	if ((rc = token_read(fs, user, suffix, &tok, &sb)) == MFA_OK)
+		*id = tok.key_id;
+	token_wipe(&tok);
+	return rc;
+}
+
+/*
+ * Drop the old keys (all but the active one) that no record uses -- but
+ * only if every record of users could be read and bad is empty.  A record
+ * that is there but can't be read (mode, owner, links, corrupt, newer
+ * version, EMFILE, EIO, ENOMEM...) may need any key: then no key is
+ * dropped, and its user is added to bad.  MFA_OK, or why the records
+ * could not be listed (ENOMEM: nothing dropped either).
+ */
+static enum mfa_err
+keys_prune(struct file_store *fs, char **users, size_t n,
+    struct namelist *bad)
+{
+	static const char *const suffixes[] = { "token", "pending" };
+	int used[KEYRING_MAX] = { 0 };
+	enum mfa_err rc;
+	uint32_t id;
+	unsigned k, j;
 	size_t i;
 
-	for (k = fs->keys.n; k-- > 1;) {
-		uint32_t id;
-		int used = 0;
-
-		for (i = 0; i < n && !used; i++)
-			used = (token_key_id(fs, users[i], "token", &id) &&
-			    id == fs->keys.k[k].id) ||
-			    (token_key_id(fs, users[i], "pending", &id) &&
-			    id == fs->keys.k[k].id);
-		if (!used)
+	for (i = 0; i < n; i++)
+		for (j = 0; j < 2; j++) {
+			rc = record_key_id(fs, users[i], suffixes[j], &id);
+			if (rc == MFA_ENOTENROLLED)
+				continue;
+			if (rc != MFA_OK) {
+				if ((rc = names_add(bad, users[i])) != MFA_OK)
+					return rc;
+				continue;
+			}
+			for (k = 0; k < fs->keys.n && k < KEYRING_MAX; k++)
+				if (fs->keys.k[k].id == id)
+					used[k] = 1;
+		}
+	if (bad->n > 0)
+		return MFA_OK;
+	for (k = fs->keys.n; k-- > 1;)
+		if (!used[k])
 			keyring_drop(&fs->keys, k);
-	}
+	return MFA_OK;
 }
 
 /*
  * Rotate the at-rest key with no moment at which a token's key is
  * missing: (1) the key file gets a new active key beside the old ones;
  * (2) every token is re-sealed under it, each replaced atomically;
- * (3) old keys no token uses any more are dropped.  A token that can't be
- * read is skipped and counted, and keeps the key it was sealed with: an
- * old key is only ever dropped when no token needs it.  Interrupted, it
- * leaves a key file that opens every token; run again, it finishes.
+ * (3) old keys no token uses any more are dropped.  A record (token or
+ * pending token) that can't be read or opened is skipped, its user
+ * reported, and then no old key at all is dropped: an old key is only
+ * ever dropped when every record has been read and none needs it.
+ * Interrupted, it leaves a key file that opens every token; run again,
+ * it finishes.
  */
 static enum mfa_err
-file_rekey(void *be, size_t *done, size_t *failed)
+file_rekey(void *be, size_t *done, char ***failed, size_t *nfailed)
 {
 	struct file_store *fs = be;
+	struct namelist bad = { NULL, 0, 0 };
 	char **users = NULL;
 	size_t n = 0, i;
-	enum mfa_err rc;
+	enum mfa_err rc, prc;
 	int kfd;
 
 	*done = 0;
-	*failed = 0;
+	*failed = NULL;
+	*nfailed = 0;
 	/* (1) A new active key, with no write sealing meanwhile. */
 	if ((kfd = keys_lock(fs, LOCK_EX, &rc)) < 0)
 		return rc;
 	if ((rc = keys_reload(fs)) != MFA_OK ||
 	    (rc = file_list(fs, &users, &n)) != MFA_OK)
 		goto out;
-	if (fs->keys.n >= KEYRING_MAX)
-		keys_prune(fs, users, n);
+	/* A full ring first drops what (3) would have dropped. */
+	if (fs->keys.n >= KEYRING_MAX &&
+	    (rc = keys_prune(fs, users, n, &bad)) != MFA_OK)
+		goto out;
+	if (bad.n > 0) {
+		rc = MFA_ECORRUPT;
+		goto out;
+	}
 	if ((rc = keyring_add(&fs->keys)) != MFA_OK ||
 	    (rc = keys_save(fs->key_file, &fs->keys, 0)) != MFA_OK)
 		goto out;
 	close(kfd);
+	kfd = -1;
 	/* (2) Every record re-sealed under it, each under its user's lock
-	 * (and the shared key lock). */
+	 * (and the shared key lock); a pending token too, or it would lose
+	 * its key. */
 	for (i = 0; i < n; i++) {
 		rc = file_reseal(fs, users[i], "token");
 		if (rc == MFA_OK)
 			(*done)++;
-		else if (rc != MFA_ENOTENROLLED)	/* not revoked meanwhile */
-			(*failed)++;
-		/* A pending token is re-sealed too, or it would lose its key. */
-		rc = file_reseal(fs, users[i], "pending");
-		if (rc != MFA_OK && rc != MFA_ENOTENROLLED)
-			(*failed)++;
+		prc = file_reseal(fs, users[i], "pending");
+		/* MFA_ENOTENROLLED: none, or revoked meanwhile. */
+		if (((rc != MFA_OK && rc != MFA_ENOTENROLLED) ||
+		    (prc != MFA_OK && prc != MFA_ENOTENROLLED)) &&
+		    (rc = names_add(&bad, users[i])) != MFA_OK)
+			goto out;
 	}
 	/* (3) The keys no record uses dropped, the records listed afresh:
 	 * one written since (1) was sealed with the key it names. */
@@ -1028,16 +1153,17 @@ file_rekey(void *be, size_t *done, size_t *failed)
 	if ((kfd = keys_lock(fs, LOCK_EX, &rc)) < 0)
 		goto out;
 	if ((rc = keys_reload(fs)) != MFA_OK ||
-	    (rc = file_list(fs, &users, &n)) != MFA_OK)
+	    (rc = file_list(fs, &users, &n)) != MFA_OK ||
+	    (rc = keys_prune(fs, users, n, &bad)) != MFA_OK)
 		goto out;
-	keys_prune(fs, users, n);
-	rc = keys_save(fs->key_file, &fs->keys, 0);
-	if (rc == MFA_OK && *failed > 0)
-		rc = MFA_ECORRUPT;
+	rc = bad.n > 0 ? MFA_ECORRUPT : keys_save(fs->key_file, &fs->keys, 0);
 out:
 	if (kfd >= 0)
 		close(kfd);
 	store_list_free(users, n);
+	names_finish(&bad);
+	*failed = bad.v;
+	*nfailed = bad.n;
 	return rc;
 }
 

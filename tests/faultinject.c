@@ -25,6 +25,7 @@
 /* Called by the tests through dlsym. */
 SHIM void fi_arm(const char *what, long n, int err);
 SHIM long fi_disarm(void);
+SHIM int __openat_2(int, const char *, int);
 
 extern void *__libc_malloc(size_t);
 extern void *__libc_calloc(size_t, size_t);
@@ -35,6 +36,11 @@ static long nth;		/* fail the nth call; 0: every call */
 static long seen;		/* calls of the armed function so far */
 static int fail_errno;
 static long hits;		/* failures injected */
+static char only_path[64];	/* "": any call; else only calls on a file
+				 * whose path holds it (openat, pread) */
+static char after_path[64];	/* "": from the start; else only once a
+				 * file whose path holds it was opened */
+static int after_seen;
 
 SHIM void
 fi_arm(const char *what, long n, int err)
@@ -48,19 +54,29 @@ fi_arm(const char *what, long n, int err)
 
 /*
  * A program that can't call fi_arm (the CLI, run by a shell test) is
- * armed from its environment: MFA_FI_ARM=CALL:NTH:ERRNO.  Test code only:
- * nothing shipped reads it.
+ * armed from its environment: MFA_FI_ARM=CALL:NTH:ERRNO, and with
+ * MFA_FI_PATH=TEXT only calls on a file whose path holds TEXT count (one
+ * token file failing every read, say); with MFA_FI_AFTER=TEXT, calls
+ * count only once a file whose path holds TEXT was opened (past the
+ * libraries' start-up, whose allocation failures some don't survive).
+ * Test code only: nothing shipped reads them.
  */
 __attribute__((constructor)) static void
 fi_arm_from_env(void)
 {
 	const char *v = getenv("MFA_FI_ARM");
+	const char *p = getenv("MFA_FI_PATH");
+	const char *a = getenv("MFA_FI_AFTER");
 	char what[sizeof(armed)];
 	long n;
 	int err;
 
 	if (v == NULL || sscanf(v, "%15[^:]:%ld:%d", what, &n, &err) != 3)
 		return;
+	if (p != NULL)
+		strncpy(only_path, p, sizeof(only_path) - 1);
+	if (a != NULL)
+		strncpy(after_path, a, sizeof(after_path) - 1);
 	fi_arm(what, n, err);
 }
 
@@ -77,9 +93,14 @@ fi_disarm(void)
  * pam_mfa.so, so that the failures tested are the module's to handle.
  */
 static int
-fire_from(const char *what, const void *caller)
+fire_from(const char *what, const void *caller, const char *path)
 {
 	if (armed[0] == '\0')
+		return 0;
+	if (after_path[0] != '\0' && !after_seen)
+		return 0;
+	if (only_path[0] != '\0' &&
+	    (path == NULL || strstr(path, only_path) == NULL))
 		return 0;
 	if (strcmp(armed, "malloc@mfa") == 0 && strcmp(what, "malloc") == 0) {
 		Dl_info info;
@@ -98,7 +119,23 @@ fire_from(const char *what, const void *caller)
 	return 1;
 }
 
-#define fire(what) fire_from(what, __builtin_return_address(0))
+#define fire(what) fire_from(what, __builtin_return_address(0), NULL)
+
+/* The path of fd, for MFA_FI_PATH ("" if unknown). */
+static const char *
+fd_path(int fd, char *buf, size_t len)
+{
+	char link[32];
+	ssize_t n;
+
+	buf[0] = '\0';
+	if (only_path[0] == '\0')
+		return buf;
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	if ((n = readlink(link, buf, len - 1)) > 0)
+		buf[n] = '\0';
+	return buf;
+}
 
 /* The next definition of name (libc's), looked up once. */
 static void *
@@ -114,7 +151,9 @@ typedef ssize_t (*pread_fn)(int, void *, size_t, off_t);
 typedef int (*fd_fn)(int);
 typedef int (*flock_fn)(int, int);
 typedef int (*openat_fn)(int, const char *, int, ...);
+typedef int (*openat2_fn)(int, const char *, int);
 static void *c_pwrite, *c_pread, *c_fdatasync, *c_flock, *c_openat;
+static void *c_openat2;
 
 SHIM void *
 malloc(size_t n)
@@ -134,6 +173,41 @@ realloc(void *p, size_t n)
 	return fire("malloc") ? NULL : __libc_realloc(p, n);
 }
 
+/* glibc allocates for these without going through malloc above. */
+SHIM char *
+strdup(const char *str)
+{
+	size_t n = strlen(str) + 1;
+	char *p;
+
+	if (fire("malloc") || (p = __libc_malloc(n)) == NULL)
+		return NULL;
+	return memcpy(p, str, n);
+}
+
+SHIM char *
+strndup(const char *str, size_t max)
+{
+	size_t n = strnlen(str, max);
+	char *p;
+
+	if (fire("malloc") || (p = __libc_malloc(n + 1)) == NULL)
+		return NULL;
+	memcpy(p, str, n);
+	p[n] = '\0';
+	return p;
+}
+
+SHIM void *
+reallocarray(void *p, size_t a, size_t b)
+{
+	if (b != 0 && a > SIZE_MAX / b) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	return fire("malloc") ? NULL : __libc_realloc(p, a * b);
+}
+
 SHIM ssize_t
 pwrite(int fd, const void *buf, size_t n, off_t off)
 {
@@ -146,8 +220,10 @@ SHIM ssize_t
 pread(int fd, void *buf, size_t n, off_t off)
 {
 	pread_fn f = (pread_fn)real(&c_pread, "pread");
+	char path[4096];
 
-	return fire("pread") ? -1 : f(fd, buf, n, off);
+	return fire_from("pread", __builtin_return_address(0),
+	    fd_path(fd, path, sizeof(path))) ? -1 : f(fd, buf, n, off);
 }
 
 SHIM int
@@ -179,7 +255,23 @@ openat(int dirfd, const char *path, int flags, ...)
 		mode = va_arg(ap, mode_t);
 		va_end(ap);
 	}
-	return fire("openat") ? -1 : f(dirfd, path, flags, mode);
+	if (after_path[0] != '\0' && strstr(path, after_path) != NULL)
+		after_seen = 1;
+	return fire_from("openat", __builtin_return_address(0), path) ? -1 :
+	    f(dirfd, path, flags, mode);
+}
+
+/* What _FORTIFY_SOURCE makes of an openat without O_CREAT whose flags
+ * the compiler can't see. */
+SHIM int
+__openat_2(int dirfd, const char *path, int flags)
+{
+	openat2_fn f = (openat2_fn)real(&c_openat2, "__openat_2");
+
+	if (after_path[0] != '\0' && strstr(path, after_path) != NULL)
+		after_seen = 1;
+	return fire_from("openat", __builtin_return_address(0), path) ? -1 :
+	    f(dirfd, path, flags);
 }
 
 SHIM time_t

@@ -118,10 +118,10 @@ static const struct {
 	{ "fdatasync", 1, EIO, PAM_AUTH_ERR, "reason=state_error" },
 	/* the token, the state record, the key file unreadable (in the
 	 * order a login reads them: the key only once the user is known
-	 * not to be locked) */
+	 * not to be locked); the key file's is its own reason */
 	{ "pread", 1, EIO, PAM_AUTH_ERR, "reason=state_error" },
 	{ "pread", 2, EIO, PAM_AUTH_ERR, "reason=state_error" },
-	{ "pread", 3, EIO, PAM_AUTH_ERR, "reason=state_error" },
+	{ "pread", 3, EIO, PAM_AUTH_ERR, "reason=key_unreadable" },
 	/* nothing can be opened: the config is the first casualty */
 	{ "openat", 0, EACCES, PAM_SERVICE_ERR, "reason=config_error" },
 	{ "openat", 0, EMFILE, PAM_SERVICE_ERR, "reason=config_error" },

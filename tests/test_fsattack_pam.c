@@ -176,6 +176,7 @@ test_owners_and_modes(void **st)
 		{ "state world-writable", sta, 0606, 0600 },
 		{ "state dir owned by nobody", sdir, 0, 0700 },
 		{ "state dir group-readable", sdir, 0750, 0700 },
+		/* the key file's own reason (pam_mfa(8)) */
 		{ "key owned by nobody", key, 0, 0600 },
 		{ "key readable by others", key, 0604, 0600 },
 		{ "parent writable by others", parent, 0777, 0755 },
@@ -189,7 +190,8 @@ test_owners_and_modes(void **st)
 			assert_int_equal(chown(cases[i].path, 65534, 65534), 0);
 		else
 			assert_int_equal(chmod(cases[i].path, cases[i].mode), 0);
-		denied(cases[i].what, "fs", PAM_AUTH_ERR, "reason=unsafe_file");
+		denied(cases[i].what, "fs", PAM_AUTH_ERR, cases[i].path == key ?
+		    "reason=key_unreadable" : "reason=unsafe_file");
 		assert_int_equal(chown(cases[i].path, 0, 0), 0);
 		assert_int_equal(chmod(cases[i].path, cases[i].restore), 0);
 		login_ok();
@@ -216,11 +218,11 @@ test_links_on_the_way(void **st)
 	snprintf(keyreal, sizeof(keyreal), "%s.real", key);
 	assert_int_equal(rename(key, keyreal), 0);
 	assert_int_equal(symlink(keyreal, key), 0);
-	denied("key symlink", "fs", PAM_AUTH_ERR, "reason=unsafe_file");
+	denied("key symlink", "fs", PAM_AUTH_ERR, "reason=key_unreadable");
 	assert_int_equal(unlink(key), 0);
 	/* ... or with a second hard link. */
 	assert_int_equal(link(keyreal, key), 0);
-	denied("key hard link", "fs", PAM_AUTH_ERR, "reason=unsafe_file");
+	denied("key hard link", "fs", PAM_AUTH_ERR, "reason=key_unreadable");
 	assert_int_equal(unlink(keyreal), 0);
 	login_ok();
 	/* The config reached through a symlink. */

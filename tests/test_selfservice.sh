@@ -119,7 +119,8 @@ write_conf() {	# write_conf [EXTRA LINE]
 write_conf
 
 # /dev/log as a system's syslog has it: anyone may write to it (the
-# audit lines are sent as the caller: pam-mfa switches its real uid too).
+# audit lines are sent with the caller's effective uid, the real one
+# root's).
 chmod 0666 /dev/log
 # The setuid copy, in a root-owned directory on a file system that honours
 # setuid; a plain copy beside it.
@@ -575,6 +576,143 @@ check "ulimit -f 0: the token is unchanged" \
 rc=$?
 check "an inherited interval timer: cleared, no SIGALRM (exit $rc)" \
     [ "$rc" -ne 142 ]
+
+# held PID: whether SIGINT, SIGTSTP, SIGHUP, SIGPIPE are blocked (1) or
+# not (0) in PID, from /proc/PID/status
+held() {
+	m=$(sed -n 's/^SigBlk:[[:space:]]*//p' "/proc/$1/status")
+	for n in 2 20 1 13; do
+		echo $(((0x$m >> (n - 1)) & 1))
+	done | tr '\n' ' ' | sed 's/ $//'
+}
+
+# --- descriptors A leaves open are closed at start -----------------------
+# fds 10 and 251 open on a file of A's, inherited through setpriv (perl's
+# dup2 leaves them open across exec): none of them in the running pam-mfa.
+: >"$WORK/home-$A/open-me"
+rm -f "$WORK/fifo"
+mkfifo -m 0600 "$WORK/fifo"
+: >"$WORK/err"
+perl -MPOSIX -e 'open(my $f, "<", shift) or die; POSIX::dup2(fileno($f), 10);
+    POSIX::dup2(fileno($f), 251); exec @ARGV or die' \
+    "$WORK/home-$A/open-me" setpriv --reuid="$A" --regid="$A" \
+    --clear-groups "$SCLI" enroll <"$WORK/fifo" >"$WORK/out" 2>"$WORK/err" &
+bgpid=$!
+exec 7>"$WORK/fifo"
+if bg_wait "Code from your current token (or a backup code): "; then
+	fds=$(ls "/proc/$bgpid/fd" | sort -n | tr '\n' ' ')
+	check "inherited fds: 10 and 251 are closed in pam-mfa (open: $fds)" \
+	    sh -c "! ls /proc/$bgpid/fd | grep -qx -e 10 -e 251"
+	check "inherited fds: nothing of A's open in pam-mfa" sh -c \
+	    "! ls -l /proc/$bgpid/fd/ | grep -q 'open-me'"
+	# At a prompt the caller may interrupt or stop it (nothing held).
+	check "at a prompt: SIGINT, SIGTSTP, SIGHUP, SIGPIPE deliverable" \
+	    [ "$(held "$bgpid")" = "0 0 0 0" ]
+else
+	fail "inherited fds: pam-mfa waits at the prompt"
+	sed 's/^/  /' "$WORK/err"
+fi
+bg_end
+
+# --- away from a prompt, the signals A can still cause are held ---------
+# pam-mfa status as A writing to a full pipe (A's reader gone quiet):
+# blocked in write, lowered to A's uid, it holds SIGINT, SIGTSTP, SIGHUP
+# (a terminal's: no permission needed) and SIGPIPE.  (Before, they were
+# held only while root's uid was.)
+rm -f "$WORK/fifo"
+mkfifo -m 0600 "$WORK/fifo"
+exec 8<>"$WORK/fifo"
+perl -MFcntl -e 'open(my $h, ">&=", 8) or die; fcntl($h, F_SETFL, O_NONBLOCK)
+    or die; 1 while syswrite($h, "x" x 4096)'
+setpriv --reuid="$A" --regid="$A" --clear-groups "$SCLI" status \
+    </dev/null >"$WORK/fifo" 2>"$WORK/err" &
+bgpid=$!
+writing() { grep -q 'pipe_write' "/proc/$bgpid/wchan" 2>/dev/null; }
+i=0
+while ! writing && [ $i -lt 100 ]; do
+	sleep 0.05
+	i=$((i + 1))
+done
+check "status to a full pipe: blocked writing" writing
+uids=$(sed -n 's/^Uid:[[:space:]]*//p' "/proc/$bgpid/status" | tr -s '\t ' ' ')
+check "status to a full pipe: lowered (uids $uids)" [ "$uids" = "0 $auid 0 $auid" ]
+check "status to a full pipe: SIGINT, SIGTSTP, SIGHUP, SIGPIPE held" \
+    [ "$(held "$bgpid")" = "1 1 1 1" ]
+# Drained, it ends on its own.
+perl -MFcntl -e 'open(my $h, "<&=", 8) or die; fcntl($h, F_SETFL, O_NONBLOCK)
+    or die; my $b; for (1 .. 100) { 1 while sysread($h, $b, 65536);
+    last unless kill(0, $ARGV[0]); select(undef, undef, undef, 0.05) }' \
+    "$bgpid"
+exec 8<&-
+wait "$bgpid"
+rc=$?
+exits "status to a full pipe: drained, exit 0" 0
+
+# --- A can't stop or kill a run, nor part a change from its line --------
+# Runs of backup-codes with a wrong code (a failure counted, then the
+# action=backup_codes_denied line), each waiting at its prompt while a
+# loop as A starts sending SIGSTOP, SIGKILL, SIGINT and SIGTERM with
+# kill(2), then fed the code, the loop going on to the run's end: every
+# kill is refused, every run ends on its own (exit 4), and every run's
+# line reaches syslog.  (With its real uid A's while sending the line, as
+# before, a run was caught stopped there and killed.)
+cat >"$WORK/killer.pl" <<'EOF_KILLER'
+# killer.pl PID: once PID is pam-mfa with root's real uid, kill(2) it with
+# STOP, KILL, INT and TERM until it is gone; print how many kills worked.
+my $pid = shift;
+my ($ok, $armed, $n) = (0, 0, 0);
+while ($n++ < 2000000) {
+	open(my $st, "<", "/proc/$pid/status") or last;
+	local $/;
+	my $s = <$st>;
+	close($st);
+	last if !defined($s) || $s =~ /^State:\s*[ZX]/m;
+	$armed ||= $s =~ /^Name:\s*pam-mfa$/m && $s =~ /^Uid:\s*0\s/m;
+	next unless $armed;
+	$ok += kill($_, $pid) for qw(STOP KILL INT TERM);
+}
+print "$ok\n";
+EOF_KILLER
+chmod 0644 "$WORK/killer.pl"
+runs=300
+before=$(grep -c "action=backup_codes_denied user=$A by=$A\$" "$log")
+w=$(wrong_code "$a2secret")
+i=0 killed=0 badexit=0
+while [ $i -lt $runs ]; do
+	rm -f "$WORK/fifo"
+	mkfifo -m 0600 "$WORK/fifo"
+	setpriv --reuid="$A" --regid="$A" --clear-groups "$SCLI" \
+	    backup-codes <"$WORK/fifo" >/dev/null 2>"$WORK/err" &
+	bgpid=$!
+	exec 7>"$WORK/fifo"
+	setpriv --reuid="$A" --regid="$A" --clear-groups perl \
+	    "$WORK/killer.pl" "$bgpid" >"$WORK/killed" &
+	kpid=$!
+	sleep 0.01
+	printf '%s\n' "$w" >&7
+	exec 7>&-
+	wait "$bgpid"
+	rc=$?
+	[ "$rc" -eq 4 ] || badexit=$((badexit + 1))
+	# A run caught stopped would never end: bounded, then killed.
+	j=0
+	while kill -0 "$kpid" 2>/dev/null && [ $j -lt 100 ]; do
+		sleep 0.05
+		j=$((j + 1))
+	done
+	kill -9 "$kpid" 2>/dev/null
+	wait "$kpid"
+	killed=$((killed + $(cat "$WORK/killed" 2>/dev/null || echo 1)))
+	i=$((i + 1))
+done
+sleep 0.2
+after=$(grep -c "action=backup_codes_denied user=$A by=$A\$" "$log")
+check "kill loop: every kill(2) as A refused ($killed worked)" [ "$killed" -eq 0 ]
+check "kill loop: every run ended on its own, exit 4 ($badexit did not)" \
+    [ "$badexit" -eq 0 ]
+check "kill loop: every run's line reached syslog ($((after - before)) of $runs)" \
+    [ $((after - before)) -eq $runs ]
+"$MFA_CLI" unlock "$A" >/dev/null
 
 # --- self_service = false -----------------------------------------------
 snapshot a "$A"

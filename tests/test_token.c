@@ -812,6 +812,7 @@ test_keyring(void **state)
 {
 	unsigned char buf[KEYRING_FILE_SIZE];
 	struct mfa_keyring kr, back;
+	uint32_t base;
 	unsigned i;
 
 	(void)state;
@@ -821,29 +822,35 @@ test_keyring(void **state)
 	for (i = 0; i < KEYRING_MAX; i++)
 		assert_int_equal(keyring_add(&kr), MFA_OK);
 	assert_int_equal(keyring_add(&kr), MFA_EEXIST);
-	/* The newest key is active; ids grow. */
-	assert_int_equal(kr.k[0].id, KEYRING_MAX);
-	assert_int_equal(kr.k[KEYRING_MAX - 1].id, 1);
+	/* The newest key is active; ids grow from a random first one, so
+	 * two key files made apart share no id (but once in 2^31). */
+	base = kr.k[KEYRING_MAX - 1].id;
+	assert_true(base >= 1 && base <= 0x7fffffffU);
+	assert_int_equal(kr.k[0].id, base + KEYRING_MAX - 1);
+	memset(&back, 0, sizeof(back));
+	assert_int_equal(keyring_add(&back), MFA_OK);
+	assert_int_not_equal(back.k[0].id, base);
+	keyring_wipe(&back);
 	assert_int_equal(keyring_encode(&kr, buf), MFA_OK);
 	assert_int_equal(keyring_decode(buf, &back), MFA_OK);
 	assert_int_equal(back.n, KEYRING_MAX);
 	assert_memory_equal(&back, &kr, sizeof(kr));
-	assert_non_null(keyring_find(&back, 3));
+	assert_non_null(keyring_find(&back, base + 2));
 	assert_null(keyring_find(&back, 0));
-	assert_null(keyring_find(&back, KEYRING_MAX + 1));
+	assert_null(keyring_find(&back, base + KEYRING_MAX));
 	/* The active key can't be dropped; old ones go, the rest stay. */
 	keyring_drop(&back, 0);
 	assert_int_equal(back.n, KEYRING_MAX);
 	keyring_drop(&back, 2);
 	assert_int_equal(back.n, KEYRING_MAX - 1);
-	assert_null(keyring_find(&back, KEYRING_MAX - 2));
-	assert_non_null(keyring_find(&back, KEYRING_MAX - 1));
-	assert_non_null(keyring_find(&back, 1));
+	assert_null(keyring_find(&back, base + KEYRING_MAX - 3));
+	assert_non_null(keyring_find(&back, base + KEYRING_MAX - 2));
+	assert_non_null(keyring_find(&back, base));
 	while (back.n > 1)
 		keyring_drop(&back, back.n - 1);
 	assert_int_equal(back.n, 1);
-	assert_null(keyring_find(&back, 1));
-	assert_non_null(keyring_find(&back, KEYRING_MAX));
+	assert_null(keyring_find(&back, base));
+	assert_non_null(keyring_find(&back, base + KEYRING_MAX - 1));
 	/* Any flipped byte is caught. */
 	for (i = 0; i < KEYRING_FILE_SIZE; i++) {
 		buf[i] ^= 0x01;

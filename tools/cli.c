@@ -3,6 +3,7 @@
  */
 #include "config.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pwd.h>
@@ -12,6 +13,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
 #include <sys/time.h>
 #include <sys/stat.h>
 #include <syslog.h>
@@ -86,10 +88,28 @@ static uid_t caller_uid;
 static gid_t caller_gid;
 static int caller_root;
 static int caller_setuid;
+/* The key file of the config loaded, for cli_key_hint. */
+static const char *key_file;
 
-/* Signals a terminal sends whatever the uids: held while raised, so that
- * no store lock is ever left held by a stopped process. */
-static sigset_t tty_signals;
+/*
+ * The signals a self-service caller can still have sent to this process
+ * once its real and saved uid are root's (kill(2) then refuses them):
+ * those a terminal sends to its foreground group whatever the uids
+ * (SIGINT, SIGQUIT, SIGTSTP from the keys or TIOCSIG on a pty the caller
+ * holds, SIGHUP on hang-up, SIGTTIN/SIGTTOU), SIGPIPE from a pipe the
+ * caller closes, and, should a reset fail, the timers' and limits'.  All
+ * of them are held for the whole run except while the CLI waits at a
+ * prompt (cli_prompt), where nothing is held open or owed.  So a change
+ * to the store and its audit line are one step as far as the caller's
+ * signals go: no signal from the caller can end or stop the process
+ * between them (nor while a store lock is held).  Each command sends the
+ * line before writing anything more to stdout or stderr, whose reader
+ * (the caller) could otherwise keep a write, and the line, waiting.
+ * Left: SIGKILL and stops that need no permission check -- a cgroup the
+ * caller was delegated (cgroup.kill, cgroup.freeze), the OOM killer --
+ * which no program can hold off; root and the kernel are not the caller.
+ */
+static sigset_t held_signals;
 
 /*
  * What the caller of a setuid program may have set, reset: every signal
@@ -144,6 +164,43 @@ reset_inherited(void)
 		die("setrlimit");
 }
 
+/*
+ * Close every descriptor above 2 the caller left open (a setuid run): a
+ * file, pipe or socket of the caller's must not reach the store code, be
+ * written by root by mistake, or keep something of the caller's open.
+ * close_range(2) where the kernel has it; else each one /proc/self/fd
+ * lists; else every number up to the descriptor limit.
+ */
+static void
+close_inherited(void)
+{
+	struct rlimit rl;
+	struct dirent *e;
+	DIR *d;
+	long fd, max;
+	int dfd;
+
+#ifdef SYS_close_range
+	if (syscall(SYS_close_range, 3U, ~0U, 0U) == 0)
+		return;
+#endif
+	if ((d = opendir("/proc/self/fd")) != NULL) {
+		dfd = dirfd(d);
+		while ((e = readdir(d)) != NULL) {
+			fd = strtol(e->d_name, NULL, 10);
+			if (fd > 2 && fd != dfd)
+				(void)close((int)fd);
+		}
+		closedir(d);
+		return;
+	}
+	max = getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_max !=
+	    RLIM_INFINITY && rl.rlim_max < 1048576 ? (long)rl.rlim_max :
+	    1048576;
+	for (fd = 3; fd < max; fd++)
+		(void)close((int)fd);
+}
+
 void
 cli_init(struct cli *cli)
 {
@@ -152,6 +209,8 @@ cli_init(struct cli *cli)
 	char **env;
 	int fd;
 
+	if (getuid() != 0 && geteuid() == 0)
+		close_inherited();
 	umask(077);
 	if (setrlimit(RLIMIT_CORE, &none) != 0)
 		die("setrlimit");
@@ -165,14 +224,23 @@ cli_init(struct cli *cli)
 	/* Codes typed at a prompt stay in no stdio buffer. */
 	if (setvbuf(stdin, NULL, _IONBF, 0) != 0)
 		die("setvbuf");
-	sigemptyset(&tty_signals);
-	sigaddset(&tty_signals, SIGHUP);
-	sigaddset(&tty_signals, SIGINT);
-	sigaddset(&tty_signals, SIGQUIT);
-	sigaddset(&tty_signals, SIGTERM);
-	sigaddset(&tty_signals, SIGTSTP);
-	sigaddset(&tty_signals, SIGTTIN);
-	sigaddset(&tty_signals, SIGTTOU);
+	sigemptyset(&held_signals);
+	sigaddset(&held_signals, SIGHUP);
+	sigaddset(&held_signals, SIGINT);
+	sigaddset(&held_signals, SIGQUIT);
+	sigaddset(&held_signals, SIGTERM);
+	sigaddset(&held_signals, SIGTSTP);
+	sigaddset(&held_signals, SIGTTIN);
+	sigaddset(&held_signals, SIGTTOU);
+	sigaddset(&held_signals, SIGPIPE);
+	sigaddset(&held_signals, SIGALRM);
+	sigaddset(&held_signals, SIGVTALRM);
+	sigaddset(&held_signals, SIGPROF);
+	sigaddset(&held_signals, SIGXCPU);
+	sigaddset(&held_signals, SIGXFSZ);
+	sigaddset(&held_signals, SIGIO);
+	sigaddset(&held_signals, SIGUSR1);
+	sigaddset(&held_signals, SIGUSR2);
 	caller_uid = getuid();
 	caller_gid = getgid();
 	caller_root = caller_uid == 0 && geteuid() == 0;
@@ -186,8 +254,12 @@ cli_init(struct cli *cli)
 		if (clearenv() != 0)
 			die("clearenv");
 		wipe_env_block(env);
-		if (cli->setuid)
+		if (cli->setuid) {
 			reset_inherited();
+			/* Held from here on but at prompts (held_signals). */
+			if (sigprocmask(SIG_BLOCK, &held_signals, NULL) != 0)
+				die("sigprocmask");
+		}
 		cli_priv_lower(cli);
 	}
 	errno = 0;
@@ -201,8 +273,6 @@ cli_priv_raise(const struct cli *cli)
 {
 	if (!cli->setuid)
 		return;
-	if (sigprocmask(SIG_BLOCK, &tty_signals, NULL) != 0)
-		die("sigprocmask");
 	/* Both ids: files the store creates are root:root, not the
 	 * caller's group's. */
 	if (seteuid(0) != 0 || setegid(0) != 0)
@@ -227,8 +297,6 @@ cli_priv_lower(const struct cli *cli)
 	    s != 0 || getegid() != caller_gid)
 		die("setresuid");
 	no_dumps();
-	if (sigprocmask(SIG_UNBLOCK, &tty_signals, NULL) != 0)
-		die("sigprocmask");
 }
 
 int
@@ -315,12 +383,21 @@ cli_prompt(const char *prompt, char *buf, size_t size)
 
 	fputs(prompt, stderr);
 	fflush(stderr);
+	/* Waiting for the caller, who may interrupt or stop it: nothing is
+	 * held open or owed here (held_signals). */
+	if (caller_setuid && geteuid() == 0)
+		die("prompt while raised");
+	if (caller_setuid &&
+	    sigprocmask(SIG_UNBLOCK, &held_signals, NULL) != 0)
+		die("sigprocmask");
 	while ((ch = getchar()) != EOF && ch != '\n') {
 		if (n + 1 < size)
 			buf[n++] = (char)ch;
 		else
 			ret = CLI_USAGE;
 	}
+	if (caller_setuid && sigprocmask(SIG_BLOCK, &held_signals, NULL) != 0)
+		die("sigprocmask");
 	buf[n] = '\0';
 	if (ch == EOF && n == 0) {
 		fputc('\n', stderr);
@@ -355,6 +432,7 @@ cli_load_conf(struct cli *cli)
 			    "mode 0644\n");
 		return CLI_CONFIG;
 	}
+	key_file = cli->conf->key_file;
 	return CLI_OK;
 }
 
@@ -372,6 +450,34 @@ void
 cli_error(const char *what, enum mfa_err err)
 {
 	fprintf(stderr, "pam-mfa: %s: %s\n", what, mfa_strerror(err));
+	cli_key_hint(err);
+}
+
+void
+cli_key_hint(enum mfa_err err)
+{
+	if (key_file == NULL)
+		return;
+	switch (err) {
+	case MFA_EKEYMISSING:
+		fprintf(stderr, "pam-mfa: the key file %s is missing: restore "
+		    "it from a backup (a new key opens no token, and none is "
+		    "made while tokens exist)\n", key_file);
+		break;
+	case MFA_EKEYUNREADABLE:
+		fprintf(stderr, "pam-mfa: the key file %s can't be used: it "
+		    "must be root's, mode 0600, one link, as pam-mfa wrote "
+		    "it\n", key_file);
+		break;
+	case MFA_EKEYUNKNOWN:
+		fprintf(stderr, "pam-mfa: the key file %s lacks the token's "
+		    "key: restore the key file that goes with the state "
+		    "directory (pam-mfa check names the key id each token "
+		    "needs)\n", key_file);
+		break;
+	default:
+		break;
+	}
 }
 
 void
@@ -384,17 +490,16 @@ cli_audit(const char *action, const char *user)
 		snprintf(by, sizeof(by), "%s", pw->pw_name);
 	else
 		snprintf(by, sizeof(by), "uid=%lu", (unsigned long)caller_uid);
-	/* The socket's credentials are the real uid's: the caller's, for
-	 * this line (called lowered, with no lock held). */
+	/* Sent with the real uid root's, so the caller can't signal the
+	 * process meanwhile (the line names them in by=), and with the
+	 * caller's signals held (held_signals): the change this line
+	 * reports can't be separated from it.  Called lowered: /dev/log is
+	 * reached with the caller's file permissions. */
 	if (caller_setuid && geteuid() != caller_uid)
 		die("audit while raised");
-	if (caller_setuid && setresuid(caller_uid, caller_uid, 0) != 0)
-		die("setresuid");
 	openlog("pam-mfa", LOG_PID, LOG_AUTHPRIV);
 	syslog(LOG_NOTICE, "action=%s user=%s by=%s", action, user, by);
 	closelog();
-	if (caller_setuid && setresuid(0, caller_uid, 0) != 0)
-		die("setresuid");
 }
 
 int

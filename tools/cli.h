@@ -16,9 +16,10 @@
  *     code) are written with the caller's uid;
  *  4. the real and saved uid are root's, so the caller can't signal or
  *     trace the process; signals, resource limits and the signal mask it
- *     inherited are reset, and the signals a terminal sends are held
- *     while root's uid is (a store lock is never left held by a stopped
- *     process).
+ *     inherited are reset, descriptors above 2 it left open are closed,
+ *     and the signals the caller can still cause (a terminal's, SIGPIPE)
+ *     are held except at a prompt: no store lock is left held by a
+ *     stopped process, and no change is made without its audit line.
  */
 #ifndef MFA_CLI_H
 #define MFA_CLI_H
@@ -116,8 +117,11 @@ int cli_current_code(struct cli *cli, struct mfa_store *store,
 int cli_load_conf(struct cli *cli);
 /* CLI_OK if the real and effective user are root, else CLI_DENIED. */
 int cli_require_root(const char *cmd);
-/* "pam-mfa: what: reason" on stderr. */
+/* "pam-mfa: what: reason" on stderr, and cli_key_hint. */
 void cli_error(const char *what, enum mfa_err err);
+/* For an error of the key file (missing, unusable, lacking a token's
+ * key): a line naming the configured key file and the way out. */
+void cli_key_hint(enum mfa_err err);
 /* Audit line in syslog (LOG_AUTHPRIV): action, target user, invoker. */
 void cli_audit(const char *action, const char *user);
 /* Open the configured store; prints why not and returns CLI_FAIL. */
@@ -136,6 +140,12 @@ int cli_user_command(struct cli *cli, const char *name, int argc,
  */
 int cli_token_is(struct mfa_store *store, const char *user,
     const struct mfa_token *tok);
+/*
+ * pam-mfa check's second half: open every token and pending token with
+ * the key ring; each that doesn't open is named on stderr (user, which,
+ * reason) and makes it CLI_FAIL.  Root only.
+ */
+int cli_check_tokens(struct cli *cli);
 /* Validate a user name argument; prints why not. */
 int cli_user_arg(const char *user);
 

@@ -60,7 +60,7 @@ cmd_backup_codes(struct cli *cli, int argc, char **argv)
 	struct mfa_store *store = NULL;
 	struct mfa_token tok;
 	const char *user;
-	enum mfa_err rc;
+	enum mfa_err rc, partial = MFA_OK;
 	unsigned left, total, i, n;
 	uint64_t proved = 0;
 	uint32_t gen;
@@ -117,10 +117,7 @@ cmd_backup_codes(struct cli *cli, int argc, char **argv)
 		/* Written but not its state: the new set is the live one. */
 		if (rc != MFA_OK && rc != MFA_EEXIST &&
 		    cli_token_is(store, user, &tok)) {
-			fprintf(stderr, "pam-mfa: backup-codes: the new codes "
-			    "are live, but the login state could not be "
-			    "written (%s): check the state directory\n",
-			    mfa_strerror(rc));
+			partial = rc;
 			rc = MFA_OK;
 		}
 		cli_priv_lower(cli);
@@ -135,7 +132,12 @@ cmd_backup_codes(struct cli *cli, int argc, char **argv)
 			cli_error("backup-codes", rc);
 		goto out;
 	}
+	/* The line before any message (cli.c, held_signals). */
 	cli_audit("backup_codes", user);
+	if (partial != MFA_OK)
+		fprintf(stderr, "pam-mfa: backup-codes: the new codes are "
+		    "live, but the login state could not be written (%s): "
+		    "check the state directory\n", mfa_strerror(partial));
 	printf("New backup codes for %s (the %u old ones, %u unused, no "
 	    "longer work).\nEach works once, in place of a code; they are "
 	    "not shown again.\n", user, total, left);

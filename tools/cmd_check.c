@@ -1,6 +1,7 @@
 /*
  * cmd_check.c - pam-mfa check: validate the config as the module would and
- * print the effective value of every key, in pam_mfa.conf syntax.
+ * print the effective value of every key, in pam_mfa.conf syntax; then
+ * open every token with the key ring (check_tokens.c).
  * pam-mfa check --pam FILE: one line per way the PAM service FILE lets a
  * login through without a code (pamlint.h), exit 1 if there is any.
  */
@@ -108,5 +109,7 @@ cmd_check(struct cli *cli, int argc, char **argv)
 	printf("self_service = %s;\n", yesno(c->self_service));
 	printf("user_lookup = \"%s\";\n",
 	    c->user_lookup == MFA_LOOKUP_NSS ? "nss" : "exact");
-	return fflush(stdout) == 0 ? CLI_OK : CLI_FAIL;
+	if (fflush(stdout) != 0)
+		return CLI_FAIL;
+	return cli_check_tokens(cli);
 }

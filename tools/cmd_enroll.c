@@ -246,10 +246,11 @@ activate(struct cli *cli, struct mfa_store *store, const char *user,
 	 * the codes about to be lost with it; show them. */
 	if (rc != MFA_OK && rc != MFA_EEXIST && cli_token_is(store, user, tok)) {
 		cli_priv_lower(cli);
+		/* The line first: a reader of stderr can't hold it back. */
+		cli_audit(action, user);
 		fprintf(stderr, "pam-mfa: %s: the token is active, but its "
 		    "login state could not be written (%s): check the state "
 		    "directory\n", action, mfa_strerror(rc));
-		cli_audit(action, user);
 		return CLI_OK;
 	}
 	cli_priv_lower(cli);
@@ -313,16 +314,17 @@ confirm(struct cli *cli, struct mfa_store *store, const char *user,
 			crypto_wipe(codes, sizeof(codes));
 			return ret;
 		}
+		/* Each audit line before any message (cli.c, held_signals). */
 		if (rc == MFA_ELOCKED) {
+			cli_audit("enroll_denied", user);
 			fprintf(stderr, "pam-mfa: enroll: too many failed "
 			    "attempts: try again later, or ask your "
 			    "administrator to unlock you\n");
-			cli_audit("enroll_denied", user);
 			return CLI_DENIED;
 		}
 		if (rc != MFA_EBADCODE) {
-			cli_error("checking the code", rc);
 			cli_audit("enroll_confirm_failed", user);
+			cli_error("checking the code", rc);
 			return CLI_FAIL;
 		}
 		cli_audit("enroll_denied", user);
@@ -429,6 +431,13 @@ cmd_enroll(struct cli *cli, int argc, char **argv)
 	cli_priv_raise(cli);
 	rc = store_create(cli->conf);
 	cli_priv_lower(cli);
+	if (rc == MFA_EKEYMISSING || rc == MFA_EKEYUNREADABLE) {
+		/* Never a new key beside existing tokens (store_file.c). */
+		fprintf(stderr, "pam-mfa: enroll: %s: %s: nothing done\n",
+		    cli->conf->key_file, mfa_strerror(rc));
+		cli_key_hint(rc);
+		return CLI_FAIL;
+	}
 	if (rc != MFA_OK) {
 		fprintf(stderr, "pam-mfa: state directory %s: %s\n",
 		    cli->conf->state_dir, mfa_strerror(rc));

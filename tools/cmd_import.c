@@ -522,6 +522,7 @@ open_store(struct cli *cli, int dry, struct mfa_store **store)
 	if (!dry && (rc = store_create(cli->conf)) != MFA_OK) {
 		fprintf(stderr, "pam-mfa: state directory %s: %s\n",
 		    cli->conf->state_dir, mfa_strerror(rc));
+		cli_key_hint(rc);
 		return CLI_FAIL;
 	}
 	return cli_open_store(cli, store);

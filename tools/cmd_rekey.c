@@ -9,12 +9,24 @@
 #include "cli.h"
 #include "store.h"
 
+/* The users rekey could not read, on stderr: "alice, bob". */
+static void
+print_names(char **names, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		fprintf(stderr, "%s%s", i > 0 ? ", " : "", names[i]);
+	fputc('\n', stderr);
+}
+
 int
 cmd_rekey(struct cli *cli, int argc, char **argv)
 {
 	struct mfa_store *store = NULL;
 	enum mfa_err rc;
-	size_t n = 0, bad = 0;
+	char **bad = NULL;
+	size_t n = 0, nbad = 0;
 	int ret;
 
 	(void)argv;
@@ -28,20 +40,25 @@ cmd_rekey(struct cli *cli, int argc, char **argv)
 		return ret;
 	if ((ret = cli_open_store(cli, &store)) != CLI_OK)
 		return ret;
-	rc = store_rekey(store, &n, &bad);
+	rc = store_rekey(store, &n, &bad, &nbad);
 	store_close(store);
-	if (rc == MFA_ECORRUPT && bad > 0) {
-		fprintf(stderr, "pam-mfa: rekey: re-encrypted %zu tokens; %zu "
-		    "could not be read and keep their old key: see pam-mfa "
-		    "status, re-enroll or revoke those users, then run rekey "
-		    "again\n", n, bad);
+	if (rc == MFA_ECORRUPT && nbad > 0) {
+		fprintf(stderr, "pam-mfa: rekey: re-encrypted %zu tokens; the "
+		    "tokens of %zu users could not be read and keep their old "
+		    "key, so no old key was dropped: ", n, nbad);
+		print_names(bad, nbad);
+		fprintf(stderr, "pam-mfa: rekey: see pam-mfa check; fix, "
+		    "re-enroll or revoke those users, then run rekey again\n");
+		store_list_free(bad, nbad);
 		cli_audit("rekey_partial", "-");
 		return CLI_FAIL;
 	}
+	store_list_free(bad, nbad);
 	if (rc != MFA_OK) {
-		fprintf(stderr, "pam-mfa: rekey: %s (after %zu tokens); run it "
-		    "again to finish: every token stays readable meanwhile\n",
-		    mfa_strerror(rc), n);
+		cli_error("rekey", rc);
+		fprintf(stderr, "pam-mfa: rekey: stopped after %zu tokens; run "
+		    "it again to finish: every token stays readable "
+		    "meanwhile\n", n);
 		return CLI_FAIL;
 	}
 	cli_audit("rekey", "-");

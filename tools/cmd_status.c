@@ -26,6 +26,8 @@
 
 struct status {
 	int active, pending;
+	enum mfa_err tok_err;		/* why the active one doesn't open */
+	enum mfa_err pend_err;		/* why the pending one doesn't */
 	struct mfa_token tok;		/* the active one, sealed */
 	struct mfa_state st;
 	unsigned backup_left;
@@ -50,20 +52,28 @@ status_read(struct cli *cli, struct mfa_store *store, const char *user,
 	struct lockout_policy policy = { cli->conf->deny,
 	    cli->conf->fail_interval, cli->conf->unlock_time,
 	    cli->conf->unlock_growth, cli->conf->unlock_time_max };
-	struct mfa_token pend;
+	struct mfa_token pend, copy;
 	struct mfa_txn *txn;
 	enum mfa_err rc;
 
 	memset(s, 0, sizeof(*s));
 	cli_priv_raise(cli);
 	rc = store_pending_meta(store, user, &pend);
-	token_wipe(&pend);
-	/* An unreadable pending token is still a pending token. */
+	/* An unreadable pending token is still a pending token.  Each
+	 * token is opened with the key ring, as a login or a confirmation
+	 * would, to show one that can't be (its secret wiped at once). */
 	s->pending = rc != MFA_ENOTENROLLED;
+	if (rc == MFA_OK)
+		rc = store_unseal(store, user, &pend);
+	s->pend_err = s->pending ? rc : MFA_OK;
+	token_wipe(&pend);
 	rc = store_begin(store, user, &s->tok, &s->st, &txn);
 	if (rc == MFA_OK) {
 		store_abort(txn);
 		s->active = 1;
+		copy = s->tok;
+		s->tok_err = store_unseal(store, user, &copy);
+		token_wipe(&copy);
 	} else if (rc == MFA_ENOTENROLLED) {
 		/* No token: the state may still hold failures. */
 		rc = store_begin(store, user, NULL, &s->st, &txn);
@@ -123,12 +133,19 @@ print_text(const char *user, const struct status *s)
 		snprintf(uid, sizeof(uid), "-");
 	printf("%s enrolled=%s pending=%s token=%s backup_codes=%u/%u "
 	    "failures=%u locked=%s lock_step=%u last_success=%s "
-	    "last_rhost=%s uid=%s\n",
+	    "last_rhost=%s uid=%s",
 	    user, s->active ? "yes" : "no", s->pending ? "yes" : "no",
 	    tokdesc, s->backup_left, s->active ? s->tok.backup_count : 0,
 	    (unsigned)s->st.fail_count, locked, (unsigned)s->st.lock_step,
 	    last,
 	    host[0] != '\0' ? host : "-", uid);
+	/* Only for a token that doesn't open, so a healthy line is as it
+	 * always was. */
+	if (s->tok_err != MFA_OK)
+		printf(" token_error=%s", mfa_reason(s->tok_err));
+	if (s->pend_err != MFA_OK)
+		printf(" pending_error=%s", mfa_reason(s->pend_err));
+	putchar('\n');
 }
 
 /* A JSON string: quotes, backslashes and every byte outside printable
@@ -197,17 +214,40 @@ print_json(const char *user, const struct status *s)
 		printf("null");
 	json_time("last_failure", s->st.last_fail);
 	if (s->active && (s->tok.flags & TOKEN_F_UID))
-		printf(", \"uid\": %lu}", (unsigned long)s->tok.uid);
+		printf(", \"uid\": %lu", (unsigned long)s->tok.uid);
 	else
-		printf(", \"uid\": null}");
+		printf(", \"uid\": null");
+	if (s->tok_err != MFA_OK)
+		printf(", \"token_error\": \"%s\"", mfa_reason(s->tok_err));
+	if (s->pend_err != MFA_OK)
+		printf(", \"pending_error\": \"%s\"",
+		    mfa_reason(s->pend_err));
+	printf("}");
+}
+
+/* A token that doesn't open: shown, said on stderr, and a failure;
+ * *key_err keeps the first error of the key file, for one hint. */
+static int
+status_err(const char *user, const char *which, enum mfa_err err,
+    enum mfa_err *key_err)
+{
+	if (err == MFA_OK)
+		return CLI_OK;
+	fprintf(stderr, "pam-mfa: status: %s: the %s can't be opened: %s\n",
+	    user, which, mfa_strerror(err));
+	if (*key_err == MFA_OK && (err == MFA_EKEYMISSING ||
+	    err == MFA_EKEYUNREADABLE || err == MFA_EKEYUNKNOWN))
+		*key_err = err;
+	return CLI_FAIL;
 }
 
 static int
 status_one(struct cli *cli, struct mfa_store *store, const char *user,
-    int64_t now, int json, int first)
+    int64_t now, int json, int first, enum mfa_err *key_err)
 {
 	struct status s;
 	enum mfa_err rc;
+	int ret = CLI_OK;
 
 	if ((rc = status_read(cli, store, user, now, &s)) != MFA_OK) {
 		fprintf(stderr, "pam-mfa: status: %s: %s\n", user,
@@ -222,7 +262,11 @@ status_one(struct cli *cli, struct mfa_store *store, const char *user,
 		print_text(user, &s);
 	}
 	token_wipe(&s.tok);
-	return CLI_OK;
+	if (status_err(user, "token", s.tok_err, key_err) != CLI_OK)
+		ret = CLI_FAIL;
+	if (status_err(user, "pending token", s.pend_err, key_err) != CLI_OK)
+		ret = CLI_FAIL;
+	return ret;
 }
 
 int
@@ -236,7 +280,7 @@ cmd_status(struct cli *cli, int argc, char **argv)
 	char **users = NULL;
 	const char *user = NULL;
 	size_t n = 0, i;
-	enum mfa_err rc;
+	enum mfa_err rc, key_err = MFA_OK;
 	int64_t now = (int64_t)time(NULL);
 	int ch, json = 0, ret, all;
 
@@ -264,7 +308,7 @@ cmd_status(struct cli *cli, int argc, char **argv)
 	if (json)
 		printf("[");
 	if (!all) {
-		ret = status_one(cli, store, user, now, json, 1);
+		ret = status_one(cli, store, user, now, json, 1, &key_err);
 	} else {
 		cli_priv_raise(cli);
 		rc = store_list(store, &users, &n);
@@ -275,7 +319,7 @@ cmd_status(struct cli *cli, int argc, char **argv)
 		}
 		for (i = 0; i < n; i++)
 			if (status_one(cli, store, users[i], now, json,
-			    i == 0) != CLI_OK)
+			    i == 0, &key_err) != CLI_OK)
 				ret = CLI_FAIL;
 		store_list_free(users, n);
 	}
@@ -283,6 +327,7 @@ cmd_status(struct cli *cli, int argc, char **argv)
 		printf("\n]\n");
 	if (fflush(stdout) != 0)
 		ret = CLI_FAIL;
+	cli_key_hint(key_err);
 	cli_priv_raise(cli);
 	store_close(store);
 	cli_priv_lower(cli);
