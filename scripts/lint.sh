@@ -270,6 +270,10 @@ pam_mfa/store_file.c	name_cmp	strcmp(*(char	user names, sorted for pam-mfa list
 pam_mfa/store_file.c	file_list	.token"	directory entry names against a file suffix
 pam_mfa/store_file.c	file_list	.pending"	directory entry names against a file suffix
 pam_mfa/store_file.c	file_list	users[j - 1]	user names, for duplicates in pam-mfa list
+pam_mfa/store_file.c	names_finish	l->v[j - 1]	user names, for duplicates in rekey's list of unreadable tokens
+pam_mfa/store_file.c	names_add	l->v[l->n - 1]	user names, for duplicates in rekey's list of unreadable tokens
+pam_mfa/store_file.c	sealed_name	.token")	directory entry names against a file suffix
+pam_mfa/store_file.c	sealed_name	.pending")	directory entry names against a file suffix
 pam_mfa/token.c	token_decode	token_magic	the token record's public magic number
 pam_mfa/token.c	token_algo_parse	strcasecmp(name, "SHA	algorithm names
 EOF
