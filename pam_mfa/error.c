@@ -27,6 +27,10 @@ static const struct {
 	[MFA_ECLOCK] =		{ "clock_error", "clock unreadable" },
 	[MFA_ECRYPTO] =		{ "crypto_error", "cryptographic failure" },
 	[MFA_EPASSWORD] =	{ "bad_password", "password refused" },
+	[MFA_ECONFLICT] =	{ "store_conflict", "changed by a concurrent attempt" },
+	[MFA_EUNAVAIL] =	{ "store_unavailable", "database unavailable or refusing" },
+	[MFA_ETIMEOUT] =	{ "store_timeout", "database did not answer in time" },
+	[MFA_EUNKNOWN] =	{ "store_outcome_unknown", "connection lost: outcome unknown" },
 };
 
 const char *

@@ -27,6 +27,13 @@ enum mfa_err {
 	MFA_ECLOCK,		/* clock unreadable or before the epoch */
 	MFA_ECRYPTO,		/* random or cryptographic primitive failed */
 	MFA_EPASSWORD,		/* the password module refused (authfail) */
+	MFA_ECONFLICT,		/* a concurrent attempt changed the state first:
+				 * run the attempt again (shared stores) */
+	MFA_EUNAVAIL,		/* shared store down, unreachable, read-only
+				 * or refusing the statement */
+	MFA_ETIMEOUT,		/* shared store did not answer in time */
+	MFA_EUNKNOWN,		/* connection lost after a write was sent:
+				 * whether it happened is unknown */
 	MFA_ERR_MAX
 };
 

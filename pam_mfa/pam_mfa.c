@@ -284,6 +284,15 @@ deny_feedback(pam_handle_t *pamh, const struct mfa_conf *conf,
 		pam_info(pamh, "%s", "Too many failed attempts: try again later.");
 }
 
+/* The shared store could not be used (or its answer is unknown): the
+ * login is denied as PAM_AUTHINFO_UNAVAIL, never a fallback. */
+static int
+store_down(enum mfa_err rc)
+{
+	return rc == MFA_EUNAVAIL || rc == MFA_ETIMEOUT ||
+	    rc == MFA_EUNKNOWN || rc == MFA_ECONFLICT;
+}
+
 /* Log an attempt's outcome; return the PAM code for it. */
 static int
 report(pam_handle_t *pamh, const struct mfa_conf *conf,
@@ -328,6 +337,13 @@ report(pam_handle_t *pamh, const struct mfa_conf *conf,
 	case MFA_ENOMEM:
 		log_decision(pamh, LOG_ERR, "deny", rc, lc, why);
 		return PAM_BUF_ERR;
+	case MFA_EUNAVAIL:
+	case MFA_ETIMEOUT:
+	case MFA_EUNKNOWN:
+	case MFA_ECONFLICT:
+		log_decision(pamh, LOG_ERR, "deny", rc, lc, why);
+		deny_feedback(pamh, conf, a, 0);
+		return PAM_AUTHINFO_UNAVAIL;
 	default:
 		log_decision(pamh, LOG_ERR, "deny", rc, lc, why);
 		deny_feedback(pamh, conf, a, 0);
@@ -353,6 +369,7 @@ struct call {
 	struct log_ctx lc;
 	const char *user;
 	const char *rhost;
+	int down;		/* enrolled() found the store down */
 };
 
 static int
@@ -393,6 +410,7 @@ enrolled(struct call *c, unsigned *digits, unsigned *backup_len)
 	if (rc != MFA_OK && rc != MFA_ENOTENROLLED) {
 		log_decision(c->pamh, LOG_ERR, "deny", rc, &c->lc,
 		    "detail=token");
+		c->down = store_down(rc);
 		return -1;
 	}
 	return yes;
@@ -422,7 +440,7 @@ run_prompt(struct call *c)
 	 * the unenrolled may pass; otherwise the attempt finds out. */
 	if (c->conf->unenrolled == MFA_UNENROLLED_IGNORE) {
 		if ((is = enrolled(c, &digits, &backup_len)) < 0)
-			return PAM_AUTH_ERR;
+			return c->down ? PAM_AUTHINFO_UNAVAIL : PAM_AUTH_ERR;
 		if (!is && unenrolled_exempt(c->conf, c->user))
 			return exempt(c);
 	}
@@ -452,7 +470,7 @@ run_onefield(struct call *c)
 
 	memset(&res, 0, sizeof(res));
 	if ((is = enrolled(c, &digits, &backup_len)) < 0)
-		return PAM_AUTH_ERR;
+		return c->down ? PAM_AUTHINFO_UNAVAIL : PAM_AUTH_ERR;
 	if ((rc = read_field(c->pamh, c->conf, &c->args, &field, &len)) !=
 	    MFA_OK) {
 		ret = report(c->pamh, c->conf, &c->args, &c->lc, rc, &res,
@@ -517,7 +535,7 @@ run_verify(struct call *c)
 
 	memset(&res, 0, sizeof(res));
 	if ((is = enrolled(c, &digits, &backup_len)) < 0)
-		return PAM_AUTH_ERR;
+		return c->down ? PAM_AUTHINFO_UNAVAIL : PAM_AUTH_ERR;
 	if (pam_get_data(c->pamh, STASH_NAME, &data) != PAM_SUCCESS ||
 	    data == NULL) {
 		if (!is && unenrolled_exempt(c->conf, c->user))
@@ -582,6 +600,8 @@ pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	if ((rc = store_open(c.conf, &c.store)) != MFA_OK) {
 		log_decision(pamh, LOG_ERR, "deny", rc, &c.lc,
 		    "detail=store_open");
+		if (store_down(rc))
+			ret = PAM_AUTHINFO_UNAVAIL;
 		goto out;
 	}
 

@@ -61,5 +61,13 @@ cmd_check(struct cli *cli, int argc, char **argv)
 	printf("secret_bytes = %u;\n", c->secret_bytes);
 	printf("backup_codes = %u;\n", c->backup_codes);
 	printf("self_service = %s;\n", yesno(c->self_service));
+	if (c->store == MFA_STORE_POSTGRESQL) {
+		printf("store = \"postgresql\";\n");
+		printf("pg_conninfo = \"%s\";\n", c->pg_conninfo);
+		if (c->pg_admin_conninfo != NULL)
+			printf("pg_admin_conninfo = \"%s\";\n",
+			    c->pg_admin_conninfo);
+		printf("pg_timeout_ms = %u;\n", c->pg_timeout_ms);
+	}
 	return fflush(stdout) == 0 ? CLI_OK : CLI_FAIL;
 }

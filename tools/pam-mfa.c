@@ -39,6 +39,8 @@ static const struct cli_cmd commands[] = {
 	    cmd_rekey },
 	{ "check", "", "validate the config and print the effective values",
 	    cmd_check },
+	{ "db", "init", "create or update the PostgreSQL store's schema, "
+	    "roles and grants (store = \"postgresql\")", cmd_db },
 };
 
 static void
