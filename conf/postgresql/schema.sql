@@ -160,11 +160,11 @@ BEGIN
 	consumed := NOT same OR n.next_step > o.next_step OR
 	    n.backup_gen <> o.backup_gen OR
 	    (n.backup_used & ~o.backup_used) <> 0;
-	IF n.last_success > o.last_success AND NOT consumed THEN
+	IF n.last_success <> o.last_success AND NOT consumed THEN
 		RAISE EXCEPTION 'pam_mfa: success without a code'
 		    USING ERRCODE = 'insufficient_privilege';
 	END IF;
-	IF n.last_success = o.last_success THEN
+	IF NOT consumed THEN
 		-- No success: failures and a lock only grow, unless this
 		-- failure found the lock run out or started a new interval.
 		expired := n.last_fail > o.last_fail AND
