@@ -44,9 +44,12 @@
  *     the handshake: a caller's environment can make a connection fail,
  *     never reach another server.  A password or a service in the string
  *     is refused (client certificates, or a root-only passfile).
- *  4. One connection per store_open, made there, used by one process and
+ *  4. One connection per store_open, made at the first statement (so
+ *     that the connection and the attempt share one deadline, and no
+ *     connection idles while the user types), used by one process and
  *     thread (the store handle is per call), closed in store_close; after
- *     a fork the child never uses or closes its parent's connection.
+ *     a fork the child never uses or closes its parent's connection.  A
+ *     connection that failed is not made again in the same login.
  *  5. Hostile values only as bound parameters (PQsendQueryParams).
  *  6. Least privilege on the server (conf/postgresql/schema.sql): the
  *     module's role moves state only through gw_commit's allowed
@@ -77,7 +80,10 @@
 
 struct pg_store {
 	PGconn *conn;
-	pid_t pid;			/* the process that connected */
+	char *conninfo;
+	int failed;			/* connection lost or refused: no
+					 * second try in this login */
+	pid_t pid;			/* the process that opened the store */
 	int admin;
 	unsigned timeout_ms;
 	int pinned;			/* a deadline shared by several calls */
@@ -346,8 +352,16 @@ exec(struct pg_store *ps, const char *sql, int n, const char *const *vals,
 	int i, f;
 
 	*out = NULL;
-	if (ps->conn == NULL || ps->pid != getpid() || n > 16)
+	if (ps->pid != getpid() || n > 16)
 		return MFA_EUNAVAIL;
+	if (ps->conn == NULL) {
+		if (ps->failed)
+			return MFA_EUNAVAIL;
+		if ((rc = pg_connect(ps, ps->conninfo)) != MFA_OK) {
+			ps->failed = 1;
+			return rc;
+		}
+	}
 	for (i = 0; i < n; i++)
 		fmts[i] = lens != NULL && lens[i] > 0;
 	ps->warned = 0;
@@ -403,6 +417,7 @@ fail:
 	/* Unusable from here: closed, never cancelled. */
 	PQfinish(ps->conn);
 	ps->conn = NULL;
+	ps->failed = 1;
 	return rc;
 }
 
@@ -644,7 +659,6 @@ static enum mfa_err
 open_common(const struct mfa_conf *conf, int admin, void **out)
 {
 	struct pg_store *ps;
-	enum mfa_err rc;
 	const char *ci = admin && conf->pg_admin_conninfo != NULL ?
 	    conf->pg_admin_conninfo : conf->pg_conninfo;
 
@@ -656,14 +670,11 @@ open_common(const struct mfa_conf *conf, int admin, void **out)
 	ps->pid = getpid();
 	ps->admin = admin;
 	ps->timeout_ms = conf->pg_timeout_ms;
-	if ((ps->key_file = strdup(conf->key_file)) == NULL) {
-		free(ps);
-		return MFA_ENOMEM;
-	}
-	if ((rc = pg_connect(ps, ci)) != MFA_OK) {
+	if ((ps->key_file = strdup(conf->key_file)) == NULL ||
+	    (ps->conninfo = strdup(ci)) == NULL) {
 		free(ps->key_file);
 		free(ps);
-		return rc;
+		return MFA_ENOMEM;
 	}
 	*out = ps;
 	return MFA_OK;
@@ -694,6 +705,7 @@ pg_close(void *be)
 		PQfinish(ps->conn);
 	keyring_wipe(&ps->keys);
 	free(ps->key_file);
+	free(ps->conninfo);
 	free(ps);
 }
 
@@ -1082,6 +1094,11 @@ pg_init(const struct mfa_conf *conf)
 
 	if ((rc = open_common(conf, 1, (void **)&ps)) != MFA_OK)
 		return rc;
+	arm(ps);
+	if ((rc = pg_connect(ps, ps->conninfo)) != MFA_OK) {
+		pg_close(ps);
+		return rc;
+	}
 	/* Simple query protocol: several statements, one implicit
 	 * transaction; no parameter, nothing hostile. */
 	if ((sql = malloc(len + 32)) == NULL) {
