@@ -30,7 +30,10 @@ cat >"$tmp/config.h" <<'EOF'
 #define MFA_STATE_DIR "/var/lib/pam_mfa"
 #define MFA_CONF_PATH "/etc/security/pam_mfa.conf"
 #define MFA_KEY_PATH "/etc/security/pam_mfa.key"
+#define MFA_PGSQL_STORE "/usr/local/lib/pam_mfa/store_pgsql.so"
 EOF
+# The schema store_pgsql.c compiles in (the build generates it).
+echo '#define SCHEMA_SQL ""' >"$tmp/schema_sql.h"
 srcs=$(ls pam_mfa/*.c tools/*.c)
 
 # (a) cppcheck.  Suppressed, each a false positive here:
@@ -45,7 +48,8 @@ if command -v cppcheck >/dev/null 2>&1; then
 	cppcheck --quiet --std=c11 --error-exitcode=1 --inline-suppr \
 	    --enable=warning,portability,performance \
 	    --library=posix --library=gnu --library=openssl \
-	    -I "$tmp" -I pam_mfa -I tools -D_GNU_SOURCE \
+	    -I "$tmp" -I pam_mfa -I tools -I /usr/include/postgresql \
+	    -D_GNU_SOURCE \
 	    --suppress=readdirCalled:pam_mfa/store_file.c \
 	    --suppress=getpwuidCalled:tools/cli.c \
 	    --suppress=getpwuidCalled:tools/cmd_import.c \
@@ -92,10 +96,10 @@ EOF
 echo "==> clang-tidy"
 if command -v clang-tidy >/dev/null 2>&1; then
 	if command -v pkg-config >/dev/null 2>&1 &&
-	    deps=$(pkg-config --cflags liboath libconfig libcrypto pam); then
+	    deps=$(pkg-config --cflags liboath libconfig libcrypto pam libpq); then
 		:
 	else
-		deps="-I/usr/include/liboath -I/usr/include/security"
+		deps="-I/usr/include/liboath -I/usr/include/security -I/usr/include/postgresql"
 	fi
 	: >"$tmp/tidy.out"
 	for f in $srcs; do

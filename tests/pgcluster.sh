@@ -109,10 +109,18 @@ kill)
 	pid=$(head -1 "$data/postmaster.pid")
 	kill -KILL "$pid"
 	wait_gone "$pid"
-	# The orphaned backends end when they notice (bounded wait).
+	# The orphaned backends (their cwd is the data directory) end when
+	# they notice; wait for them, bounded, before a restart.
 	i=0
-	while pgrep -u postgres -f "postgres: .*$(basename "$dir")" >/dev/null 2>&1 &&
-	    [ $i -lt 100 ]; do i=$((i + 1)); sleep 0.05; done
+	while [ $i -lt 200 ]; do
+		left=0
+		for p in /proc/[0-9]*; do
+			[ "$(readlink "$p/cwd" 2>/dev/null)" = "$data" ] && left=1
+		done
+		[ $left -eq 0 ] && break
+		i=$((i + 1))
+		sleep 0.05
+	done
 	;;
 pid)
 	head -1 "$data/postmaster.pid"
