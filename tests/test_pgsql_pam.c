@@ -28,7 +28,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "conf.h"
 #include "modutil.h"
+#include "store.h"
 #include "testutil.h"
 
 static char conf_gw1[512], conf_gw2[512], conf_file[512], conf_hang[512];
@@ -377,6 +379,46 @@ t_cli_on_the_database(void **st)
 	    NULL), 5);
 }
 
+/* pam-mfa db import-files: the file store's user moves with its floor,
+ * and the file store refuses them from then on. */
+static void
+t_import_files(void **st)
+{
+	char errmsg[CONF_ERRMSG_MAX], out[4096], c0[16], c1[16];
+	struct mfa_conf *conf = NULL;
+	struct mfa_store *fs = NULL;
+	struct mfa_token tok;
+
+	(void)st;
+	assert_int_equal(conf_load(conf_file, &conf, errmsg), MFA_OK);
+	assert_int_equal(store_create(conf), MFA_OK);
+	assert_int_equal(store_open(conf, &fs), MFA_OK);
+	mu_token(&tok, MFA_HOTP, MFA_SHA1, 6, 30, mu_secrets_hex[1]);
+	assert_int_equal(store_token_put(fs, "ivan", &tok), MFA_OK);
+	token_wipe(&tok);
+	store_close(fs);
+	conf_free(conf);
+	hotp(c0, 1, 0);
+	hotp(c1, 1, 1);
+	assert_int_equal(mu_auth("filesvc", "ivan", c0), PAM_SUCCESS);
+	assert_int_equal(mu_cli(out, sizeof(out), conf_gw1, "db",
+	    "import-files", NULL), 0);
+	assert_non_null(strstr(out, "imported ivan"));
+	/* The floor came along: c0 is a replay on both gateways. */
+	assert_int_equal(mu_auth("gw2", "ivan", c0), PAM_AUTH_ERR);
+	assert_true(mu_log_wait("reason=replay user=ivan", "service=gw2"));
+	/* The file store refuses ivan now: c1 can't be used there and
+	 * then again on the database. */
+	assert_int_equal(mu_auth("filesvc", "ivan", c1), PAM_AUTH_ERR);
+	assert_true(mu_log_wait("reason=locked user=ivan", "service=filesvc"));
+	assert_int_equal(mu_auth("gw1", "ivan", c1), PAM_SUCCESS);
+	/* Again: ivan is in the database already, nothing changes. */
+	assert_int_equal(mu_cli(out, sizeof(out), conf_gw1, "db",
+	    "import-files", NULL), 1);
+	assert_non_null(strstr(out, "skipped ivan: already in the database"));
+	assert_int_equal(mu_auth("gw2", "ivan", c1), PAM_AUTH_ERR);
+}
+
 int
 main(void)
 {
@@ -390,6 +432,7 @@ main(void)
 		cmocka_unit_test(t_deadline_stopped_postmaster),
 		cmocka_unit_test(t_server_crash_and_restart),
 		cmocka_unit_test(t_cli_on_the_database),
+		cmocka_unit_test(t_import_files),
 		cmocka_unit_test(mu_test_no_secret_in_log),
 	};
 
