@@ -262,11 +262,14 @@ auth_attempt(const struct mfa_conf *conf, struct mfa_store *store,
 	if (req->now <= 0)
 		return MFA_ECLOCK;
 	policy_from_conf(conf, &policy);
+	/* The backup code's hashing (CPU, before any lock) is not the
+	 * store's time: the attempt's deadline starts after it. */
+	if ((rc = backup_prematch(conf, store, req, res, &pre)) != MFA_OK)
+		return rc;
 	store_deadline_start(store);
-	if ((rc = backup_prematch(conf, store, req, res, &pre)) == MFA_OK)
-		do
-			rc = attempt_once(conf, store, req, &policy, &pre, res);
-		while (rc == MFA_ECONFLICT && ++tries < AUTH_RETRIES);
+	do
+		rc = attempt_once(conf, store, req, &policy, &pre, res);
+	while (rc == MFA_ECONFLICT && ++tries < AUTH_RETRIES);
 	store_deadline_end(store);
 	return rc;
 }

@@ -43,7 +43,8 @@ pgsql_ops(const struct store_ops **ops)
 
 	*ops = NULL;
 	if ((fd = safe_open(MFA_PGSQL_STORE, SAFE_NOWRITE, &st, &rc)) < 0)
-		return rc == MFA_ENOTENROLLED ? MFA_ECONFIG : rc;
+		return rc == MFA_ENOTENROLLED || rc == MFA_OK ? MFA_ECONFIG :
+		    rc;
 	n = snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
 	rc = MFA_ECONFIG;
 	if (n > 0 && (size_t)n < sizeof(path) &&

@@ -1105,9 +1105,7 @@ pg_init(const struct mfa_conf *conf)
 		pg_close(ps);
 		return MFA_ENOMEM;
 	}
-	memcpy(sql, "BEGIN;\n", 7);
-	memcpy(sql + 7, schema, len);
-	memcpy(sql + 7 + len, "\nCOMMIT;\n", 10);
+	snprintf(sql, len + 32, "BEGIN;\n%s\nCOMMIT;\n", schema);
 	arm(ps);
 	ps->deadline += 30000;		/* DDL, once */
 	rc = MFA_EUNAVAIL;

@@ -6,7 +6,8 @@
 # 127.0.0.1 at a random port (retried), TLS with pg_hba "hostssl ... cert"
 # only, the unix socket in a directory only postgres (and root) can enter.
 # start: prints nothing; DIR/port holds the port.  Client certificates:
-# DIR/certs/NAME.crt, NAME.key (root's, 0600) for gw1, gw2 and mfaadmin;
+# DIR/certs/NAME.crt, NAME.key (root's, 0600) for gw1, gw2, gwro and
+# mfaadmin;
 # DIR/certs/ca.crt.  stop: fast shutdown, waited for (bounded); kill:
 # SIGKILL the postmaster (a crash), then wait for it (bounded).
 set -eu
@@ -24,7 +25,7 @@ certs() {
 	    -keyout "$c/ca.key" -out "$c/ca.crt" -days 2 -subj "/CN=pam_mfa test CA" \
 	    -addext basicConstraints=critical,CA:TRUE \
 	    -addext keyUsage=critical,keyCertSign,cRLSign 2>/dev/null
-	for n in server gw1 gw2 mfaadmin; do
+	for n in server gw1 gw2 gwro mfaadmin; do
 		if [ $n = server ]; then cn=localhost; ext="subjectAltName=IP:127.0.0.1,DNS:localhost"
 		else cn=$n; ext="extendedKeyUsage=clientAuth"; fi
 		openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \

@@ -56,7 +56,9 @@ check "db init" "$MFA_CLI" -c "$conf" db init
 check "db init again (idempotent)" "$MFA_CLI" -c "$conf" db init
 check "schema version 1" test "$(PGDB=mfa sql 'SELECT max(version) FROM pam_mfa.schema_version')" = 1
 sql "CREATE ROLE gw1 LOGIN IN ROLE pam_mfa_gateway" &&
-    sql "CREATE ROLE gw2 LOGIN IN ROLE pam_mfa_gateway" || exit 1
+    sql "CREATE ROLE gw2 LOGIN IN ROLE pam_mfa_gateway" &&
+    sql "CREATE ROLE gwro LOGIN IN ROLE pam_mfa_gateway" &&
+    sql "ALTER ROLE gwro SET default_transaction_read_only = on" || exit 1
 echo "cluster ready in $(( $(date +%s) - t0 )) s"
 
 log=$WORK/syslog

@@ -34,6 +34,7 @@
 #include "testutil.h"
 
 static char conf_gw1[512], conf_gw2[512], conf_file[512], conf_hang[512];
+static char conf_ro[512], conf_multi[512], conf_ro_rw[512];
 
 static void
 paths(const char *d)
@@ -42,25 +43,54 @@ paths(const char *d)
 	snprintf(conf_gw2, sizeof(conf_gw2), "%s/gw2.conf", d);
 	snprintf(conf_file, sizeof(conf_file), "%s/file.conf", d);
 	snprintf(conf_hang, sizeof(conf_hang), "%s/hang.conf", d);
+	snprintf(conf_ro, sizeof(conf_ro), "%s/ro.conf", d);
+	snprintf(conf_multi, sizeof(conf_multi), "%s/multi.conf", d);
+	snprintf(conf_ro_rw, sizeof(conf_ro_rw), "%s/rorw.conf", d);
 }
 
 /* The store keys of a gateway connecting as role gw on port. */
 static void
-pg_keys(char *buf, size_t size, const char *gw, const char *port,
-    unsigned timeout_ms)
+pg_keys_hosts(char *buf, size_t size, const char *gw, const char *hosts,
+    const char *port, const char *extra, unsigned timeout_ms)
 {
 	const char *d = getenv("MFA_PG_DIR");
 
 	snprintf(buf, size, "store = \"postgresql\";\n"
 	    "pg_timeout_ms = %u;\n"
 	    "deny = 5;\n"
-	    "pg_conninfo = \"host=127.0.0.1 port=%s dbname=mfa user=%s "
+	    "pg_conninfo = \"host=%s port=%s dbname=mfa user=%s "
 	    "sslmode=verify-full sslrootcert=%s/certs/ca.crt "
-	    "sslcert=%s/certs/%s.crt sslkey=%s/certs/%s.key\";\n"
+	    "sslcert=%s/certs/%s.crt sslkey=%s/certs/%s.key%s\";\n"
 	    "pg_admin_conninfo = \"host=127.0.0.1 port=%s dbname=mfa "
 	    "user=mfaadmin sslmode=verify-full sslrootcert=%s/certs/ca.crt "
 	    "sslcert=%s/certs/mfaadmin.crt sslkey=%s/certs/mfaadmin.key\";\n",
-	    timeout_ms, port, gw, d, d, gw, d, gw, port, d, d, d);
+	    timeout_ms, hosts, port, gw, d, d, gw, d, gw, extra, port, d, d,
+	    d);
+}
+
+static void
+pg_keys(char *buf, size_t size, const char *gw, const char *port,
+    unsigned timeout_ms)
+{
+	pg_keys_hosts(buf, size, gw, "127.0.0.1", port, "", timeout_ms);
+}
+
+/* A loopback port nothing listens on (refused at once). */
+static void
+closed_port(char port[16])
+{
+	struct sockaddr_in sa;
+	socklen_t len = sizeof(sa);
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	assert_true(fd >= 0);
+	memset(&sa, 0, sizeof(sa));
+	sa.sin_family = AF_INET;
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(getsockname(fd, (struct sockaddr *)&sa, &len), 0);
+	snprintf(port, 16, "%u", ntohs(sa.sin_port));
+	close(fd);
 }
 
 static int hang_fd = -1;
@@ -98,6 +128,28 @@ fixtures(void)
 	pg_keys(keys, sizeof(keys), "gw1", port, 1000);
 	mu_write_conf(conf_hang, keys);
 	mu_service_with_conf("hang", conf_hang, "");
+
+	/* A role whose sessions are read-only, as on a standby. */
+	pg_keys(keys, sizeof(keys), "gwro", getenv("MFA_PG_PORT"), 1500);
+	mu_write_conf(conf_ro, keys);
+	mu_service_with_conf("ro", conf_ro, "");
+	pg_keys_hosts(keys, sizeof(keys), "gwro", "127.0.0.1",
+	    getenv("MFA_PG_PORT"), " target_session_attrs=read-write", 1500);
+	mu_write_conf(conf_ro_rw, keys);
+	mu_service_with_conf("rorw", conf_ro_rw, "");
+	/* Two hosts, the first refusing: the second, read-write, is used. */
+	closed_port(port);
+	{
+		char ports[40];
+
+		snprintf(ports, sizeof(ports), "%s,%s", port,
+		    getenv("MFA_PG_PORT"));
+		pg_keys_hosts(keys, sizeof(keys), "gw2",
+		    "127.0.0.1,127.0.0.1", ports,
+		    " target_session_attrs=read-write", 1500);
+	}
+	mu_write_conf(conf_multi, keys);
+	mu_service_with_conf("multi", conf_multi, "");
 
 	mu_enroll("alice", MFA_HOTP, MFA_SHA1, 6, 30, mu_secrets_hex[0]);
 	mu_enroll("bob", MFA_HOTP, MFA_SHA1, 6, 30, mu_secrets_hex[1]);
@@ -379,6 +431,26 @@ t_cli_on_the_database(void **st)
 	    NULL), 5);
 }
 
+/* A read-only server (a standby) denies as unavailable and consumes
+ * nothing; a multi-host string reaches the read-write one. */
+static void
+t_read_only_and_multi_host(void **st)
+{
+	char code[16];
+
+	(void)st;
+	hotp(code, 0, 10);
+	assert_int_equal(mu_auth("ro", "alice", code), PAM_AUTHINFO_UNAVAIL);
+	assert_true(mu_log_wait("reason=store_unavailable user=alice",
+	    "service=ro"));
+	assert_int_equal(mu_auth("rorw", "alice", code),
+	    PAM_AUTHINFO_UNAVAIL);
+	assert_true(mu_log_wait("reason=store_unavailable user=alice",
+	    "service=rorw"));
+	assert_int_equal(mu_auth("multi", "alice", code), PAM_SUCCESS);
+	assert_int_equal(mu_auth("gw1", "alice", code), PAM_AUTH_ERR);
+}
+
 /* pam-mfa db import-files: the file store's user moves with its floor,
  * and the file store refuses them from then on. */
 static void
@@ -433,6 +505,7 @@ main(void)
 		cmocka_unit_test(t_server_crash_and_restart),
 		cmocka_unit_test(t_cli_on_the_database),
 		cmocka_unit_test(t_import_files),
+		cmocka_unit_test(t_read_only_and_multi_host),
 		cmocka_unit_test(mu_test_no_secret_in_log),
 	};
 
