@@ -1,5 +1,6 @@
 #!/bin/sh
-# pgcluster.sh start DIR | stop DIR | kill DIR | sql DIR SQL | pid DIR
+# pgcluster.sh start DIR | stop DIR | kill DIR | sql DIR SQL | pid DIR |
+#     standby PRIMARYDIR DIR | promote DIR
 # A private PostgreSQL 15 cluster for the tests, run as the unprivileged
 # postgres user from /usr/lib/postgresql/15/bin: data, sockets and a test
 # CA in DIR (made here; mode 0755 so postgres can reach it), TCP only on
@@ -10,6 +11,9 @@
 # mfaadmin;
 # DIR/certs/ca.crt.  stop: fast shutdown, waited for (bounded); kill:
 # SIGKILL the postmaster (a crash), then wait for it (bounded).
+# standby: a streaming standby of PRIMARYDIR in DIR (pg_basebackup), made
+# synchronous (synchronous_standby_names = '*' on the primary) once it
+# streams; promote: make DIR's server the primary, waited for.
 set -eu
 bin=${PG_BIN:-/usr/lib/postgresql/15/bin}
 cmd=$1
@@ -64,6 +68,7 @@ start)
 		    "$data/ca.crt"
 		cat >"$data/pg_hba.conf" <<-HBA
 		local all postgres trust
+		local replication postgres trust
 		hostssl all all 127.0.0.1/32 cert
 		HBA
 		cat >>"$data/postgresql.conf" <<-CONF
@@ -126,13 +131,58 @@ kill)
 pid)
 	head -1 "$data/postmaster.pid"
 	;;
+standby)
+	pdir=$2
+	dir=$3
+	data=$dir/data
+	sock=$dir/sock
+	mkdir -p "$dir"
+	chmod 0755 "$dir"
+	mkdir -m 0700 "$sock" "$dir/log" "$data"
+	chown postgres:postgres "$sock" "$dir/log" "$data"
+	asuser "$bin/pg_basebackup" -D "$data" -h "$pdir/sock" \
+	    -p "$(cat "$pdir/port")" -U postgres -R -X stream -c fast \
+	    --no-sync
+	cat >>"$data/postgresql.conf" <<-CONF
+		unix_socket_directories = '$sock'
+		CONF
+	tries=0
+	while :; do
+		port=$((20000 + $(od -An -N2 -tu2 /dev/urandom) % 30000))
+		if asuser "$bin/pg_ctl" -D "$data" -w -t 30 \
+		    -l "$dir/log/server.log" -o "-p $port" start >/dev/null 2>&1
+		then
+			echo "$port" >"$dir/port"
+			break
+		fi
+		tries=$((tries + 1))
+		[ $tries -ge 5 ] && { echo "pgcluster: standby did not start" >&2; exit 1; }
+	done
+	i=0
+	until [ "$(sh "$0" sql "$pdir" "SELECT count(*) FROM pg_stat_replication WHERE state = 'streaming'")" = 1 ]; do
+		i=$((i + 1))
+		[ $i -gt 200 ] && { echo "pgcluster: standby not streaming" >&2; exit 1; }
+		sleep 0.05
+	done
+	sh "$0" sql "$pdir" "ALTER SYSTEM SET synchronous_standby_names = '*'"
+	sh "$0" sql "$pdir" "SELECT pg_reload_conf()" >/dev/null
+	i=0
+	until [ "$(sh "$0" sql "$pdir" "SELECT sync_state FROM pg_stat_replication")" = sync ]; do
+		i=$((i + 1))
+		[ $i -gt 200 ] && { echo "pgcluster: standby not synchronous" >&2; exit 1; }
+		sleep 0.05
+	done
+	;;
+promote)
+	asuser "$bin/pg_ctl" -D "$data" -w -t 30 promote >/dev/null
+	;;
 sql)
 	shift 2
 	"$bin/psql" -X -q -v ON_ERROR_STOP=1 -At -h "$sock" \
 	    -p "$(cat "$dir/port")" -U postgres -d "${PGDB:-postgres}" -c "$*"
 	;;
 *)
-	echo "usage: $0 start|stop|kill|pid|sql DIR [SQL]" >&2
+	echo "usage: $0 start|stop|kill|pid|sql|promote DIR [SQL] | standby PDIR DIR" >&2
 	exit 2
 	;;
 esac

@@ -118,4 +118,23 @@ refused "a stale version writes nothing" \
     "^f$"
 check "pam-mfa rekey on the database says it can't" \
     sh -c "! '$MFA_CLI' -c '$conf' rekey 2>/dev/null"
+
+# A synchronous standby, the primary killed, the standby promoted.
+pg2=$(mktemp -d /tmp/pam_mfa_pg2.XXXXXX)
+trap 'sh "$here/pgcluster.sh" stop "$pg2"; sh "$here/pgcluster.sh" stop "$pg"; rm -rf "$pg" "$pg2"; umount "$base" "$WORK/ov"; rm -rf "$WORK"' EXIT
+if sh "$here/pgcluster.sh" standby "$pg" "$pg2"; then
+	pass "synchronous standby streaming"
+	log2=$WORK/syslog2
+	MFA_TEST_LOG=$log2 MFA_PG_DIR=$pg MFA_PG_PORT=$port \
+	    MFA_PG_DIR2=$pg2 MFA_PG_PORT2=$(cat "$pg2/port") \
+	    "$here/with-logsink.sh" "$log2" \
+	    "$MFA_BUILDDIR/tests/test_pgsql_failover"
+	rc=$?
+	if [ $rc -eq 0 ]; then pass "test_pgsql_failover"; else
+		fail "test_pgsql_failover ($rc)"
+		grep -a "pam_mfa" "$log2" | tail -30
+	fi
+else
+	fail "synchronous standby streaming"
+fi
 finish
