@@ -1,6 +1,6 @@
 #!/bin/sh
 # pgcluster.sh start DIR | stop DIR | kill DIR | sql DIR SQL | pid DIR |
-#     standby PRIMARYDIR DIR | promote DIR
+#     standby PRIMARYDIR DIR | promote DIR | freeze DIR | thaw DIR
 # A private PostgreSQL 15 cluster for the tests, run as the unprivileged
 # postgres user from /usr/lib/postgresql/15/bin: data, sockets and a test
 # CA in DIR (made here; mode 0755 so postgres can reach it), TCP only on
@@ -175,6 +175,16 @@ standby)
 	;;
 promote)
 	asuser "$bin/pg_ctl" -D "$data" -w -t 30 promote >/dev/null
+	;;
+freeze|thaw)
+	# SIGSTOP (SIGCONT) every process of the server (cwd: its data).
+	sig=STOP
+	[ "$cmd" = thaw ] && sig=CONT
+	for p in /proc/[0-9]*; do
+		[ "$(readlink "$p/cwd" 2>/dev/null)" = "$data" ] &&
+		    kill -$sig "${p#/proc/}" 2>/dev/null
+	done
+	:
 	;;
 sql)
 	shift 2
