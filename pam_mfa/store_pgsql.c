@@ -655,6 +655,8 @@ pg_create(const struct mfa_conf *conf)
 	return rc;
 }
 
+static void pg_close(void *);
+
 static enum mfa_err
 open_common(const struct mfa_conf *conf, int admin, void **out)
 {
@@ -686,10 +688,23 @@ pg_open(const struct mfa_conf *conf, void **out)
 	return open_common(conf, 0, out);
 }
 
+/* pam-mfa's: connected at once (with its privileges raised, where the
+ * certificate's key is readable), so that it says so if it can't. */
 static enum mfa_err
 pg_open_admin(const struct mfa_conf *conf, void **out)
 {
-	return open_common(conf, 1, out);
+	struct pg_store *ps;
+	enum mfa_err rc;
+
+	if ((rc = open_common(conf, 1, out)) != MFA_OK)
+		return rc;
+	ps = *out;
+	arm(ps);
+	if ((rc = pg_connect(ps, ps->conninfo)) != MFA_OK) {
+		pg_close(ps);
+		*out = NULL;
+	}
+	return rc;
 }
 
 static void
@@ -1092,13 +1107,8 @@ pg_init(const struct mfa_conf *conf)
 	char *sql;
 	size_t len = strlen(schema);
 
-	if ((rc = open_common(conf, 1, (void **)&ps)) != MFA_OK)
+	if ((rc = pg_open_admin(conf, (void **)&ps)) != MFA_OK)
 		return rc;
-	arm(ps);
-	if ((rc = pg_connect(ps, ps->conninfo)) != MFA_OK) {
-		pg_close(ps);
-		return rc;
-	}
 	/* Simple query protocol: several statements, one implicit
 	 * transaction; no parameter, nothing hostile. */
 	if ((sql = malloc(len + 32)) == NULL) {

@@ -106,6 +106,7 @@ start)
 	;;
 stop)
 	[ -f "$data/postmaster.pid" ] || exit 0
+	sh "$0" thaw "$dir"
 	pid=$(head -1 "$data/postmaster.pid")
 	asuser "$bin/pg_ctl" -D "$data" -m fast -w -t 20 stop >/dev/null 2>&1 ||
 	    kill -KILL "$pid" 2>/dev/null || true
