@@ -25,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -35,6 +36,7 @@
 
 static char conf_gw1[512], conf_gw2[512], conf_file[512], conf_hang[512];
 static char conf_ro[512], conf_multi[512], conf_ro_rw[512];
+static char conf_pw[512], conf_nossl[512], conf_nohost[512];
 
 static void
 paths(const char *d)
@@ -46,6 +48,9 @@ paths(const char *d)
 	snprintf(conf_ro, sizeof(conf_ro), "%s/ro.conf", d);
 	snprintf(conf_multi, sizeof(conf_multi), "%s/multi.conf", d);
 	snprintf(conf_ro_rw, sizeof(conf_ro_rw), "%s/rorw.conf", d);
+	snprintf(conf_pw, sizeof(conf_pw), "%s/pw.conf", d);
+	snprintf(conf_nossl, sizeof(conf_nossl), "%s/nossl.conf", d);
+	snprintf(conf_nohost, sizeof(conf_nohost), "%s/nohost.conf", d);
 }
 
 /* The store keys of a gateway connecting as role gw on port. */
@@ -150,6 +155,21 @@ fixtures(void)
 	}
 	mu_write_conf(conf_multi, keys);
 	mu_service_with_conf("multi", conf_multi, "");
+
+	/* Connection strings the store refuses before connecting. */
+	pg_keys_hosts(keys, sizeof(keys), "gw1", "127.0.0.1",
+	    getenv("MFA_PG_PORT"), " password=hunter2-db", 1500);
+	mu_write_conf(conf_pw, keys);
+	mu_service_with_conf("pw", conf_pw, "");
+	pg_keys_hosts(keys, sizeof(keys), "gw1", "127.0.0.1",
+	    getenv("MFA_PG_PORT"), " sslmode=require", 1500);
+	mu_write_conf(conf_nossl, keys);
+	mu_service_with_conf("nossl", conf_nossl, "");
+	snprintf(keys, sizeof(keys), "store = \"postgresql\";\n"
+	    "pg_conninfo = \"port=%s dbname=mfa user=gw1 "
+	    "sslmode=verify-full\";\n", getenv("MFA_PG_PORT"));
+	mu_write_conf(conf_nohost, keys);
+	mu_service_with_conf("nohost", conf_nohost, "");
 
 	mu_enroll("alice", MFA_HOTP, MFA_SHA1, 6, 30, mu_secrets_hex[0]);
 	mu_enroll("bob", MFA_HOTP, MFA_SHA1, 6, 30, mu_secrets_hex[1]);
@@ -451,6 +471,53 @@ t_read_only_and_multi_host(void **st)
 	assert_int_equal(mu_auth("gw1", "alice", code), PAM_AUTH_ERR);
 }
 
+/* No password in the string, the server's certificate verified, the
+ * host named: else no connection is even tried. */
+static void
+t_conninfo_refused(void **st)
+{
+	char code[16];
+
+	(void)st;
+	mu_remember("hunter2-db");
+	hotp(code, 0, 11);
+	assert_int_equal(mu_auth("pw", "alice", code), PAM_AUTH_ERR);
+	assert_true(mu_log_wait("reason=config_error user=alice",
+	    "service=pw"));
+	assert_int_equal(mu_auth("nossl", "alice", code), PAM_AUTH_ERR);
+	assert_true(mu_log_wait("reason=config_error user=alice",
+	    "service=nossl"));
+	assert_int_equal(mu_auth("nohost", "alice", code), PAM_AUTH_ERR);
+	assert_true(mu_log_wait("reason=config_error user=alice",
+	    "service=nohost"));
+	/* None of them used the code. */
+	assert_int_equal(mu_auth("gw1", "alice", code), PAM_SUCCESS);
+}
+
+/* The object is checked before it is loaded, every time. */
+static void
+t_store_object_checked(void **st)
+{
+	const char *obj = getenv("MFA_PGSQL_STORE");
+	char moved[1024], code[16];
+
+	(void)st;
+	assert_non_null(obj);
+	hotp(code, 0, 12);
+	assert_int_equal(chmod(obj, 0775), 0);
+	assert_int_equal(mu_auth("gw1", "alice", code), PAM_AUTH_ERR);
+	assert_true(mu_log_wait("reason=unsafe_file user=alice",
+	    "detail=store_open"));
+	assert_int_equal(chmod(obj, 0755), 0);
+	snprintf(moved, sizeof(moved), "%s.away", obj);
+	assert_int_equal(rename(obj, moved), 0);
+	assert_int_equal(mu_auth("gw1", "alice", code), PAM_AUTH_ERR);
+	assert_true(mu_log_wait("reason=config_error user=alice",
+	    "detail=store_open"));
+	assert_int_equal(rename(moved, obj), 0);
+	assert_int_equal(mu_auth("gw1", "alice", code), PAM_SUCCESS);
+}
+
 /* pam-mfa db import-files: the file store's user moves with its floor,
  * and the file store refuses them from then on. */
 static void
@@ -506,6 +573,8 @@ main(void)
 		cmocka_unit_test(t_cli_on_the_database),
 		cmocka_unit_test(t_import_files),
 		cmocka_unit_test(t_read_only_and_multi_host),
+		cmocka_unit_test(t_conninfo_refused),
+		cmocka_unit_test(t_store_object_checked),
 		cmocka_unit_test(mu_test_no_secret_in_log),
 	};
 
