@@ -8,4 +8,13 @@ check "exports pam_sm_setcred" sh -c "echo '$syms' | grep -qx pam_sm_setcred"
 other=$(echo "$syms" | grep -v '^pam_sm_' || true)
 if [ -z "$other" ]; then pass "no other exported symbol"; else
 	fail "no other exported symbol: $other"; fi
+# The PostgreSQL store object exports its operations and nothing else.
+pg=$(dirname "$so")/store_pgsql.so
+if [ -f "$pg" ]; then
+	syms=$(nm -D --defined-only "$pg" | awk '$2 ~ /^[TDBRVW]$/ {print $3}')
+	check "store_pgsql.so exports only store_pgsql_ops" \
+	    [ "$syms" = store_pgsql_ops ]
+	check "pam_mfa.so does not link libpq" \
+	    sh -c "! nm -D --undefined-only '$so' | grep -q ' PQ'"
+fi
 finish
