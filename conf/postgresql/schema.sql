@@ -16,6 +16,14 @@
 -- Neither role has any privilege on the tables beyond SELECT: every write
 -- is a SECURITY DEFINER function with a fixed search_path, one statement
 -- (one row lock, no lock held across a network round trip).
+-- Times in the state are the gateways' clocks (unix seconds); gw_commit
+-- refuses times more than 300 s ahead of the database's clock: keep the
+-- gateways on NTP.
+-- A new field of struct mfa_state: a migration here that adds the column
+-- with a default, the column in state_write's INSERT and UPDATE, a
+-- parameter of gw_commit and adm_commit (in the order of store_pgsql.c's
+-- state_cols[], where it gets one line), and a rule in gw_commit if a
+-- login may move it one way only.
 -- Grant the login roles of gateways and admins membership:
 --   CREATE ROLE gw1 LOGIN IN ROLE pam_mfa_gateway;
 --   CREATE ROLE mfa_admin LOGIN IN ROLE pam_mfa_admin;
