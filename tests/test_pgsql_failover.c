@@ -34,7 +34,7 @@ keys(char *buf, size_t size, const char *user)
 	const char *p1 = getenv("MFA_PG_PORT"), *p2 = getenv("MFA_PG_PORT2");
 
 	snprintf(buf, size, "store = \"postgresql\";\n"
-	    "pg_timeout_ms = 1500;\n"
+	    "pg_timeout_ms = 3000;\n"
 	    "pg_conninfo = \"host=127.0.0.1,127.0.0.1 port=%s,%s dbname=mfa "
 	    "user=%s sslmode=verify-full sslrootcert=%s/certs/ca.crt "
 	    "sslcert=%s/certs/%s.crt sslkey=%s/certs/%s.key "
@@ -99,8 +99,8 @@ t_sync_standby_frozen(void **st)
 	assert_int_equal(mu_auth("gwa", "hal", code), PAM_AUTHINFO_UNAVAIL);
 	ms = now_ms() - t0;
 	print_message("commit waiting for a frozen standby: denied after "
-	    "%ld ms (deadline 1500)\n", ms);
-	assert_true(ms >= 1490 && ms < 2500);
+	    "%ld ms (deadline 3000)\n", ms);
+	assert_true(ms >= 2990 && ms < 4000);
 	assert_true(mu_log_wait("reason=store_timeout user=hal",
 	    "service=gwa"));
 	/* The same, but the wait is cancelled on the server meanwhile: the
