@@ -329,6 +329,8 @@ sql_error(const PGresult *res, int write)
 		return MFA_ETIMEOUT;	/* statement_timeout, lock_timeout */
 	if (strcmp(state, "42501") == 0)
 		return MFA_ECONFIG;	/* not this role's to do */
+	if (strcmp(state, "55000") == 0)
+		return MFA_ECRYPTO;	/* sealed under a key rekey retired */
 	if (strcmp(state, "40001") == 0 || strcmp(state, "40P01") == 0)
 		return MFA_ECONFLICT;
 	if (strncmp(state, "08", 2) == 0 || strncmp(state, "57", 2) == 0)
@@ -1081,19 +1083,169 @@ pg_list(void *be, char ***out, size_t *nout)
 	return MFA_OK;
 }
 
+/* Write the key file (replacing it) in its directory. */
+static enum mfa_err
+keys_save(const char *path, const struct mfa_keyring *kr)
+{
+	unsigned char buf[KEYRING_FILE_SIZE];
+	char parent[PATH_MAX];
+	const char *slash = strrchr(path, '/');
+	enum mfa_err rc;
+	int dfd;
+
+	if (slash == NULL || (size_t)(slash - path) >= sizeof(parent))
+		return MFA_ECONFIG;
+	memcpy(parent, path, (size_t)(slash - path));
+	parent[slash - path] = '\0';
+	if ((dfd = safe_opendir(parent[0] ? parent : "/", 0, &rc)) < 0)
+		return rc;
+	if ((rc = keyring_encode(kr, buf)) == MFA_OK)
+		rc = safe_replace(dfd, slash + 1, buf, sizeof(buf));
+	crypto_wipe(buf, sizeof(buf));
+	close(dfd);
+	return rc;
+}
+
+/* Drop the old keys no record in the database is sealed with. */
+static enum mfa_err
+keys_prune(struct pg_store *ps)
+{
+	PGresult *res;
+	enum mfa_err rc;
+	unsigned k;
+	int i, n;
+
+	arm(ps);
+	if ((rc = exec(ps, "SELECT DISTINCT pam_mfa.rec_key_id(r) FROM "
+	    "(SELECT token AS r FROM pam_mfa.tokens UNION ALL "
+	    "SELECT pending FROM pam_mfa.tokens) q WHERE r IS NOT NULL", 0,
+	    NULL, NULL, 0, &res)) != MFA_OK)
+		return rc;
+	n = PQntuples(res);
+	for (k = ps->keys.n; k-- > 1;) {
+		int used = 0;
+
+		for (i = 0; i < n; i++) {
+			uint64_t id;
+
+			if (!num_u64(PQgetvalue(res, i, 0), &id) ||
+			    id == ps->keys.k[k].id)
+				used = 1;	/* unreadable: keep all */
+		}
+		if (!used)
+			keyring_drop(&ps->keys, k);
+	}
+	PQclear(res);
+	return MFA_OK;
+}
+
+/* Re-seal one record (row, column col of res) under the active key, if
+ * it is still the record read. */
+static enum mfa_err
+reseal(struct pg_store *ps, const PGresult *res, int row, int col)
+{
+	unsigned char *old = NULL, buf[TOKEN_FILE_SIZE];
+	const char *user = PQgetvalue(res, row, 0);
+	const char *vals[4];
+	int lens[4] = { 0, 0, TOKEN_FILE_SIZE, TOKEN_FILE_SIZE };
+	struct mfa_token tok;
+	PGresult *r;
+	enum mfa_err rc;
+	size_t len = 0;
+
+	if (!user_valid(user, strlen(user)))
+		return MFA_ECORRUPT;
+	if ((rc = token_from(res, row, col, &tok)) != MFA_OK)
+		return rc;
+	if ((old = PQunescapeBytea((const unsigned char *)PQgetvalue(res,
+	    row, col), &len)) == NULL || len != TOKEN_FILE_SIZE) {
+		rc = old == NULL ? MFA_ENOMEM : MFA_ECORRUPT;
+		goto out;
+	}
+	if ((rc = token_unseal(&tok, user, &ps->keys)) != MFA_OK ||
+	    (rc = token_seal(&tok, user, &ps->keys)) != MFA_OK ||
+	    (rc = token_encode(&tok, buf)) != MFA_OK)
+		goto out;
+	vals[0] = user;
+	vals[1] = col == 2 ? "t" : "f";
+	vals[2] = (const char *)old;
+	vals[3] = (const char *)buf;
+	arm(ps);
+	if ((rc = exec(ps, "SELECT pam_mfa.adm_reseal($1, $2, $3, $4)", 4,
+	    vals, lens, 1, &r)) == MFA_OK)
+		PQclear(r);
+out:
+	token_wipe(&tok);
+	crypto_wipe(buf, sizeof(buf));
+	if (old != NULL)
+		PQfreemem(old);
+	return rc;
+}
+
 /*
- * Re-seal every token under the key file's active key, each replaced
- * only if it is still the record read.  The key file itself (a new key
- * beside the old ones) is rotated by pam-mfa rekey with the file store's
- * rules; here: not yet supported on PostgreSQL (MFA_ECONFIG).
+ * Rotate the at-rest key as the file store does, with no record ever
+ * sealed under a key the key file lacks: (1) a new active key in the key
+ * file, beside the old ones, made the database's active key, so that
+ * from then on the database refuses a record sealed under any other
+ * (pam_mfa.key_check: a pam-mfa that loaded the old key file meanwhile
+ * fails and is run again); (2) every record re-sealed under it, each
+ * replaced only if still the record read; (3) the old keys no record
+ * uses dropped.  Gateways need the new key file before (2) reaches their
+ * users: copy it to every gateway at once (README).
  */
 static enum mfa_err
 pg_rekey(void *be, size_t *done, size_t *failed)
 {
-	(void)be;
+	struct pg_store *ps = be;
+	char id[NUM_MAX];
+	const char *vals[1] = { id };
+	PGresult *res = NULL, *r;
+	enum mfa_err rc;
+	int i, col;
+
 	*done = 0;
 	*failed = 0;
-	return MFA_ECONFIG;
+	if ((rc = keys_get(ps, 1)) != MFA_OK)
+		return rc;
+	if (ps->keys.n >= KEYRING_MAX && (rc = keys_prune(ps)) != MFA_OK)
+		return rc;
+	if ((rc = keyring_add(&ps->keys)) != MFA_OK ||
+	    (rc = keys_save(ps->key_file, &ps->keys)) != MFA_OK)
+		return rc;
+	snprintf(id, sizeof(id), "%lu", (unsigned long)ps->keys.k[0].id);
+	arm(ps);
+	if ((rc = exec(ps, "SELECT pam_mfa.adm_set_active_key($1)", 1, vals,
+	    NULL, 1, &r)) != MFA_OK)
+		return rc;
+	PQclear(r);
+	arm(ps);
+	if ((rc = exec(ps, "SELECT username, token, pending FROM "
+	    "pam_mfa.tokens WHERE token IS NOT NULL OR pending IS NOT NULL",
+	    0, NULL, NULL, 0, &res)) != MFA_OK)
+		return rc;
+	for (i = 0; i < PQntuples(res); i++)
+		for (col = 1; col <= 2; col++) {
+			if (PQgetisnull(res, i, col))
+				continue;
+			if ((rc = reseal(ps, res, i, col)) == MFA_OK) {
+				if (col == 1)
+					(*done)++;
+			} else if (rc == MFA_ECORRUPT || rc == MFA_ECRYPTO ||
+			    rc == MFA_EVERSION) {
+				(*failed)++;
+			} else {
+				goto out;
+			}
+		}
+	/* (3) With the key file read again: what another pam-mfa wrote. */
+	if ((rc = keys_get(ps, 1)) == MFA_OK &&
+	    (rc = keys_prune(ps)) == MFA_OK)
+		rc = keys_save(ps->key_file, &ps->keys);
+	if (rc == MFA_OK && *failed > 0)
+		rc = MFA_ECORRUPT;
+out:
+	PQclear(res);
+	return rc;
 }
 
 /* pam-mfa db init: the schema, roles and grants, in one transaction. */

@@ -124,10 +124,23 @@ refused "gateway may record a failure" \
 refused "a stale version writes nothing" \
     "SELECT pam_mfa.gw_commit('zed', 7, 42, 1000, 7, 3, 1, 100, 9000000000, 50, 140, '')" \
     "^f$"
-check "pam-mfa rekey on the database says it can't" \
-    sh -c "! '$MFA_CLI' -c '$conf' rekey 2>/dev/null"
+# After test_pgsql_pam's rekeys: one key seals every record, and a record
+# sealed under another (a pam-mfa that loaded the key file before a
+# rekey) is refused by the server.
+check "every token sealed under one key after rekey" test \
+    "$(PGDB=mfa sql 'SELECT count(DISTINCT pam_mfa.rec_key_id(token)) FROM pam_mfa.tokens WHERE token IS NOT NULL')" = 1
+out=$(/usr/lib/postgresql/15/bin/psql -X -q -At -v ON_ERROR_STOP=1 \
+    "host=127.0.0.1 port=$port dbname=mfa user=mfaadmin sslmode=verify-full sslrootcert=$c/ca.crt sslcert=$c/mfaadmin.crt sslkey=$c/mfaadmin.key" \
+    -c "SELECT pam_mfa.adm_pending_put('zed', overlay(token placing '\\x01000000'::bytea from 41 for 4)) FROM pam_mfa.tokens WHERE username = 'alice'" 2>&1)
+if echo "$out" | grep -q "not the active one"; then
+	pass "a record under a retired key is refused"
+else
+	fail "a record under a retired key is refused: $out"
+fi
 
-# A synchronous standby, the primary killed, the standby promoted.
+# A synchronous standby, the primary killed, the standby promoted.  That
+# test has a key file of its own: the database forgets the active key.
+PGDB=mfa sql "DELETE FROM pam_mfa.keystate"
 pg2=$(mktemp -d /tmp/pam_mfa_pg2.XXXXXX)
 trap 'sh "$here/pgcluster.sh" stop "$pg2"; sh "$here/pgcluster.sh" stop "$pg"; rm -rf "$pg" "$pg2"; umount "$base" "$WORK/ov"; rm -rf "$WORK"' EXIT
 if sh "$here/pgcluster.sh" standby "$pg" "$pg2"; then

@@ -527,6 +527,25 @@ t_store_object_checked(void **st)
 	assert_int_equal(mu_auth("gw1", "alice", code), PAM_SUCCESS);
 }
 
+/* pam-mfa rekey on the database: every record re-sealed under a new key,
+ * logins go on (the gateways here share the key file). */
+static void
+t_rekey(void **st)
+{
+	char out[4096], code[16];
+
+	(void)st;
+	assert_int_equal(mu_cli(out, sizeof(out), conf_gw1, "rekey", NULL), 0);
+	assert_non_null(strstr(out, "re-encrypted"));
+	hotp(code, 0, 13);
+	assert_int_equal(mu_auth("gw2", "alice", code), PAM_SUCCESS);
+	assert_int_equal(mu_auth("gw1", "alice", code), PAM_AUTH_ERR);
+	/* And again: the first new key is dropped in turn. */
+	assert_int_equal(mu_cli(out, sizeof(out), conf_gw1, "rekey", NULL), 0);
+	hotp(code, 0, 14);
+	assert_int_equal(mu_auth("gw1", "alice", code), PAM_SUCCESS);
+}
+
 /* pam-mfa db import-files: the file store's user moves with its floor,
  * and the file store refuses them from then on. */
 static void
@@ -584,6 +603,7 @@ main(void)
 		cmocka_unit_test(t_read_only_and_multi_host),
 		cmocka_unit_test(t_conninfo_refused),
 		cmocka_unit_test(t_store_object_checked),
+		cmocka_unit_test(t_rekey),
 		cmocka_unit_test(mu_test_no_secret_in_log),
 	};
 

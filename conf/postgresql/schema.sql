@@ -60,6 +60,40 @@ CREATE TABLE IF NOT EXISTS pam_mfa.tokens (
 	pending bytea CHECK (pending IS NULL OR length(pending) = 1024)
 );
 
+-- The key that seals every record from now on (pam-mfa rekey sets it):
+-- a record sealed under another key is refused, so that a key rekey
+-- finds unused is unused.  NULL until the first rekey.
+CREATE TABLE IF NOT EXISTS pam_mfa.keystate (
+	only_row boolean PRIMARY KEY DEFAULT true CHECK (only_row),
+	active_key_id bigint NOT NULL
+);
+
+-- The id of the key a record (token.h) was sealed with: u32 at 40.
+CREATE OR REPLACE FUNCTION pam_mfa.rec_key_id(b bytea) RETURNS bigint
+LANGUAGE sql IMMUTABLE STRICT SET search_path = pam_mfa, pg_temp AS $$
+	SELECT get_byte(b, 40)::bigint + get_byte(b, 41)::bigint * 256 +
+	    get_byte(b, 42)::bigint * 65536 + get_byte(b, 43)::bigint * 16777216;
+$$;
+
+CREATE OR REPLACE FUNCTION pam_mfa.key_check(b bytea) RETURNS void
+LANGUAGE plpgsql SET search_path = pam_mfa, pg_temp AS $$
+DECLARE
+	k bigint;
+BEGIN
+	SELECT active_key_id INTO k FROM keystate;
+	IF k IS NOT NULL AND rec_key_id(b) <> k THEN
+		RAISE EXCEPTION 'pam_mfa: sealed with a key that is not the active one (rekey ran meanwhile: run again)'
+		    USING ERRCODE = 'object_not_in_prerequisite_state';
+	END IF;
+END $$;
+
+CREATE OR REPLACE FUNCTION pam_mfa.adm_set_active_key(k bigint)
+    RETURNS void
+LANGUAGE sql SECURITY DEFINER SET search_path = pam_mfa, pg_temp AS $$
+	INSERT INTO keystate (active_key_id) VALUES (k)
+	    ON CONFLICT (only_row) DO UPDATE SET active_key_id = excluded.active_key_id;
+$$;
+
 -- One column per field of struct mfa_state (state.h), as store_pgsql.c's
 -- state_cols[] lists them, plus version, raised by every write.
 CREATE TABLE IF NOT EXISTS pam_mfa.state (
@@ -219,6 +253,7 @@ DECLARE
 	o state;
 	n state;
 BEGIN
+	PERFORM key_check(tok);
 	INSERT INTO tokens (username) VALUES (u) ON CONFLICT DO NOTHING;
 	SELECT * INTO cur FROM tokens WHERE username = u FOR UPDATE;
 	IF expect_none AND cur.token IS NOT NULL THEN
@@ -258,10 +293,12 @@ END $$;
 
 CREATE OR REPLACE FUNCTION pam_mfa.adm_pending_put(u text, tok bytea)
     RETURNS void
-LANGUAGE sql SECURITY DEFINER SET search_path = pam_mfa, pg_temp AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pam_mfa, pg_temp AS $$
+BEGIN
+	PERFORM key_check(tok);
 	INSERT INTO tokens (username, pending) VALUES (u, tok)
 	    ON CONFLICT (username) DO UPDATE SET pending = excluded.pending;
-$$;
+END $$;
 
 -- Replace a sealed record by the same token sealed under another key, if
 -- it is still the record read (rekey): true if replaced.
@@ -269,6 +306,7 @@ CREATE OR REPLACE FUNCTION pam_mfa.adm_reseal(u text, pending boolean,
     old bytea, tok bytea) RETURNS boolean
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pam_mfa, pg_temp AS $$
 BEGIN
+	PERFORM key_check(tok);
 	IF pending THEN
 		UPDATE tokens SET pending = tok WHERE username = u AND
 		    tokens.pending = old;
@@ -301,14 +339,15 @@ GRANT SELECT ON pam_mfa.state TO pam_mfa_gateway;
 GRANT EXECUTE ON FUNCTION pam_mfa.gw_commit(text, bigint, bigint, numeric,
     bigint, bigint, bigint, bigint, bigint, bigint, bigint, text)
     TO pam_mfa_gateway;
-GRANT SELECT ON pam_mfa.tokens, pam_mfa.state, pam_mfa.schema_version
-    TO pam_mfa_admin;
+GRANT SELECT ON pam_mfa.tokens, pam_mfa.state, pam_mfa.schema_version,
+    pam_mfa.keystate TO pam_mfa_admin;
 GRANT EXECUTE ON FUNCTION pam_mfa.adm_commit(text, bigint, bigint, numeric,
     bigint, bigint, bigint, bigint, bigint, bigint, bigint, text),
     pam_mfa.adm_install(text, bytea, bigint, bigint, boolean, bigint, bigint,
     numeric, numeric),
     pam_mfa.adm_pending_put(text, bytea),
     pam_mfa.adm_reseal(text, boolean, bytea, bytea),
-    pam_mfa.adm_remove(text) TO pam_mfa_admin;
+    pam_mfa.adm_remove(text), pam_mfa.adm_set_active_key(bigint),
+    pam_mfa.rec_key_id(bytea) TO pam_mfa_admin;
 INSERT INTO pam_mfa.schema_version (version) VALUES (1)
     ON CONFLICT DO NOTHING;
