@@ -37,6 +37,7 @@ trap 'sh "$top/tests/pgcluster.sh" stop "$pg"; rm -rf "$pg"; umount "$base" "$wo
 mkdir "$work/ov"
 mount -t tmpfs tmpfs "$work/ov"
 mkdir "$work/ov/up" "$work/ov/w"
+# set -e: no overlay, no run (the host's $base is never written).
 mount -t overlay overlay -o "lowerdir=$base,upperdir=$work/ov/up,workdir=$work/ov/w" "$base"
 mkdir -p "$target"
 install -m 0755 "$obj" "$fixed"

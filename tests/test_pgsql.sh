@@ -37,10 +37,15 @@ target=$(dirname "$MFA_PGSQL_STORE")
 base=$target
 while [ ! -d "$base" ]; do base=$(dirname "$base"); done
 mkdir "$WORK/ov"
-mount -t tmpfs -o mode=0755 tmpfs "$WORK/ov"
-mkdir "$WORK/ov/up" "$WORK/ov/work"
-mount -t overlay overlay \
+if ! mount -t tmpfs -o mode=0755 tmpfs "$WORK/ov" ||
+    ! mkdir "$WORK/ov/up" "$WORK/ov/work" ||
+    ! mount -t overlay overlay \
     -o "lowerdir=$base,upperdir=$WORK/ov/up,workdir=$WORK/ov/work" "$base"
+then
+	# Never write the host's $base.
+	echo "FAIL: no private overlay over $base"
+	exit 1
+fi
 mkdir -p "$target"
 install -m 0755 -o root -g root "$obj" "$MFA_PGSQL_STORE"
 
