@@ -6,7 +6,8 @@
  * The driver links libpam and libcrypto only: like OpenVPN, FreeRADIUS and
  * sshd it has libcrypto loaded, and liboath and libconfig are loaded by
  * the modules themselves, as in those hosts.
- *   driver DIR K N PROCS      one line per path:
+ *   driver DIR K N PROCS [pg] one line per path (pg: the floor and the
+ *                             PostgreSQL store's paths, bench/pgsql.sh):
  *   path procs K n auths/s p50_us p99_us rss_kb [accepts expected]
  */
 #define _GNU_SOURCE
@@ -22,6 +23,7 @@
 #include <unistd.h>
 
 static const char *confdir;
+static int only_pg;
 static char answer[16];
 
 static int
@@ -128,16 +130,21 @@ static const struct path paths[] = {
 	{ "oath_wrong", "oath", WRONG, 1, 0 },
 	{ "ga_valid", "ga", VALID, 1, 1 },
 	{ "ga_wrong", "ga", WRONG, 1, 1 },
+	{ "pg_valid", "pg", VALID, 0, 0 },
+	{ "pg_wrong", "pg", WRONG, 0, 0 },
+	{ "pg_locked", "pg_locked", LOCKED, 0, 0 },
 };
+#define NFAM	4
 
 /* Next HOTP counter per module family (mfa, oath, ga) and user. */
-static uint32_t *ctr[3];
+static uint32_t *ctr[NFAM];
 static long K;
 
 static uint32_t *
 counters(const struct path *p)
 {
-	return ctr[p->svc[0] == 'm' ? 0 : p->svc[0] == 'o' ? 1 : 2];
+	return ctr[p->svc[0] == 'm' ? 0 : p->svc[0] == 'o' ? 1 :
+	    p->svc[0] == 'p' ? 3 : 2];
 }
 
 /* Run n attempts of p from this process over users u = first, first +
@@ -210,21 +217,22 @@ main(int argc, char **argv)
 	double *t;
 	size_t j;
 
-	if (argc != 5)
+	if (argc != 5 && (argc != 6 || strcmp(argv[5], "pg") != 0))
 		return 2;
+	only_pg = argc == 6;
 	confdir = argv[1];
 	K = atol(argv[2]);
 	n = atol(argv[3]);
 	procs = atoi(argv[4]);
 	if (K < 1 || n < 10 || (procs != 1 && procs != 2))
 		return 2;
-	for (i = 0; i < 3; i++)
+	for (i = 0; i < NFAM; i++)
 		if ((ctr[i] = calloc((size_t)K, sizeof(uint32_t))) == NULL)
 			return 1;
 	/* The counters a previous run left: the stores remember them. */
 	snprintf(cpath, sizeof(cpath), "%s/../counters", confdir);
 	if ((cf = fopen(cpath, "r")) != NULL) {
-		for (i = 0; i < 3; i++)
+		for (i = 0; i < NFAM; i++)
 			if (fread(ctr[i], sizeof(uint32_t), (size_t)K, cf) !=
 			    (size_t)K)
 				return 1;
@@ -237,12 +245,16 @@ main(int argc, char **argv)
 		double d;
 
 		snprintf(answer, sizeof(answer), "000000");
-		(void)login("mfa_locked", "locked", &d);
+		(void)login(only_pg ? "pg_locked" : "mfa_locked", "locked",
+		    &d);
 	}
 	for (j = 0; j < sizeof(paths) / sizeof(paths[0]); j++) {
 		const struct path *p = &paths[j];
 		double wall;
 		long rss0, ok;
+
+		if (p->kind != FLOOR && only_pg != (p->svc[0] == 'p'))
+			continue;
 
 		/* pam_oath rewrites its whole users file per login. */
 		np = p->peer && K >= 100000 ? (n < 40 ? n : 40) : n;
@@ -336,7 +348,7 @@ main(int argc, char **argv)
 	}
 	if ((cf = fopen(cpath, "w")) == NULL)
 		return 1;
-	for (i = 0; i < 3; i++)
+	for (i = 0; i < NFAM; i++)
 		if (fwrite(ctr[i], sizeof(uint32_t), (size_t)K, cf) != (size_t)K)
 			return 1;
 	return fclose(cf) == 0 ? 0 : 1;

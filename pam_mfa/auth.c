@@ -157,13 +157,23 @@ backup_verdict(const struct mfa_token *tok, const struct mfa_state *st,
 	return rc;
 }
 
-enum mfa_err
-auth_attempt(const struct mfa_conf *conf, struct mfa_store *store,
-    const struct auth_request *req, struct auth_result *res)
+/*
+ * How many times an attempt runs again after a shared store's
+ * MFA_ECONFLICT (store.h): each conflict means another attempt on the user
+ * was saved, so this bounds the attempts that can overtake this one; the
+ * store's deadline bounds the time.
+ */
+#define AUTH_RETRIES	32
+
+/* One run of an attempt: the verdict only once its state is saved. */
+static enum mfa_err
+attempt_once(const struct mfa_conf *conf, struct mfa_store *store,
+    const struct auth_request *req, const struct lockout_policy *pp,
+    const struct backup_pre *ppre, struct auth_result *res)
 {
 	struct otp_params params = { conf->window, conf->hotp_lookahead };
-	struct lockout_policy policy;
-	struct backup_pre pre;
+	struct lockout_policy policy = *pp;
+	struct backup_pre pre = *ppre;
 	struct mfa_token tok;
 	struct mfa_state st;
 	struct mfa_txn *txn;
@@ -172,14 +182,6 @@ auth_attempt(const struct mfa_conf *conf, struct mfa_store *store,
 	unsigned slot = 0;
 
 	memset(res, 0, sizeof(*res));
-	if (!auth_code_wellformed(req->code, req->code_len))
-		return MFA_EINPUT;
-	if (req->now <= 0)
-		return MFA_ECLOCK;
-	policy_from_conf(conf, &policy);
-	if ((rc = backup_prematch(conf, store, req, res, &pre)) != MFA_OK)
-		return rc;
-
 	if ((rc = store_begin(store, req->user, &tok, &st, &txn)) != MFA_OK)
 		return rc;
 	if (tok.flags & TOKEN_F_PENDING) {
@@ -252,6 +254,39 @@ out_abort:
 }
 
 /*
+ * A shared store's conflict (another gateway's attempt saved first) runs
+ * the attempt again on the state that attempt left: a code is accepted
+ * at most once and every failure counts, across gateways, and no verdict
+ * is returned before its state is saved.
+ */
+enum mfa_err
+auth_attempt(const struct mfa_conf *conf, struct mfa_store *store,
+    const struct auth_request *req, struct auth_result *res)
+{
+	struct lockout_policy policy;
+	struct backup_pre pre;
+	enum mfa_err rc;
+	unsigned tries = 0;
+
+	memset(res, 0, sizeof(*res));
+	if (!auth_code_wellformed(req->code, req->code_len))
+		return MFA_EINPUT;
+	if (req->now <= 0)
+		return MFA_ECLOCK;
+	policy_from_conf(conf, &policy);
+	/* The backup code's hashing (CPU, before any lock) is not the
+	 * store's time: the attempt's deadline starts after it. */
+	if ((rc = backup_prematch(conf, store, req, res, &pre)) != MFA_OK)
+		return rc;
+	store_deadline_start(store);
+	do
+		rc = attempt_once(conf, store, req, &policy, &pre, res);
+	while (rc == MFA_ECONFLICT && ++tries < AUTH_RETRIES);
+	store_deadline_end(store);
+	return rc;
+}
+
+/*
  * Begin a transaction on an enrolled user's state, for the steps that
  * check no code.  MFA_ELOCKED (transaction ended, res filled) if locked.
  */
@@ -295,8 +330,8 @@ auth_check_locked(const struct mfa_conf *conf, struct mfa_store *store,
 	return rc;
 }
 
-enum mfa_err
-auth_fail_password(const struct mfa_conf *conf, struct mfa_store *store,
+static enum mfa_err
+fail_password_once(const struct mfa_conf *conf, struct mfa_store *store,
     const char *user, int64_t now, struct auth_result *res)
 {
 	struct lockout_policy policy;
@@ -317,7 +352,22 @@ auth_fail_password(const struct mfa_conf *conf, struct mfa_store *store,
 }
 
 enum mfa_err
-auth_confirm(const struct mfa_conf *conf, struct mfa_store *store,
+auth_fail_password(const struct mfa_conf *conf, struct mfa_store *store,
+    const char *user, int64_t now, struct auth_result *res)
+{
+	enum mfa_err rc;
+	unsigned tries = 0;
+
+	store_deadline_start(store);
+	do
+		rc = fail_password_once(conf, store, user, now, res);
+	while (rc == MFA_ECONFLICT && ++tries < AUTH_RETRIES);
+	store_deadline_end(store);
+	return rc;
+}
+
+static enum mfa_err
+confirm_once(const struct mfa_conf *conf, struct mfa_store *store,
     const char *user, const struct mfa_token *pending, const char *code,
     size_t len, int64_t now, uint64_t *matched, struct auth_result *res)
 {
@@ -359,4 +409,21 @@ auth_confirm(const struct mfa_conf *conf, struct mfa_store *store,
 		return rc;
 	}
 	return vrc == MFA_OK ? MFA_OK : MFA_EBADCODE;
+}
+
+enum mfa_err
+auth_confirm(const struct mfa_conf *conf, struct mfa_store *store,
+    const char *user, const struct mfa_token *pending, const char *code,
+    size_t len, int64_t now, uint64_t *matched, struct auth_result *res)
+{
+	enum mfa_err rc;
+	unsigned tries = 0;
+
+	store_deadline_start(store);
+	do
+		rc = confirm_once(conf, store, user, pending, code, len, now,
+		    matched, res);
+	while (rc == MFA_ECONFLICT && ++tries < AUTH_RETRIES);
+	store_deadline_end(store);
+	return rc;
 }

@@ -248,6 +248,20 @@ set_flush(struct mfa_conf *c, const config_setting_t *s,
 }
 
 static enum mfa_err
+set_store(struct mfa_conf *c, const config_setting_t *s,
+    const struct conf_key *k, char *errmsg)
+{
+	static const char *const choices[] = { "file", "postgresql", NULL };
+	int i;
+
+	(void)k;
+	if ((i = get_choice(s, choices, errmsg)) < 0)
+		return MFA_ECONFIG;
+	c->store = i == 0 ? MFA_STORE_FILE : MFA_STORE_POSTGRESQL;
+	return MFA_OK;
+}
+
+static enum mfa_err
 set_algorithm(struct mfa_conf *c, const config_setting_t *s,
     const struct conf_key *k, char *errmsg)
 {
@@ -372,6 +386,10 @@ static const struct conf_key conf_keys[] = {
 	    TOKEN_BACKUP_MAX },
 	{ "self_service",	set_bool,	OFF(self_service), 0, 0 },
 	{ "user_lookup",	set_user_lookup, 0,		0, 0 },
+	{ "store",		set_store,	0,		0, 0 },
+	{ "pg_conninfo",	set_string,	OFF(pg_conninfo), 1, 1024 },
+	{ "pg_admin_conninfo",	set_string,	OFF(pg_admin_conninfo), 1, 1024 },
+	{ "pg_timeout_ms",	set_uint,	OFF(pg_timeout_ms), 100, 10000 },
 };
 #undef OFF
 
@@ -396,6 +414,8 @@ conf_defaults(struct mfa_conf *c)
 	c->backup_codes = 10;
 	c->self_service = true;
 	c->user_lookup = MFA_LOOKUP_NSS;
+	c->store = MFA_STORE_FILE;
+	c->pg_timeout_ms = 2000;
 	if ((c->state_dir = strdup(MFA_STATE_DIR)) == NULL ||
 	    (c->key_file = strdup(MFA_KEY_PATH)) == NULL ||
 	    (c->prompt = strdup("Verification code: ")) == NULL ||
@@ -421,6 +441,8 @@ conf_free(struct mfa_conf *c)
 	free(c->prompt);
 	free(c->password_prompt);
 	free(c->issuer);
+	free(c->pg_conninfo);
+	free(c->pg_admin_conninfo);
 	free(c);
 }
 
@@ -515,6 +537,11 @@ conf_parse(const char *text, size_t len, struct mfa_conf **out,
 	    c->key_file[strlen(c->state_dir)] == '/') {
 		snprintf(errmsg, CONF_ERRMSG_MAX,
 		    "key_file must be outside state_dir");
+		goto out;
+	}
+	if (c->store == MFA_STORE_POSTGRESQL && c->pg_conninfo == NULL) {
+		snprintf(errmsg, CONF_ERRMSG_MAX,
+		    "store = \"postgresql\" needs pg_conninfo");
 		goto out;
 	}
 	if (c->unenrolled == MFA_UNENROLLED_DENY && c->n_unenrolled_groups) {

@@ -28,6 +28,11 @@ enum mfa_flush {
 	MFA_FLUSH_OS,		/* leave flushing to the kernel */
 };
 
+enum mfa_store_kind {
+	MFA_STORE_FILE,		/* state_dir on this host */
+	MFA_STORE_POSTGRESQL,	/* shared by several gateways (store_pgsql.c) */
+};
+
 struct mfa_conf {
 	char *path;			/* the file this came from */
 	char *state_dir;
@@ -57,6 +62,10 @@ struct mfa_conf {
 	unsigned backup_codes;		/* how many enroll makes (0..16) */
 	bool self_service;		/* users may enroll themselves */
 	enum mfa_user_lookup user_lookup;
+	enum mfa_store_kind store;
+	char *pg_conninfo;		/* libpq string of the gateways */
+	char *pg_admin_conninfo;	/* the CLI's (NULL: pg_conninfo) */
+	unsigned pg_timeout_ms;		/* deadline of one attempt's store work */
 };
 
 #define CONF_ERRMSG_MAX 256

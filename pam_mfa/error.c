@@ -39,6 +39,10 @@ static const struct {
 				    "256 bytes)" },
 	[MFA_EKEYUNKNOWN] =	{ "key_unknown", "the key the token was "
 				    "sealed with is not in the key file" },
+	[MFA_ECONFLICT] =	{ "store_conflict", "changed by a concurrent attempt" },
+	[MFA_EUNAVAIL] =	{ "store_unavailable", "database unavailable or refusing" },
+	[MFA_ETIMEOUT] =	{ "store_timeout", "database did not answer in time" },
+	[MFA_EUNKNOWN] =	{ "store_outcome_unknown", "connection lost: outcome unknown" },
 };
 
 const char *

@@ -33,6 +33,13 @@ enum mfa_err {
 	MFA_EKEYMISSING,	/* the key file does not exist */
 	MFA_EKEYUNREADABLE,	/* the key file exists but can't be used */
 	MFA_EKEYUNKNOWN,	/* the token's key id is not in the key file */
+	MFA_ECONFLICT,		/* a concurrent attempt changed the state first:
+				 * run the attempt again (shared stores) */
+	MFA_EUNAVAIL,		/* shared store down, unreachable, read-only
+				 * or refusing the statement */
+	MFA_ETIMEOUT,		/* shared store did not answer in time */
+	MFA_EUNKNOWN,		/* connection lost after a write was sent:
+				 * whether it happened is unknown */
 	MFA_ERR_MAX
 };
 

@@ -434,6 +434,15 @@ fmt_lock(char *buf, size_t len, const struct auth_result *res)
 	    (unsigned)res->lock_step);
 }
 
+/* The shared store could not be used (or its answer is unknown): the
+ * login is denied as PAM_AUTHINFO_UNAVAIL, never a fallback. */
+static int
+store_down(enum mfa_err rc)
+{
+	return rc == MFA_EUNAVAIL || rc == MFA_ETIMEOUT ||
+	    rc == MFA_EUNKNOWN || rc == MFA_ECONFLICT;
+}
+
 /* Log an attempt's outcome; return the PAM code for it. */
 static int
 report(pam_handle_t *pamh, const struct mfa_conf *conf,
@@ -490,6 +499,13 @@ report(pam_handle_t *pamh, const struct mfa_conf *conf,
 	case MFA_ENOMEM:
 		log_decision(pamh, LOG_ERR, "deny", rc, lc, why);
 		return PAM_BUF_ERR;
+	case MFA_EUNAVAIL:
+	case MFA_ETIMEOUT:
+	case MFA_EUNKNOWN:
+	case MFA_ECONFLICT:
+		log_decision(pamh, LOG_ERR, "deny", rc, lc, why);
+		deny_feedback(pamh, conf, a, 0);
+		return PAM_AUTHINFO_UNAVAIL;
 	default:
 		log_decision(pamh, LOG_ERR, "deny", rc, lc, why);
 		deny_feedback(pamh, conf, a, 0);
@@ -518,6 +534,7 @@ struct call {
 	const char *user;	/* acct.name; NULL if unknown */
 	int unknown;		/* the name service doesn't know the name */
 	const char *rhost;
+	int down;		/* enrolled() found the store down */
 };
 
 /*
@@ -646,6 +663,7 @@ enrolled(struct call *c, unsigned *digits, unsigned *backup_len)
 	if (rc != MFA_OK && rc != MFA_ENOTENROLLED) {
 		log_decision(c->pamh, rc == MFA_EUID ? LOG_WARNING : LOG_ERR,
 		    "deny", rc, &c->lc, "detail=token");
+		c->down = store_down(rc);
 		return -1;
 	}
 	/* A token under the name as typed, enrolled before names were
@@ -712,7 +730,7 @@ run_prompt(struct call *c)
 	 * the unenrolled may pass; otherwise the attempt finds out. */
 	if (c->conf->unenrolled == MFA_UNENROLLED_IGNORE) {
 		if ((is = enrolled(c, &digits, &backup_len)) < 0)
-			return PAM_AUTH_ERR;
+			return c->down ? PAM_AUTHINFO_UNAVAIL : PAM_AUTH_ERR;
 		if (!is && unenrolled_exempt(c->conf, &c->acct, c->unknown))
 			return exempt(c);
 	}
@@ -742,7 +760,7 @@ run_onefield(struct call *c)
 
 	memset(&res, 0, sizeof(res));
 	if ((is = enrolled(c, &digits, &backup_len)) < 0)
-		return PAM_AUTH_ERR;
+		return c->down ? PAM_AUTHINFO_UNAVAIL : PAM_AUTH_ERR;
 	if ((rc = read_field(c->pamh, c->conf, &c->args, &field, &len)) !=
 	    MFA_OK) {
 		ret = report(c->pamh, c->conf, &c->args, &c->lc, rc, &res,
@@ -819,7 +837,7 @@ run_verify(struct call *c)
 	if (vd != NULL && vd->v == VERDICT_EXEMPT && verdict_for(c->pamh, vd))
 		return PAM_IGNORE;
 	if ((is = enrolled(c, &digits, &backup_len)) < 0)
-		return PAM_AUTH_ERR;
+		return c->down ? PAM_AUTHINFO_UNAVAIL : PAM_AUTH_ERR;
 	if (pam_get_data(c->pamh, STASH_NAME, &data) != PAM_SUCCESS ||
 	    data == NULL) {
 		if (!is && unenrolled_exempt(c->conf, &c->acct, c->unknown))
@@ -907,6 +925,8 @@ pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	if ((rc = store_open(c.conf, &c.store)) != MFA_OK) {
 		log_decision(pamh, LOG_ERR, "deny", rc, &c.lc,
 		    "detail=store_open");
+		if (store_down(rc))
+			ret = PAM_AUTHINFO_UNAVAIL;
 		goto out;
 	}
 

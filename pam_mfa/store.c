@@ -3,9 +3,13 @@
  */
 #include "config.h"
 
+#include <dlfcn.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "safefile.h"
 #include "store.h"
 #include "user.h"
 
@@ -19,14 +23,75 @@ struct mfa_txn {
 	void *be;
 };
 
-enum mfa_err
-store_create(const struct mfa_conf *conf)
+/*
+ * The PostgreSQL store's operations, from its object at the path fixed at
+ * build time: regular, root's, one link, not writable by group or others,
+ * reached through root's directories only (safefile.h), and loaded
+ * through the descriptor that was checked, so that what is checked is
+ * what is mapped.  Never unloaded (RTLD_NODELETE): libpq and OpenSSL
+ * stay mapped for the process's life once a login used them.  A missing
+ * object is MFA_ECONFIG (built --without-postgresql, or not installed).
+ */
+static enum mfa_err
+pgsql_ops(const struct store_ops **ops)
 {
-	return store_file_ops.create(conf);
+	char path[64];
+	struct stat st;
+	enum mfa_err rc;
+	void *h, *sym;
+	int fd, n;
+
+	*ops = NULL;
+	if ((fd = safe_open(MFA_PGSQL_STORE, SAFE_NOWRITE, &st, &rc)) < 0)
+		return rc == MFA_ENOTENROLLED || rc == MFA_OK ? MFA_ECONFIG :
+		    rc;
+	n = snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	rc = MFA_ECONFIG;
+	if (n > 0 && (size_t)n < sizeof(path) &&
+	    (h = dlopen(path, RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE)) != NULL) {
+		if ((sym = dlsym(h, "store_pgsql_ops")) != NULL) {
+			*ops = sym;
+			rc = MFA_OK;
+		}
+		dlclose(h);	/* RTLD_NODELETE: stays mapped */
+	}
+	close(fd);
+	return rc;
+}
+
+static enum mfa_err
+ops_for(const struct mfa_conf *conf, const struct store_ops **ops)
+{
+	if (conf->store == MFA_STORE_POSTGRESQL)
+		return pgsql_ops(ops);
+	*ops = &store_file_ops;
+	return MFA_OK;
 }
 
 enum mfa_err
-store_open(const struct mfa_conf *conf, struct mfa_store **out)
+store_create(const struct mfa_conf *conf)
+{
+	const struct store_ops *ops;
+	enum mfa_err rc;
+
+	if ((rc = ops_for(conf, &ops)) != MFA_OK)
+		return rc;
+	return ops->create(conf);
+}
+
+enum mfa_err
+store_init(const struct mfa_conf *conf)
+{
+	const struct store_ops *ops;
+	enum mfa_err rc;
+
+	if ((rc = ops_for(conf, &ops)) != MFA_OK)
+		return rc;
+	return ops->init != NULL ? ops->init(conf) : MFA_ECONFIG;
+}
+
+static enum mfa_err
+open_as(const struct mfa_conf *conf, int admin, struct mfa_store **out)
 {
 	struct mfa_store *s;
 	enum mfa_err rc;
@@ -34,13 +99,44 @@ store_open(const struct mfa_conf *conf, struct mfa_store **out)
 	*out = NULL;
 	if ((s = calloc(1, sizeof(*s))) == NULL)
 		return MFA_ENOMEM;
-	s->ops = &store_file_ops;
-	if ((rc = s->ops->open(conf, &s->be)) != MFA_OK) {
+	if ((rc = ops_for(conf, &s->ops)) != MFA_OK) {
+		free(s);
+		return rc;
+	}
+	rc = admin && s->ops->open_admin != NULL ?
+	    s->ops->open_admin(conf, &s->be) : s->ops->open(conf, &s->be);
+	if (rc != MFA_OK) {
 		free(s);
 		return rc;
 	}
 	*out = s;
 	return MFA_OK;
+}
+
+enum mfa_err
+store_open(const struct mfa_conf *conf, struct mfa_store **out)
+{
+	return open_as(conf, 0, out);
+}
+
+enum mfa_err
+store_open_admin(const struct mfa_conf *conf, struct mfa_store **out)
+{
+	return open_as(conf, 1, out);
+}
+
+void
+store_deadline_start(struct mfa_store *s)
+{
+	if (s->ops->deadline != NULL)
+		s->ops->deadline(s->be, 1);
+}
+
+void
+store_deadline_end(struct mfa_store *s)
+{
+	if (s->ops->deadline != NULL)
+		s->ops->deadline(s->be, 0);
 }
 
 void
@@ -202,6 +298,49 @@ store_list_free(char **users, size_t n)
 	for (i = 0; i < n; i++)
 		free(users[i]);
 	free(users);
+}
+
+static int
+names_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+enum mfa_err
+store_names_add(struct store_names *l, const char *user)
+{
+	char **grown;
+	size_t cap;
+
+	if (l->n > 0 && strcmp(l->v[l->n - 1], user) == 0)
+		return MFA_OK;
+	if (l->n == l->cap) {
+		cap = l->cap ? 2 * l->cap : 8;
+		if ((grown = reallocarray(l->v, cap, sizeof(*l->v))) == NULL)
+			return MFA_ENOMEM;
+		l->v = grown;
+		l->cap = cap;
+	}
+	if ((l->v[l->n] = strdup(user)) == NULL)
+		return MFA_ENOMEM;
+	l->n++;
+	return MFA_OK;
+}
+
+void
+store_names_finish(struct store_names *l)
+{
+	size_t i, j;
+
+	if (l->n > 1)
+		qsort(l->v, l->n, sizeof(*l->v), names_cmp);
+	for (i = 1, j = l->n > 0 ? 1 : 0; i < l->n; i++) {
+		if (strcmp(l->v[i], l->v[j - 1]) == 0)
+			free(l->v[i]);
+		else
+			l->v[j++] = l->v[i];
+	}
+	l->n = j;
 }
 
 enum mfa_err

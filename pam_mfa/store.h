@@ -20,9 +20,26 @@
 struct mfa_store;
 struct mfa_txn;
 
-/* Open the store the config names; checks its location is safe. */
+/*
+ * Open the store the config names; checks its location is safe.  The
+ * PostgreSQL store is an object of its own (store_pgsql.c), loaded from
+ * the path fixed at build time only when the config names it, after its
+ * owner and mode are checked as a config file's are.  store_open_admin is
+ * the CLI's: it connects with pg_admin_conninfo where the module uses
+ * pg_conninfo (the same for the file store).
+ */
 enum mfa_err store_open(const struct mfa_conf *conf, struct mfa_store **out);
+enum mfa_err store_open_admin(const struct mfa_conf *conf,
+    struct mfa_store **out);
 void store_close(struct mfa_store *store);
+/*
+ * A shared store bounds its work with a deadline (pg_timeout_ms): each
+ * call gets one of its own, except between store_deadline_start and
+ * store_deadline_end, where every call shares the one started there (one
+ * attempt, retries included).  No-ops for the file store.
+ */
+void store_deadline_start(struct mfa_store *store);
+void store_deadline_end(struct mfa_store *store);
 
 /*
  * Begin a transaction on user (a name that passed user_valid).  If tok is
@@ -51,7 +68,11 @@ enum mfa_err store_token_meta(struct mfa_store *store, const char *user,
 /* Decrypt the secret of a token read sealed (wiped on failure). */
 enum mfa_err store_unseal(struct mfa_store *store, const char *user,
     struct mfa_token *tok);
-/* Write st, flush per state_flush, release, free txn (also on error). */
+/* Write st, flush per state_flush, release, free txn (also on error).
+ * A shared store returns MFA_ECONFLICT, having written nothing, when a
+ * concurrent attempt changed the state since store_begin: the caller runs
+ * its attempt again from a new store_begin.  The file store never does
+ * (its lock excludes concurrent attempts). */
 enum mfa_err store_commit(struct mfa_txn *txn, const struct mfa_state *st);
 /* Release and free txn without writing. */
 void store_abort(struct mfa_txn *txn);
@@ -60,6 +81,9 @@ void store_abort(struct mfa_txn *txn);
 /* Create the store if it does not exist (the file store: its directory,
  * mode 0700, in a trusted parent). */
 enum mfa_err store_create(const struct mfa_conf *conf);
+/* pam-mfa db init: create or migrate a shared store's schema, roles and
+ * grants (idempotent); MFA_ECONFIG for the file store. */
+enum mfa_err store_init(const struct mfa_conf *conf);
 /*
  * Make tok (secret in clear) the user's active token, atomically with
  * respect to logins: under the user's lock, and only if the active token's
@@ -106,6 +130,15 @@ void store_list_free(char **users, size_t n);
  */
 enum mfa_err store_rekey(struct mfa_store *store, size_t *done,
     char ***failed, size_t *nfailed);
+/* For a backend's store_rekey: the users whose records could not be
+ * read, gathered in any order; store_names_finish sorts them and keeps
+ * each once.  The array (v, n) is then store_list_free's to free. */
+struct store_names {
+	char **v;
+	size_t n, cap;
+};
+enum mfa_err store_names_add(struct store_names *l, const char *user);
+void store_names_finish(struct store_names *l);
 /* Remove the user's token, pending token and state (and so the backup
  * codes); MFA_ENOTENROLLED if there was neither token. */
 enum mfa_err store_remove(struct mfa_store *store, const char *user);
@@ -136,6 +169,10 @@ struct store_ops {
 	enum mfa_err (*remove)(void *, const char *);
 	enum mfa_err (*list)(void *, char ***, size_t *);
 	enum mfa_err (*rekey)(void *, size_t *, char ***, size_t *);
+	/* Optional (NULL: open, nothing, nothing, unsupported). */
+	enum mfa_err (*open_admin)(const struct mfa_conf *, void **);
+	void (*deadline)(void *, int);
+	enum mfa_err (*init)(const struct mfa_conf *);
 };
 
 extern const struct store_ops store_file_ops;

@@ -986,50 +986,6 @@ file_list(void *be, char ***out, size_t *nout)
 	return MFA_OK;
 }
 
-/* Users whose records rekey could not read: sorted, each once, at the
- * end (names_finish); the array is store_list_free's to free. */
-struct namelist {
-	char **v;
-	size_t n, cap;
-};
-
-static enum mfa_err
-names_add(struct namelist *l, const char *user)
-{
-	char **grown;
-	size_t cap;
-
-	if (l->n > 0 && strcmp(l->v[l->n - 1], user) == 0)
-		return MFA_OK;
-	if (l->n == l->cap) {
-		cap = l->cap ? 2 * l->cap : 8;
-		if ((grown = reallocarray(l->v, cap, sizeof(*l->v))) == NULL)
-			return MFA_ENOMEM;
-		l->v = grown;
-		l->cap = cap;
-	}
-	if ((l->v[l->n] = strdup(user)) == NULL)
-		return MFA_ENOMEM;
-	l->n++;
-	return MFA_OK;
-}
-
-static void
-names_finish(struct namelist *l)
-{
-	size_t i, j;
-
-	if (l->n > 1)
-		qsort(l->v, l->n, sizeof(*l->v), name_cmp);
-	for (i = 1, j = l->n > 0 ? 1 : 0; i < l->n; i++) {
-		if (strcmp(l->v[i], l->v[j - 1]) == 0)
-			free(l->v[i]);
-		else
-			l->v[j++] = l->v[i];
-	}
-	l->n = j;
-}
-
 /* The id of the key a record (suffix "token" or "pending") was sealed
  * with, without opening it: MFA_ENOTENROLLED if there is none, another
  * error if it is there but can't be read. */
@@ -1057,7 +1013,7 @@ record_key_id(struct file_store *fs, const char *user, const char *suffix,
  */
 static enum mfa_err
 keys_prune(struct file_store *fs, char **users, size_t n,
-    struct namelist *bad)
+    struct store_names *bad)
 {
 	static const char *const suffixes[] = { "token", "pending" };
 	int used[KEYRING_MAX] = { 0 };
@@ -1072,7 +1028,8 @@ keys_prune(struct file_store *fs, char **users, size_t n,
 			if (rc == MFA_ENOTENROLLED)
 				continue;
 			if (rc != MFA_OK) {
-				if ((rc = names_add(bad, users[i])) != MFA_OK)
+				if ((rc = store_names_add(bad, users[i])) !=
+				    MFA_OK)
 					return rc;
 				continue;
 			}
@@ -1103,7 +1060,7 @@ static enum mfa_err
 file_rekey(void *be, size_t *done, char ***failed, size_t *nfailed)
 {
 	struct file_store *fs = be;
-	struct namelist bad = { NULL, 0, 0 };
+	struct store_names bad = { NULL, 0, 0 };
 	char **users = NULL;
 	size_t n = 0, i;
 	enum mfa_err rc, prc;
@@ -1142,7 +1099,7 @@ file_rekey(void *be, size_t *done, char ***failed, size_t *nfailed)
 		/* MFA_ENOTENROLLED: none, or revoked meanwhile. */
 		if (((rc != MFA_OK && rc != MFA_ENOTENROLLED) ||
 		    (prc != MFA_OK && prc != MFA_ENOTENROLLED)) &&
-		    (rc = names_add(&bad, users[i])) != MFA_OK)
+		    (rc = store_names_add(&bad, users[i])) != MFA_OK)
 			goto out;
 	}
 	/* (3) The keys no record uses dropped, the records listed afresh:
@@ -1161,7 +1118,7 @@ out:
 	if (kfd >= 0)
 		close(kfd);
 	store_list_free(users, n);
-	names_finish(&bad);
+	store_names_finish(&bad);
 	*failed = bad.v;
 	*nfailed = bad.n;
 	return rc;

@@ -42,7 +42,10 @@ cat >"$tmp/config.h" <<'EOF'
 #define MFA_STATE_DIR "/var/lib/pam_mfa"
 #define MFA_CONF_PATH "/etc/security/pam_mfa.conf"
 #define MFA_KEY_PATH "/etc/security/pam_mfa.key"
+#define MFA_PGSQL_STORE "/usr/local/lib/pam_mfa/store_pgsql.so"
 EOF
+# The schema store_pgsql.c compiles in (the build generates it).
+echo '#define SCHEMA_SQL ""' >"$tmp/schema_sql.h"
 srcs=$(ls pam_mfa/*.c tools/*.c)
 
 # (a) cppcheck.  Suppressed, each a false positive here:
@@ -58,7 +61,8 @@ elif echo "==> cppcheck"; command -v cppcheck >/dev/null 2>&1; then
 	cppcheck --quiet --std=c11 --error-exitcode=1 --inline-suppr \
 	    --enable=warning,portability,performance \
 	    --library=posix --library=gnu --library=openssl \
-	    -I "$tmp" -I pam_mfa -I tools -D_GNU_SOURCE \
+	    -I "$tmp" -I pam_mfa -I tools -I /usr/include/postgresql \
+	    -D_GNU_SOURCE \
 	    --suppress=readdirCalled:pam_mfa/store_file.c \
 	    --suppress=readdirCalled:tools/cli.c \
 	    --suppress=getpwuidCalled:tools/cli.c \
@@ -106,10 +110,10 @@ if ! wants clang-tidy; then
 	:
 elif echo "==> clang-tidy"; command -v clang-tidy >/dev/null 2>&1; then
 	if command -v pkg-config >/dev/null 2>&1 &&
-	    deps=$(pkg-config --cflags liboath libconfig libcrypto pam); then
+	    deps=$(pkg-config --cflags liboath libconfig libcrypto pam libpq); then
 		:
 	else
-		deps="-I/usr/include/liboath -I/usr/include/security"
+		deps="-I/usr/include/liboath -I/usr/include/security -I/usr/include/postgresql"
 	fi
 	: >"$tmp/tidy.out"
 	for f in $srcs; do
@@ -270,8 +274,13 @@ pam_mfa/store_file.c	name_cmp	strcmp(*(char	user names, sorted for pam-mfa list
 pam_mfa/store_file.c	file_list	.token"	directory entry names against a file suffix
 pam_mfa/store_file.c	file_list	.pending"	directory entry names against a file suffix
 pam_mfa/store_file.c	file_list	users[j - 1]	user names, for duplicates in pam-mfa list
-pam_mfa/store_file.c	names_finish	l->v[j - 1]	user names, for duplicates in rekey's list of unreadable tokens
-pam_mfa/store_file.c	names_add	l->v[l->n - 1]	user names, for duplicates in rekey's list of unreadable tokens
+pam_mfa/store_pgsql.c	sql_error	(state, "	SQLSTATE codes of the server's errors
+pam_mfa/store_pgsql.c	pg_commit	"t")	the commit function's boolean answer
+pam_mfa/store_pgsql.c	pg_install	"0")	the install function's status answer
+pam_mfa/store_pgsql.c	pg_remove	"t")	the remove function's boolean answer
+pam_mfa/store.c	store_names_finish	l->v[j - 1]	user names, for duplicates in rekey's list of unreadable tokens
+pam_mfa/store.c	store_names_add	l->v[l->n - 1]	user names, for duplicates in rekey's list of unreadable tokens
+pam_mfa/store.c	names_cmp	strcmp(*(char	user names, sorted for rekey's list
 pam_mfa/store_file.c	sealed_name	.token")	directory entry names against a file suffix
 pam_mfa/store_file.c	sealed_name	.pending")	directory entry names against a file suffix
 pam_mfa/token.c	token_decode	token_magic	the token record's public magic number

@@ -127,7 +127,7 @@ mu_store_open(struct mfa_conf **conf)
 	if (conf_load(mu_conf_path, conf, errmsg) != MFA_OK)
 		fail_msg("%s: %s", mu_conf_path, errmsg);
 	assert_int_equal(store_create(*conf), MFA_OK);
-	assert_int_equal(store_open(*conf, &store), MFA_OK);
+	assert_int_equal(store_open_admin(*conf, &store), MFA_OK);
 	return store;
 }
 

@@ -111,6 +111,10 @@ assert_defaults(const struct mfa_conf *c)
 	assert_int_equal(c->digits, 6);
 	assert_int_equal(c->period, 30);
 	assert_int_equal(c->secret_bytes, 20);
+	assert_int_equal(c->store, MFA_STORE_FILE);
+	assert_null(c->pg_conninfo);
+	assert_null(c->pg_admin_conninfo);
+	assert_int_equal(c->pg_timeout_ms, 2000);
 }
 
 static void
@@ -325,6 +329,9 @@ struct bad_conf {
 
 static const struct bad_conf bad_confs[] = {
 	{ "bad-unknown-key.conf",	3, "frobnicate", "hunter2-secret" },
+	{ "bad-store.conf",		3, "store", "mysql" },
+	{ "bad-pg-timeout.conf",	3, "pg_timeout_ms", "50" },
+	{ "bad-pg-no-conninfo.conf",	0, "pg_conninfo", NULL },
 	{ "bad-window-range.conf",	3, "window", "77" },
 	{ "bad-window-type.conf",	3, "window", "three" },
 	{ "bad-float.conf",		3, "window", "1.0" },

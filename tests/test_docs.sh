@@ -67,4 +67,21 @@ check "pam-mfa(8) synopsis: check --pam" grep -q "^\.Fl Fl pam Ar file" \
     "$MFA_SRCDIR/man/pam-mfa.8"
 check "pam_mfa(8) synopsis: the account type" \
     grep -q "^\.Cm account required" "$MFA_SRCDIR/man/pam_mfa.8"
+# The shared store's reasons are named where operators look them up, and
+# its command and shipped config are documented and valid.
+reasons=$(sed -n 's/^	\[MFA_[A-Z]*\] =[	 ]*{ "\(store_[a-z_]*\)",.*/\1/p' \
+    "$MFA_SRCDIR/pam_mfa/error.c")
+check "store reasons found" [ "$(echo $reasons | wc -w)" -eq 4 ]
+for r in $reasons; do
+	check "README names $r" grep -q "\`$r\`" "$MFA_SRCDIR/README.md"
+	check "pam_mfa(8) names $r" grep -qw "$r" "$MFA_SRCDIR/man/pam_mfa.8"
+done
+check "pam_mfa(8) names PAM_AUTHINFO_UNAVAIL" \
+    grep -q "^.It Er PAM_AUTHINFO_UNAVAIL" "$MFA_SRCDIR/man/pam_mfa.8"
+check "pam-mfa(8) documents db init" \
+    grep -q "^.It Cm db init" "$MFA_SRCDIR/man/pam-mfa.8"
+check "README documents db init" grep -q "pam-mfa db init" "$MFA_SRCDIR/README.md"
+install -m 0644 "$MFA_SRCDIR/conf/postgresql/pam_mfa.conf" "$WORK/gw.conf"
+check "shipped gateway config is valid" \
+    sh -c "'$MFA_BUILDDIR/tools/pam-mfa' -c '$WORK/gw.conf' check | grep -q '^store = \"postgresql\";'"
 finish

@@ -42,4 +42,14 @@ if [ -n "$obj" ]; then
 	check "crypto_equal calls no plain compare" sh -c \
 	    "! echo '$calls' | grep -Eqw 'memcmp|bcmp|strcmp|strncmp|__memcmp_chk'"
 fi
+
+# The PostgreSQL store object exports its operations and nothing else.
+pg=$(dirname "$so")/store_pgsql.so
+if [ -f "$pg" ]; then
+	syms=$(nm -D --defined-only "$pg" | awk '$2 ~ /^[TDBRVW]$/ {print $3}')
+	check "store_pgsql.so exports only store_pgsql_ops" \
+	    [ "$syms" = store_pgsql_ops ]
+	check "pam_mfa.so does not link libpq" \
+	    sh -c "! nm -D --undefined-only '$so' | grep -q ' PQ'"
+fi
 finish

@@ -534,6 +534,16 @@ cli_open_store(struct cli *cli, struct mfa_store **store)
 	enum mfa_err rc;
 
 	cli_priv_raise(cli);
+	if (cli->conf->store == MFA_STORE_POSTGRESQL) {
+		rc = store_open_admin(cli->conf, store);
+		cli_priv_lower(cli);
+		if (rc != MFA_OK) {
+			fprintf(stderr, "pam-mfa: database: %s\n",
+			    mfa_strerror(rc));
+			return CLI_FAIL;
+		}
+		return CLI_OK;
+	}
 	rc = store_open(cli->conf, store);
 	if (rc != MFA_OK && lstat(cli->conf->state_dir, &sb) != 0 &&
 	    errno == ENOENT) {

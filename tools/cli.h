@@ -70,6 +70,7 @@ int cmd_rekey(struct cli *, int, char **);
 int cmd_list(struct cli *, int, char **);
 int cmd_backup_codes(struct cli *, int, char **);
 int cmd_import(struct cli *, int, char **);
+int cmd_db(struct cli *, int, char **);
 
 /*
  * First thing in main: who the caller is, and the self-service rules

@@ -109,6 +109,14 @@ cmd_check(struct cli *cli, int argc, char **argv)
 	printf("self_service = %s;\n", yesno(c->self_service));
 	printf("user_lookup = \"%s\";\n",
 	    c->user_lookup == MFA_LOOKUP_NSS ? "nss" : "exact");
+	if (c->store == MFA_STORE_POSTGRESQL) {
+		printf("store = \"postgresql\";\n");
+		printf("pg_conninfo = \"%s\";\n", c->pg_conninfo);
+		if (c->pg_admin_conninfo != NULL)
+			printf("pg_admin_conninfo = \"%s\";\n",
+			    c->pg_admin_conninfo);
+		printf("pg_timeout_ms = %u;\n", c->pg_timeout_ms);
+	}
 	if (fflush(stdout) != 0)
 		return CLI_FAIL;
 	return cli_check_tokens(cli);

@@ -41,6 +41,10 @@ static const struct cli_cmd commands[] = {
 	    cmd_check },
 	{ "check", "--pam FILE", "name each way the PAM service FILE lets a "
 	    "login through without a code", cmd_check },
+	{ "db", "init", "create or update the PostgreSQL store's schema, "
+	    "roles and grants (store = \"postgresql\")", cmd_db },
+	{ "db", "import-files", "copy the file store of state_dir into the "
+	    "database and lock its users there", cmd_db },
 };
 
 static void

@@ -1,0 +1,175 @@
+#!/bin/sh
+# test_pgsql.sh - the PostgreSQL store against a private cluster
+# (pgcluster.sh: initdb/pg_ctl as postgres, loopback, TLS client
+# certificates only), with the module loading the build tree's
+# store_pgsql.so from its fixed path: an overlay over that directory in
+# this test's private mount namespace, so no variable ever points the
+# module elsewhere.  Runs test_pgsql_pam (two gateways through libpam),
+# then checks the server refuses the gateway role what it may not do.
+. "$(dirname "$0")/lib.sh"
+need_root
+here=$(cd "$(dirname "$0")" && pwd)
+obj=$MFA_BUILDDIR/pam_mfa/.libs/store_pgsql.so
+if [ ! -f "$obj" ]; then
+	echo "SKIP: built without PostgreSQL (--without-postgresql)"
+	exit 77
+fi
+# Deadlines of 1-1.5 s against sixteen processes doing TLS handshakes and
+# PBKDF2 don't hold under valgrind; the sanitizer pass runs it (ASan,
+# UBSan), and the plain run is this test.
+if [ "${MFA_VALGRIND:-}" = 1 ]; then
+	echo "skipped under valgrind: deadlines and races (ASan runs it)"
+	echo "0 passed, 0 failed"
+	exit 0
+fi
+if [ ! -x /usr/lib/postgresql/15/bin/initdb ]; then
+	echo "FAIL: postgresql-15 is not installed (scripts/install-deps.sh)"
+	exit 1
+fi
+: "${MFA_PGSQL_STORE:?run through make check}"
+if [ "${MFA_IN_PGNS:-}" != 1 ]; then
+	MFA_IN_PGNS=1 exec unshare -m --propagation private -- /bin/sh "$0"
+fi
+unset MFA_IN_PGNS
+
+# The object at its fixed path, in here only.
+target=$(dirname "$MFA_PGSQL_STORE")
+base=$target
+while [ ! -d "$base" ]; do base=$(dirname "$base"); done
+mkdir "$WORK/ov"
+if ! mount -t tmpfs -o mode=0755 tmpfs "$WORK/ov" ||
+    ! mkdir "$WORK/ov/up" "$WORK/ov/work" ||
+    ! mount -t overlay overlay \
+    -o "lowerdir=$base,upperdir=$WORK/ov/up,workdir=$WORK/ov/work" "$base"
+then
+	# Never write the host's $base.
+	echo "FAIL: no private overlay over $base"
+	exit 1
+fi
+mkdir -p "$target"
+install -m 0755 -o root -g root "$obj" "$MFA_PGSQL_STORE"
+
+pg=$(mktemp -d /tmp/pam_mfa_pg.XXXXXX)
+trap 'sh "$here/pgcluster.sh" stop "$pg"; rm -rf "$pg"; umount "$base" "$WORK/ov"; rm -rf "$WORK"' EXIT
+t0=$(date +%s)
+sh "$here/pgcluster.sh" start "$pg" || exit 1
+sql() { sh "$here/pgcluster.sh" sql "$pg" "$@"; }
+sql "CREATE ROLE mfaadmin LOGIN CREATEROLE" &&
+    sql "CREATE DATABASE mfa OWNER mfaadmin" || exit 1
+port=$(cat "$pg/port")
+c=$pg/certs
+conf=$WORK/db.conf
+cat >"$conf" <<CONF
+key_file = "$WORK/mfa.key";
+store = "postgresql";
+pg_conninfo = "host=127.0.0.1 port=$port dbname=mfa user=gw1 sslmode=verify-full sslrootcert=$c/ca.crt sslcert=$c/gw1.crt sslkey=$c/gw1.key";
+pg_admin_conninfo = "host=127.0.0.1 port=$port dbname=mfa user=mfaadmin sslmode=verify-full sslrootcert=$c/ca.crt sslcert=$c/mfaadmin.crt sslkey=$c/mfaadmin.key";
+CONF
+# Its audit lines go to a private sink, never the host's log.
+check "db init" "$here/with-logsink.sh" "$WORK/cli.log" "$MFA_CLI" -c "$conf" db init
+check "db init again (idempotent)" "$here/with-logsink.sh" "$WORK/cli.log" \
+    "$MFA_CLI" -c "$conf" db init
+check "db init audited" grep -q "action=db_init user=- by=root" "$WORK/cli.log"
+check "schema version 1" test "$(PGDB=mfa sql 'SELECT max(version) FROM pam_mfa.schema_version')" = 1
+sql "CREATE ROLE gw1 LOGIN IN ROLE pam_mfa_gateway" &&
+    sql "CREATE ROLE gw2 LOGIN IN ROLE pam_mfa_gateway" &&
+    sql "CREATE ROLE gwro LOGIN IN ROLE pam_mfa_gateway" &&
+    sql "ALTER ROLE gwro SET default_transaction_read_only = on" || exit 1
+echo "cluster ready in $(( $(date +%s) - t0 )) s"
+
+log=$WORK/syslog
+MFA_TEST_LOG=$log MFA_PG_DIR=$pg MFA_PG_PORT=$port \
+    "$here/with-logsink.sh" "$log" "$MFA_BUILDDIR/tests/test_pgsql_pam"
+rc=$?
+if [ $rc -eq 0 ]; then pass "test_pgsql_pam"; else
+	fail "test_pgsql_pam ($rc)"
+	grep -a "pam_mfa" "$log" | tail -60
+fi
+
+# The gateway role, connecting as a gateway does, against the server.
+gw() {
+	/usr/lib/postgresql/15/bin/psql -X -q -At -v ON_ERROR_STOP=1 \
+	    "host=127.0.0.1 port=$port dbname=mfa user=gw1 sslmode=verify-full sslrootcert=$c/ca.crt sslcert=$c/gw1.crt sslkey=$c/gw1.key" \
+	    -c "$1" 2>&1
+}
+refused() {	# refused NAME SQL PATTERN
+	out=$(gw "$2")
+	if echo "$out" | grep -q "$3"; then pass "$1"; else
+		fail "$1: $out"; fi
+}
+PGDB=mfa sql "INSERT INTO pam_mfa.tokens (username, token_id, backup_gen) VALUES ('zed', 42, 1)"
+PGDB=mfa sql "INSERT INTO pam_mfa.state VALUES ('zed', 7, 42, 1000, 5, 3, 1, 100, 9000000000, 50, 120, '', 2)"
+refused "gateway can't write a token" \
+    "UPDATE pam_mfa.tokens SET token = NULL WHERE username = 'zed'" \
+    "permission denied"
+refused "gateway can't read pending tokens" \
+    "SELECT pending FROM pam_mfa.tokens" "permission denied"
+refused "gateway can't write state directly" \
+    "UPDATE pam_mfa.state SET fail_count = 0" "permission denied"
+refused "gateway can't install" \
+    "SELECT pam_mfa.adm_remove('zed')" "permission denied"
+refused "gateway can't use the admin commit (unlock)" \
+    "SELECT pam_mfa.adm_commit('zed', 7, 42, 1000, 0, 3, 1, 0, 0, 50, 120, '', 2)" \
+    "permission denied"
+refused "gateway can't unlock through its commit" \
+    "SELECT pam_mfa.gw_commit('zed', 7, 42, 1000, 0, 3, 1, 0, 0, 50, 120, '', 2)" \
+    "without a success"
+refused "gateway can't move the replay floor back" \
+    "SELECT pam_mfa.gw_commit('zed', 7, 42, 999, 5, 3, 1, 100, 9000000000, 50, 120, '', 2)" \
+    "floor moved back"
+refused "gateway can't unspend a backup code" \
+    "SELECT pam_mfa.gw_commit('zed', 7, 42, 1000, 5, 1, 1, 100, 9000000000, 50, 120, '', 2)" \
+    "unspent"
+refused "gateway can't claim a success without a code" \
+    "SELECT pam_mfa.gw_commit('zed', 7, 42, 1000, 0, 3, 1, 0, 0, 130, 120, '', 2)" \
+    "success without a code"
+refused "gateway can't point the state at another token" \
+    "SELECT pam_mfa.gw_commit('zed', 7, 43, 0, 5, 0, 1, 100, 9000000000, 50, 120, '', 2)" \
+    "another token"
+refused "gateway can't clear the lock step (escalation)" \
+    "SELECT pam_mfa.gw_commit('zed', 7, 42, 1000, 6, 3, 1, 100, 9000000000, 50, 130, '', 0)" \
+    "lock step cleared"
+refused "gateway can't skip lock steps" \
+    "SELECT pam_mfa.gw_commit('zed', 7, 42, 1000, 6, 3, 1, 100, 9000000000, 50, 130, '', 4)" \
+    "more than one lock"
+refused "gateway may record a failure" \
+    "SELECT pam_mfa.gw_commit('zed', 7, 42, 1000, 6, 3, 1, 100, 9000000000, 50, 130, '', 2)" \
+    "^t$"
+refused "a stale version writes nothing" \
+    "SELECT pam_mfa.gw_commit('zed', 7, 42, 1000, 7, 3, 1, 100, 9000000000, 50, 140, '', 2)" \
+    "^f$"
+# After test_pgsql_pam's rekeys: one key seals every record, and a record
+# sealed under another (a pam-mfa that loaded the key file before a
+# rekey) is refused by the server.
+check "every token sealed under one key after rekey" test \
+    "$(PGDB=mfa sql 'SELECT count(DISTINCT pam_mfa.rec_key_id(token)) FROM pam_mfa.tokens WHERE token IS NOT NULL')" = 1
+out=$(/usr/lib/postgresql/15/bin/psql -X -q -At -v ON_ERROR_STOP=1 \
+    "host=127.0.0.1 port=$port dbname=mfa user=mfaadmin sslmode=verify-full sslrootcert=$c/ca.crt sslcert=$c/mfaadmin.crt sslkey=$c/mfaadmin.key" \
+    -c "SELECT pam_mfa.adm_pending_put('zed', overlay(token placing '\\x01000000'::bytea from 41 for 4)) FROM pam_mfa.tokens WHERE username = 'alice'" 2>&1)
+if echo "$out" | grep -q "not the active one"; then
+	pass "a record under a retired key is refused"
+else
+	fail "a record under a retired key is refused: $out"
+fi
+
+# A synchronous standby, the primary killed, the standby promoted.  That
+# test has a key file of its own: the database forgets the active key.
+PGDB=mfa sql "DELETE FROM pam_mfa.keystate"
+pg2=$(mktemp -d /tmp/pam_mfa_pg2.XXXXXX)
+trap 'sh "$here/pgcluster.sh" stop "$pg2"; sh "$here/pgcluster.sh" stop "$pg"; rm -rf "$pg" "$pg2"; umount "$base" "$WORK/ov"; rm -rf "$WORK"' EXIT
+if sh "$here/pgcluster.sh" standby "$pg" "$pg2"; then
+	pass "synchronous standby streaming"
+	log2=$WORK/syslog2
+	MFA_TEST_LOG=$log2 MFA_PG_DIR=$pg MFA_PG_PORT=$port \
+	    MFA_PG_DIR2=$pg2 MFA_PG_PORT2=$(cat "$pg2/port") \
+	    "$here/with-logsink.sh" "$log2" \
+	    "$MFA_BUILDDIR/tests/test_pgsql_failover"
+	rc=$?
+	if [ $rc -eq 0 ]; then pass "test_pgsql_failover"; else
+		fail "test_pgsql_failover ($rc)"
+		grep -a "pam_mfa" "$log2" | tail -30
+	fi
+else
+	fail "synchronous standby streaming"
+fi
+finish
