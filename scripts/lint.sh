@@ -275,6 +275,9 @@ pam_mfa/store_file.c	file_list	.token"	directory entry names against a file suff
 pam_mfa/store_file.c	file_list	.pending"	directory entry names against a file suffix
 pam_mfa/store_file.c	file_list	users[j - 1]	user names, for duplicates in pam-mfa list
 pam_mfa/store_pgsql.c	sql_error	(state, "	SQLSTATE codes of the server's errors
+pam_mfa/store_pgsql.c	notice	strcmp(sev, "	a server notice's severity
+pam_mfa/store_pgsql.c	pg_connect	strcmp(o->keyword, 	libpq connection keywords
+pam_mfa/store_pgsql.c	pg_connect	strcmp(o->val, "verify-full")	the configured sslmode
 pam_mfa/store_pgsql.c	pg_commit	"t")	the commit function's boolean answer
 pam_mfa/store_pgsql.c	pg_install	"0")	the install function's status answer
 pam_mfa/store_pgsql.c	pg_remove	"t")	the remove function's boolean answer
