@@ -14,11 +14,13 @@
 #include <string.h>
 #include <syslog.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "auth.h"
 #include "conf.h"
 #include "crypto.h"
 #include "groups.h"
+#include "helper_client.h"
 #include "profile.h"
 #include "store.h"
 #include "user.h"
@@ -353,15 +355,51 @@ struct call {
 	struct log_ctx lc;
 	const char *user;
 	const char *rhost;
+	const char *service;
+	int helper;		/* not root: pam_mfa_helper opens the store */
 };
+
+/* How long the module waits for the helper: its lock wait, and more. */
+#define HELPER_SLACK_MS	10000
+
+/*
+ * The operation op through pam_mfa_helper (when the module is not root),
+ * as the core would run it on the store.  *why: the log line's detail
+ * when the helper failed, else NULL.
+ */
+static enum mfa_err
+via_helper(struct call *c, enum helper_op op, const char *answer, size_t len,
+    struct auth_result *res, unsigned *digits, unsigned *backup_len,
+    const char **why)
+{
+	struct helper_req req;
+	unsigned d, b;
+
+	memset(&req, 0, sizeof(req));
+	req.op = op;
+	req.conf = c->args.conf_path;
+	req.user = c->user;
+	req.service = c->service != NULL ? c->service : "";
+	req.rhost = c->rhost != NULL ? c->rhost : "";
+	req.answer = answer;
+	req.answer_len = len;
+	return helper_call(&req, c->conf->lock_wait_ms + HELPER_SLACK_MS, res,
+	    digits != NULL ? digits : &d, backup_len != NULL ? backup_len : &b,
+	    why);
+}
 
 static int
 verify(struct call *c, const char *code, size_t len)
 {
 	struct auth_request req;
 	struct auth_result res;
+	const char *why = NULL;
 
 	memset(&res, 0, sizeof(res));
+	if (c->helper)
+		return report(c->pamh, c->conf, &c->args, &c->lc,
+		    via_helper(c, HELPER_ATTEMPT, code, len, &res, NULL, NULL,
+		    &why), &res, why);
 	req.user = c->user;
 	req.code = code;
 	req.code_len = len;
@@ -381,18 +419,26 @@ verify(struct call *c, const char *code, size_t len)
 static int
 enrolled(struct call *c, unsigned *digits, unsigned *backup_len)
 {
+	struct auth_result res;
 	struct mfa_token tok;
 	enum mfa_err rc;
+	const char *why = NULL;
 	int yes;
 
-	rc = store_token_meta(c->store, c->user, &tok);
-	yes = rc == MFA_OK && !(tok.flags & TOKEN_F_PENDING);
-	*digits = yes ? tok.digits : 0;
-	*backup_len = yes && tok.backup_count > 0 ? tok.backup_len : 0;
-	token_wipe(&tok);
+	if (c->helper) {
+		rc = via_helper(c, HELPER_META, NULL, 0, &res, digits,
+		    backup_len, &why);
+		yes = rc == MFA_OK;
+	} else {
+		rc = store_token_meta(c->store, c->user, &tok);
+		yes = rc == MFA_OK && !(tok.flags & TOKEN_F_PENDING);
+		*digits = yes ? tok.digits : 0;
+		*backup_len = yes && tok.backup_count > 0 ? tok.backup_len : 0;
+		token_wipe(&tok);
+	}
 	if (rc != MFA_OK && rc != MFA_ENOTENROLLED) {
 		log_decision(c->pamh, LOG_ERR, "deny", rc, &c->lc,
-		    "detail=token");
+		    why != NULL ? why : "detail=token");
 		return -1;
 	}
 	return yes;
@@ -543,6 +589,7 @@ pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	struct auth_result res;
 	struct call c;
 	const void *item = NULL;
+	const char *why = NULL;
 	enum mfa_err rc;
 	int ret = PAM_AUTH_ERR;
 
@@ -552,6 +599,7 @@ pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	field_copy(c.lc.user, NULL);
 	pam_get_item(pamh, PAM_SERVICE, &item);
 	field_copy(c.lc.service, item);
+	c.service = item;
 	item = NULL;
 	pam_get_item(pamh, PAM_RHOST, &item);
 	field_copy(c.lc.rhost, item);
@@ -579,7 +627,11 @@ pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 		    errmsg);
 		return rc == MFA_ENOMEM ? PAM_BUF_ERR : PAM_SERVICE_ERR;
 	}
-	if ((rc = store_open(c.conf, &c.store)) != MFA_OK) {
+	/* Not root (FreeRADIUS as freerad): the setuid helper opens the
+	 * store for each operation instead. */
+	if (geteuid() != 0)
+		c.helper = 1;
+	else if ((rc = store_open(c.conf, &c.store)) != MFA_OK) {
 		log_decision(pamh, LOG_ERR, "deny", rc, &c.lc,
 		    "detail=store_open");
 		goto out;
@@ -587,18 +639,20 @@ pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 
 	switch (c.args.mode) {
 	case MODE_PREAUTH:
-		rc = auth_check_locked(c.conf, c.store, c.user, clock_now(),
-		    &res);
+		rc = c.helper ? via_helper(&c, HELPER_PREAUTH, NULL, 0, &res,
+		    NULL, NULL, &why) : auth_check_locked(c.conf, c.store,
+		    c.user, clock_now(), &res);
 		/* Not locked, or nothing to lock: the code step decides. */
 		ret = rc == MFA_OK || rc == MFA_ENOTENROLLED ? PAM_IGNORE :
-		    report(pamh, c.conf, &c.args, &c.lc, rc, &res, NULL);
+		    report(pamh, c.conf, &c.args, &c.lc, rc, &res, why);
 		break;
 	case MODE_AUTHFAIL:
-		rc = auth_fail_password(c.conf, c.store, c.user, clock_now(),
-		    &res);
+		rc = c.helper ? via_helper(&c, HELPER_AUTHFAIL, NULL, 0, &res,
+		    NULL, NULL, &why) : auth_fail_password(c.conf, c.store,
+		    c.user, clock_now(), &res);
 		if (rc == MFA_ENOTENROLLED)
 			rc = MFA_EPASSWORD;
-		(void)report(pamh, c.conf, &c.args, &c.lc, rc, &res, NULL);
+		(void)report(pamh, c.conf, &c.args, &c.lc, rc, &res, why);
 		/* Whatever was recorded, a failed password fails. */
 		ret = rc == MFA_ENOMEM ? PAM_BUF_ERR : PAM_AUTH_ERR;
 		break;
