@@ -223,6 +223,9 @@ helper_call(const struct helper_req *req, unsigned timeout_ms,
 	sv[1] = -1;
 	if (err != 0) {
 		pid = -1;
+		/* Missing or not ours to run: the installation is wrong. */
+		if (err == ENOENT || err == EACCES || err == EPERM)
+			rc = MFA_ECONFIG;
 		*why = err == ENOENT ? "detail=helper_missing" :
 		    err == EACCES || err == EPERM ?
 		    "detail=helper_not_executable" : "detail=helper_spawn";

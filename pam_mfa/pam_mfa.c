@@ -394,12 +394,15 @@ verify(struct call *c, const char *code, size_t len)
 	struct auth_request req;
 	struct auth_result res;
 	const char *why = NULL;
+	enum mfa_err rc;
 
 	memset(&res, 0, sizeof(res));
-	if (c->helper)
-		return report(c->pamh, c->conf, &c->args, &c->lc,
-		    via_helper(c, HELPER_ATTEMPT, code, len, &res, NULL, NULL,
-		    &why), &res, why);
+	if (c->helper) {
+		rc = via_helper(c, HELPER_ATTEMPT, code, len, &res, NULL, NULL,
+		    &why);
+		return report(c->pamh, c->conf, &c->args, &c->lc, rc, &res,
+		    why);
+	}
 	req.user = c->user;
 	req.code = code;
 	req.code_len = len;

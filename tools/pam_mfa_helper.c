@@ -335,7 +335,13 @@ main(int argc, char **argv)
 		return helper_status_of(MFA_ENOMEM);
 	n = getgroups(GROUPS_MAX, groups);
 	if (clean_start() != 0) {
+		/* A hard limit the caller lowered, which this root may not
+		 * lift (no CAP_SYS_RESOURCE): refuse, before the store. */
 		free(groups);
+		openlog("pam_mfa_helper", LOG_PID, LOG_AUTHPRIV);
+		syslog(LOG_ERR, "result=deny reason=internal_error user=- "
+		    "service=- rhost=- op=- via=helper uid=%lu "
+		    "detail=clean_start", (unsigned long)c.uid);
 		return helper_status_of(MFA_EINTERNAL);
 	}
 	memset(&l, 0, sizeof(l));
