@@ -56,7 +56,6 @@ trap 'exit 130' INT TERM HUP PIPE
 IN=$MFA_HP_IN
 OUT=$MFA_HP_OUT
 log=$MFA_HP_LOG
-G=$MFA_HELPER_GROUP
 bin=$MFA_BUILDDIR/tests
 if [ "$(readlink /proc/self/ns/mnt)" = "$(readlink /proc/1/ns/mnt)" ]; then
 	echo "FAIL: not in a private mount namespace"
@@ -69,14 +68,16 @@ if [ -n "${ASAN_OPTIONS:-}" ]; then
 fi
 
 # The accounts, and the helper group (made here if the system has none).
+. "$here/helperns.sh"
 nid=$(cut -d: -f3 /etc/passwd /etc/group | sort -n |
     awk '$1 >= 60000 && $1 < 64000 { last = $1 } END { print last + 0 }')
 [ "$nid" -ge 60000 ] || nid=60000
-for f in passwd group shadow; do
+for f in passwd shadow; do
 	cp "/etc/$f" "$WORK/etc.$f" && chmod 0644 "$WORK/etc.$f" ||
 	    { echo "FAIL: copy /etc/$f"; exit 1; }
 done
 chmod 0640 "$WORK/etc.shadow"
+hns_group "$WORK/etc.group" "$IN"
 for u in "$IN" "$OUT"; do
 	nid=$((nid + 1))
 	echo "$u:x:$nid:$nid:pam_mfa test:/nonexistent:/usr/sbin/nologin" \
@@ -84,60 +85,17 @@ for u in "$IN" "$OUT"; do
 	echo "$u:x:$nid:" >>"$WORK/etc.group"
 	echo "$u:!:19000:0:99999:7:::" >>"$WORK/etc.shadow"
 done
-if grep -q "^$G:" "$WORK/etc.group"; then
-	sed -i "s/^\($G:[^:]*:[0-9]*:\)\(.\+\)\$/\1\2,$IN/; s/^\($G:[^:]*:[0-9]*:\)\$/\1$IN/" \
-	    "$WORK/etc.group"
-else
-	nid=$((nid + 1))
-	echo "$G:x:$nid:$IN" >>"$WORK/etc.group"
-fi
 for f in passwd group shadow; do
 	mount --bind "$WORK/etc.$f" "/etc/$f" ||
 	    { echo "FAIL: bind-mount /etc/$f"; exit 1; }
 done
 in_uid=$(id -u "$IN") in_gid=$(id -g "$IN")
-out_uid=$(id -u "$OUT") out_gid=$(id -g "$OUT")
 ggid=$(getent group "$G" | cut -d: -f3)
 check "the throwaway user is in $G, the other not" \
     sh -c "id -Gn '$IN' | grep -qw '$G' && ! id -Gn '$OUT' | grep -qw '$G'"
 
-# cover DIR: DIR made on a tmpfs over itself or its nearest existing
-# parent (once: a tmpfs this test made is written into, not covered).
-covered=""
-cover() {
-	top=$1
-	while [ ! -d "$top" ]; do
-		top=$(dirname "$top")
-	done
-	for c in $covered; do
-		case $top/ in "$c"/*) mkdir -p "$1"; chmod 0755 "$1"; return 0 ;;
-		esac
-	done
-	case $top in /|/usr|/etc|/tmp|/var|/usr/lib|/lib)
-		echo "FAIL: won't cover $top for $1"; exit 1 ;;
-	esac
-	mount -t tmpfs -o mode=0755 tmpfs "$top" ||
-	    { echo "FAIL: can't mount a tmpfs over $top"; exit 1; }
-	covered="$covered $top"
-	mkdir -p "$1"
-	chmod 0755 "$1"
-}
-HELPER=$MFA_HELPER_PATH
-CONFDIR=$MFA_CONF_DIR
-cover "$(dirname "$HELPER")"
-cover "$CONFDIR"
-cover "$(dirname "$MFA_CONF_DEFAULT")"
-install_helper() {	# install_helper [MODE [GROUP]]
-	rm -f "$HELPER"
-	cp "$MFA_HELPER" "$HELPER"
-	chown "root:${2:-$G}" "$HELPER"
-	chmod "${1:-4750}" "$HELPER"
-}
-install_helper
-if findmnt -n -o OPTIONS -T "$HELPER" | tr ',' '\n' | grep -qx nosuid; then
-	echo "FAIL: $HELPER is on a nosuid file system"
-	exit 1
-fi
+hns_setup
+install_helper() { hns_install_helper "$@"; }
 check "the helper is at its compiled-in path, 4750 root:$G" \
     [ "$(stat -c %a:%U:%G "$HELPER")" = "4750:root:$G" ]
 chmod 0666 /dev/log
