@@ -30,6 +30,9 @@ cat >"$tmp/config.h" <<'EOF'
 #define MFA_STATE_DIR "/var/lib/pam_mfa"
 #define MFA_CONF_PATH "/etc/security/pam_mfa.conf"
 #define MFA_KEY_PATH "/etc/security/pam_mfa.key"
+#define MFA_CONF_DIR "/etc/security/pam_mfa.d"
+#define MFA_HELPER_PATH "/usr/libexec/pam_mfa/pam_mfa_helper"
+#define MFA_HELPER_GROUP "pam_mfa"
 EOF
 srcs=$(ls pam_mfa/*.c tools/*.c)
 
@@ -39,7 +42,8 @@ srcs=$(ls pam_mfa/*.c tools/*.c)
 #    file_list opens its own.
 #  getpwuidCalled in tools/cli.c and getpwuid/getpwnamCalled in
 #    tools/cmd_import.c: they want the _r variants; pam-mfa is a
-#    single-threaded program that copies what it needs at once.
+#    single-threaded program that copies what it needs at once; so is
+#    pam_mfa_helper (getgrnamCalled, getpwuidCalled).
 echo "==> cppcheck"
 if command -v cppcheck >/dev/null 2>&1; then
 	cppcheck --quiet --std=c11 --error-exitcode=1 --inline-suppr \
@@ -50,6 +54,8 @@ if command -v cppcheck >/dev/null 2>&1; then
 	    --suppress=getpwuidCalled:tools/cli.c \
 	    --suppress=getpwuidCalled:tools/cmd_import.c \
 	    --suppress=getpwnamCalled:tools/cmd_import.c \
+	    --suppress=getgrnamCalled:tools/pam_mfa_helper.c \
+	    --suppress=getpwuidCalled:tools/pam_mfa_helper.c \
 	    --template='{file}:{line}: {severity}: {message} [{id}]' \
 	    pam_mfa tools 2>&1
 	result cppcheck $?
