@@ -372,15 +372,20 @@ via_helper(struct call *c, enum helper_op op, const char *answer, size_t len,
     struct auth_result *res, unsigned *digits, unsigned *backup_len,
     const char **why)
 {
+	char service[HELPER_SERVICE_MAX + 1], rhost[HELPER_RHOST_MAX + 1];
 	struct helper_req req;
 	unsigned d, b;
 
+	/* As long as the core and the log line keep, and more. */
+	snprintf(service, sizeof(service), "%s",
+	    c->service != NULL ? c->service : "");
+	snprintf(rhost, sizeof(rhost), "%s", c->rhost != NULL ? c->rhost : "");
 	memset(&req, 0, sizeof(req));
 	req.op = op;
 	req.conf = c->args.conf_path;
 	req.user = c->user;
-	req.service = c->service != NULL ? c->service : "";
-	req.rhost = c->rhost != NULL ? c->rhost : "";
+	req.service = service;
+	req.rhost = rhost;
 	req.answer = answer;
 	req.answer_len = len;
 	return helper_call(&req, c->conf->lock_wait_ms + HELPER_SLACK_MS, res,
