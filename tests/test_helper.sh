@@ -19,7 +19,8 @@
 # logins too; faults (helper missing, not setuid, not executable by the
 # caller, caller not in the group, store unsafe, corrupt state, lock
 # never granted, helper killed mid-attempt, a config outside the config
-# directory) all deny with a log line naming why; the helper refuses a
+# directory, a host that ignores SIGCHLD, the key file gone) all deny
+# with a log line naming why; the helper refuses a
 # malformed request, an unknown operation and a bad user name, prints
 # nothing, and nothing the caller sets (environment, descriptors,
 # signals, umask, resource limits) changes its verdict.
@@ -159,7 +160,9 @@ totp() {	# totp SECRET [SECONDS_FROM_NOW]
 	    tee -a "$WORK/codes"
 }
 # login WHO SERVICE USER ANSWER: pamtester authenticate as WHO (root,
-# IN or OUT); its exit status.
+# IN or OUT); its exit status.  $HOST_WRAP: a command pamtester runs
+# under.
+HOST_WRAP=""
 login() {
 	who=$1 s=$2 u=$3
 	shift 3
@@ -176,7 +179,8 @@ login() {
 	    --init-groups env LD_PRELOAD="$PAM_PRELOAD" \
 	    PAM_WRAPPER=1 PAM_WRAPPER_USE_SYSLOG=1 \
 	    PAM_WRAPPER_SERVICE_DIR="$pamd" \
-	    timeout 60 pamtester "$s" "$u" authenticate >"$WORK/pt.out" 2>&1
+	    timeout 60 $HOST_WRAP pamtester "$s" "$u" authenticate \
+	    >"$WORK/pt.out" 2>&1
 }
 denied() { ! login "$@"; }
 # logged FRAG [FRAG2 [FRAG3]]: a pam_mfa( line since the last match holds
@@ -327,6 +331,28 @@ kill "$holder" 2>/dev/null
 wait "$holder" 2>/dev/null
 check "after the faults, erin's good code through the helper: accepted" \
     login "$IN" t erin "$(totp "$s_erin" 30)"
+
+# A host that ignores SIGCHLD: the kernel reaps the helper, its exit
+# status (the verdict) is lost, and the login is refused.
+# (dash's trap "" CHLD does not ignore it: perl sets SIG_IGN, which an
+# exec keeps.)
+HOST_WRAP="perl -e \$SIG{CHLD}=q(IGNORE);exec(@ARGV)or(exit(127))"
+check "the wrapper ignores SIGCHLD" $HOST_WRAP \
+    grep -q '^SigIgn:.*[13579bdf]0000$' /proc/self/status
+check "a host ignoring SIGCHLD (the helper reaped): refused" \
+    denied "$IN" t erin "$(wrong_code "$s_erin")"
+check "... logged" logged "result=deny reason=internal_error user=erin" \
+    "detail=helper_reaped"
+HOST_WRAP=""
+# The key file gone: the helper can't decrypt the secret.
+mv "$WORK/mfa.key" "$WORK/mfa.key.away"
+check "the key file gone: refused" denied "$IN" t dave "$(totp "$s_dave")"
+check "... logged" logged "result=deny reason=" "user=dave service=t"
+check "... not as an accept" sh -c "! tail -n 3 '$log' |
+    grep -q 'result=accept reason=ok user=dave'"
+mv "$WORK/mfa.key.away" "$WORK/mfa.key"
+check "and back: dave's next code through the helper: accepted" \
+    login "$IN" t dave "$(totp "$s_dave" 30)"
 
 # 4. The helper alone, run by IN with a request on its standard input.
 # req FIELD...: the request, each field NUL-terminated.
