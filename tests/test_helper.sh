@@ -13,9 +13,11 @@
 # outside the work directory is created or changed on the real system.
 #
 # Proven: the module's libpam suites (test_module, test_onefield_pam,
-# test_backup_pam, test_lockout_pam) pass a second time with every
+# test_guest_pam's threads) pass a second time with every
 # pam_authenticate run as IN (real and effective ids, asuser.c) through
-# the helper; wrong codes through the helper lock the user for root
+# the helper (test_lockout_pam and test_backup_pam run on a fake clock
+# the setuid helper never sees: their cases are in part 2, on the real
+# clock); wrong codes through the helper lock the user for root
 # logins too; faults (helper missing, not setuid, not executable by the
 # caller, caller not in the group, store unsafe, corrupt state, lock
 # never granted, helper killed mid-attempt, a config outside the config
@@ -120,12 +122,14 @@ before=$(n_lines 'pam_mfa_helper\[.*via=helper caller='"$IN")
 # (test_lockout_pam and test_backup_pam run on the tests' fake clock,
 # years ahead, which a setuid helper rightly never sees: their cases
 # through the helper are below, on the real clock.)
-for t in test_module test_onefield_pam; do
+for t in test_module test_onefield_pam test_guest_pam; do
 	check "$t through the helper as $IN" suite "$t"
 done
 check "the suites went through the helper (its lines name $IN)" \
     [ "$(n_lines 'pam_mfa_helper\[.*via=helper caller='"$IN")" -gt \
     $((before + 50)) ]
+check "test_guest_pam's threads went through it (200 accepts)" \
+    [ "$(n_lines 'pam_mfa_helper\[.*result=accept.* user=guest[0-7] .*caller='"$IN")" -ge 199 ]
 
 # 2. Logins through pamtester as IN (or OUT, or root), one per case.
 OATHTOOL=${OATHTOOL:-oathtool}
