@@ -18,7 +18,7 @@
 # the helper (test_lockout_pam and test_backup_pam run on a fake clock
 # the setuid helper never sees: their cases are in part 2, on the real
 # clock); wrong codes through the helper lock the user for root
-# logins too; faults (helper missing, not setuid, not executable by the
+# logins too, and so do failed passwords (preauth/authfail); faults (helper missing, not setuid, not executable by the
 # caller, caller not in the group, store unsafe, corrupt state, lock
 # never granted, helper killed mid-attempt, a config outside the config
 # directory, a host that ignores SIGCHLD, the key file gone) all deny
@@ -153,6 +153,14 @@ svc t "$CONFDIR/t.conf"
 svc slow "$CONFDIR/slow.conf"
 svc outside "$WORK/outside.conf"
 svc dotdot "$CONFDIR/../pam_mfa.d/t.conf"
+# preauth/authfail around a password module that always fails.
+{
+	echo "auth required $MFA_MODULE conf=$CONFDIR/t.conf preauth"
+	echo "auth [success=1 default=ignore] pam_deny.so"
+	echo "auth [default=die] $MFA_MODULE conf=$CONFDIR/t.conf authfail"
+	echo "auth required $MFA_MODULE conf=$CONFDIR/t.conf"
+} >"$pamd/pa"
+chmod 0644 "$pamd/pa"
 enroll() {	# enroll USER: prints the base32 secret; backup codes kept
 	"$MFA_CLI" -c "$CONFDIR/t.conf" enroll -y "$1" >"$WORK/$1.enroll"
 	sed -n 's/^  \([0-9]\{5\}-[0-9]\{5\}\)$/\1/p' "$WORK/$1.enroll" \
@@ -223,8 +231,8 @@ helper_logged() {
 	return 1
 }
 s_alice=$(enroll alice) s_bob=$(enroll bob) s_carol=$(enroll carol)
-s_dave=$(enroll dave) s_erin=$(enroll erin)
-for s in "$s_alice" "$s_bob" "$s_carol" "$s_dave" "$s_erin"; do
+s_dave=$(enroll dave) s_erin=$(enroll erin) s_frank=$(enroll frank)
+for s in "$s_alice" "$s_bob" "$s_carol" "$s_dave" "$s_erin" "$s_frank"; do
 	[ ${#s} -eq 32 ] || { echo "FAIL: enroll printed no secret"; exit 1; }
 done
 seen=$(wc -l <"$log")
@@ -250,6 +258,22 @@ check "... the third locked bob" \
 check "bob's good code as root, after: refused, locked" \
     denied root t bob "$(totp "$s_bob")"
 check "... logged as locked" logged "result=deny reason=locked user=bob"
+
+# Failed passwords counted through the helper (authfail), the lock then
+# refused before anything is asked (preauth).
+for i in 1 2 3; do
+	check "failed password $i for frank: refused" \
+	    denied "$IN" pa frank "pw" "$(totp "$s_frank")"
+	check "... counted through the helper (authfail)" \
+	    logged "result=deny reason=bad_password user=frank" "failures=$i"
+done
+check "frank locked: refused at preauth" \
+    denied "$IN" pa frank "pw" "$(totp "$s_frank")"
+check "... logged by preauth" \
+    logged "result=deny reason=locked user=frank" "detail=preauth"
+check "frank's good code as root: refused, locked" \
+    denied root t frank "$(totp "$s_frank")"
+check "... logged as locked" logged "result=deny reason=locked user=frank"
 
 b=$(head -n 1 "$WORK/alice.backup")
 check "a backup code through the helper: accepted" login "$IN" t alice "$b"
