@@ -18,19 +18,21 @@
 # the helper (test_lockout_pam and test_backup_pam run on a fake clock
 # the setuid helper never sees: their cases are in part 2, on the real
 # clock); wrong codes through the helper lock the user for root
-# logins too, and so do failed passwords (preauth/authfail); faults (helper missing, not setuid, not executable by the
-# caller, caller not in the group, store unsafe, corrupt state, lock
-# never granted, helper killed mid-attempt, a config outside the config
-# directory, a host that ignores SIGCHLD, the key file gone) all deny
-# with a log line naming why; the helper refuses a
-# malformed request, an unknown operation and a bad user name, prints
-# nothing, and nothing the caller sets (environment, descriptors,
-# signals, umask, resource limits) changes its verdict.
+# logins too, and so do failed passwords (preauth/authfail); faults
+# (helper missing, not setuid, not executable by the caller, caller not
+# in the group, store unsafe, corrupt state, lock never granted, helper
+# killed mid-attempt, a config outside the config directory, a host that
+# ignores SIGCHLD, the key file gone) all deny with a log line naming
+# why; the helper refuses a malformed request, an unknown operation and
+# a bad user name, prints nothing, and nothing the caller sets
+# (environment, descriptors, signals, umask, resource limits) changes
+# its verdict.
 here=$(cd "$(dirname "$0")" && pwd)
 if [ "${MFA_HP_NS:-}" != 1 ]; then
 	. "$here/lib.sh"
 	need_root
-	for t in setpriv unshare pamtester oathtool flock timeout findmnt; do
+	for t in setpriv unshare pamtester oathtool flock timeout findmnt \
+	    pgrep perl; do
 		if ! command -v "$t" >/dev/null 2>&1; then
 			echo "FAIL: $t is not installed"
 			exit 1
