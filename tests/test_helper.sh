@@ -21,9 +21,10 @@
 # logins too, and so do failed passwords (preauth/authfail); faults
 # (helper missing, not setuid, not executable by the caller, caller not
 # in the group, store unsafe, corrupt state, lock never granted, helper
-# killed mid-attempt, a config outside the config directory, a host that
-# ignores SIGCHLD, the key file gone) all deny with a log line naming
-# why; the helper refuses a malformed request, an unknown operation and
+# killed mid-attempt, stopped past the module's deadline, a config
+# outside the config directory, a host that ignores SIGCHLD, the key
+# file gone) all deny with a log line naming why; the caller may not
+# signal a running helper; the helper refuses a malformed request, an unknown operation and
 # a bad user name, prints nothing, and nothing the caller sets
 # (environment, descriptors, signals, umask, resource limits) changes
 # its verdict.
@@ -144,6 +145,7 @@ write_conf() {	# write_conf FILE [EXTRA]
 rm -rf "${CONFDIR:?}"/*
 write_conf "$CONFDIR/t.conf"
 write_conf "$CONFDIR/slow.conf" "lock_wait_ms = 10000;"
+write_conf "$CONFDIR/stop.conf" "lock_wait_ms = 2000;"
 write_conf "$WORK/outside.conf"
 pamd=$WORK/pam.d
 mkdir -m 0755 "$pamd"
@@ -153,6 +155,7 @@ svc() {	# svc NAME CONF
 }
 svc t "$CONFDIR/t.conf"
 svc slow "$CONFDIR/slow.conf"
+svc stop "$CONFDIR/stop.conf"
 svc outside "$WORK/outside.conf"
 svc dotdot "$CONFDIR/../pam_mfa.d/t.conf"
 # preauth/authfail around a password module that always fails.
@@ -339,28 +342,75 @@ sleep 0.2
 check "the lock never granted: refused" \
     denied "$IN" t erin "$(totp "$s_erin")"
 check "... logged" logged "result=deny reason=state_busy user=erin"
+# desc PID NAME: the descendants of PID (ours) named NAME.
+desc() {
+	for c in $(pgrep -P "$1"); do
+		[ "$(cat "/proc/$c/comm" 2>/dev/null)" = "$2" ] && echo "$c"
+		desc "$c" "$2"
+	done
+}
+# helper_of PID: the helper our login PID runs, waited for (up to 4 s).
+helper_of() {
+	i=0
+	hp=""
+	while [ -z "$hp" ] && [ $i -lt 200 ]; do
+		sleep 0.02
+		hp=$(desc "$1" pam_mfa_helper | head -n 1)
+		i=$((i + 1))
+	done
+	[ -n "$hp" ]
+}
 # Killed while it waits for that lock.
 login "$IN" slow erin "$(totp "$s_erin")" &
 pt=$!
-hp=""
-i=0
-while [ -z "$hp" ] && [ $i -lt 200 ]; do
-	sleep 0.02
-	hp=$(pgrep -x pam_mfa_helper -P "$(pgrep -P "$pt" -d, -x timeout |
-	    xargs -r -I{} pgrep -P {} -d, -x pamtester)" 2>/dev/null)
-	[ -n "$hp" ] || hp=$(for p in $(pgrep -x pam_mfa_helper); do
-		grep -qs "slow" /dev/null; echo "$p"; done | head -n 1)
-	i=$((i + 1))
-done
-[ -n "$hp" ] && kill -9 $hp
+helper_of "$pt" && kill -9 "$hp"
 wait "$pt"
-check "the helper killed mid-attempt: refused" [ $? -ne 0 ] && [ -n "$hp" ]
+rc=$?
+check "the helper killed mid-attempt: refused" \
+    [ $rc -ne 0 ] && [ -n "$hp" ]
 check "... logged" logged "result=deny reason=internal_error user=erin" \
     "detail=helper_killed"
+# Stopped (by root: its caller can't) while it waits: the module gives
+# up at its deadline (lock_wait_ms + 10 s); the helper, continued, ends
+# itself (its own timer ran out meanwhile).
+login "$IN" stop erin "$(totp "$s_erin")" &
+pt=$!
+# Once it has taken root's ids for all its uids (then it waits 2 s for
+# the lock).
+if helper_of "$pt"; then
+	i=0
+	until grep -qs '^Uid:[[:space:]]*0[[:space:]]*0[[:space:]]*0' \
+	    "/proc/$hp/status" || [ $i -ge 100 ]; do
+		sleep 0.01
+		i=$((i + 1))
+	done
+	kill -STOP "$hp"
+fi
+check "... its caller may not signal it (kill -0: EPERM)" \
+    sh -c "! setpriv --reuid=$IN --regid=$IN --init-groups \
+    kill -0 $hp 2>/dev/null"
+wait "$pt"
+rc=$?
+check "the helper stopped past the deadline: refused" \
+    [ $rc -ne 0 ] && [ -n "$hp" ]
+check "... logged" logged "result=deny reason=internal_error user=erin" \
+    "detail=helper_timeout"
+[ -n "$hp" ] && kill -CONT "$hp" 2>/dev/null
+i=0
+while [ -n "$hp" ] && [ -e "/proc/$hp" ] && [ $i -lt 100 ]; do
+	sleep 0.05
+	i=$((i + 1))
+done
+check "... and, continued, it ended itself" [ ! -e "/proc/$hp" ]
 kill "$holder" 2>/dev/null
 wait "$holder" 2>/dev/null
-check "after the faults, erin's good code through the helper: accepted" \
-    login "$IN" t erin "$(totp "$s_erin" 30)"
+if login "$IN" t erin "$(totp "$s_erin" 30)"; then
+	pass "after the faults, erin's good code through the helper: accepted"
+else
+	fail "after the faults, erin's good code through the helper: accepted"
+	sed 's/^/    /' "$WORK/pt.out"
+	tail -n 4 "$log" | sed 's/^/    /'
+fi
 
 # A host that ignores SIGCHLD: the kernel reaps the helper, its exit
 # status (the verdict) is lost, and the login is refused.
