@@ -19,7 +19,7 @@ enum helper_op {
 	HELPER_ATTEMPT,		/* auth_attempt with the answer */
 	HELPER_PREAUTH,		/* auth_check_locked */
 	HELPER_AUTHFAIL,	/* auth_fail_password */
-	HELPER_META,		/* store_token_meta: enrolled? digits, backup */
+	HELPER_META,		/* store_token_meta: enrolled? lengths */
 	HELPER_OP_MAX
 };
 
@@ -46,8 +46,8 @@ struct helper_req {
 };
 
 /* Exit statuses besides the verdicts (helper_status_of). */
-#define HELPER_EXIT_REFUSED	64	/* caller not root nor in the group */
-#define HELPER_EXIT_BADREQ	65	/* request malformed or not allowed */
+#define HELPER_EXIT_REFUSED	64	/* caller not root, not in group */
+#define HELPER_EXIT_BADREQ	65	/* request malformed or refused */
 #define HELPER_EXIT_NOTROOT	66	/* not running setuid root */
 
 /* What the helper writes back after a verdict, for the module's log
@@ -59,7 +59,7 @@ struct helper_reply {
 	uint32_t backup;
 	uint32_t backup_left;
 	uint32_t digits;	/* HELPER_META: the token's code length */
-	uint32_t backup_len;	/* HELPER_META: its backup codes' (0: none) */
+	uint32_t backup_len;	/* HELPER_META: backup codes', 0: none */
 };
 #define HELPER_REPLY_MAGIC	0x6d666131u	/* "mfa1" */
 

@@ -356,7 +356,7 @@ struct call {
 	const char *user;
 	const char *rhost;
 	const char *service;
-	int helper;		/* not root: pam_mfa_helper opens the store */
+	int helper;		/* not root: pam_mfa_helper does the store */
 };
 
 /* How long the module waits for the helper: its lock wait, and more. */

@@ -24,10 +24,10 @@
 # killed mid-attempt, stopped past the module's deadline, a config
 # outside the config directory, a host that ignores SIGCHLD, the key
 # file gone) all deny with a log line naming why; the caller may not
-# signal a running helper; the helper refuses a malformed request, an unknown operation and
-# a bad user name, prints nothing, and nothing the caller sets
-# (environment, descriptors, signals, umask, resource limits) changes
-# its verdict.
+# signal a running helper; the helper refuses a malformed request, an
+# unknown operation and a bad user name, prints nothing, and nothing the
+# caller sets (environment, descriptors, signals, umask, resource
+# limits) changes its verdict.
 here=$(cd "$(dirname "$0")" && pwd)
 if [ "${MFA_HP_NS:-}" != 1 ]; then
 	. "$here/lib.sh"
@@ -132,7 +132,8 @@ check "the suites went through the helper (its lines name $IN)" \
     [ "$(n_lines 'pam_mfa_helper\[.*via=helper caller='"$IN")" -gt \
     $((before + 50)) ]
 check "test_guest_pam's threads went through it (200 accepts)" \
-    [ "$(n_lines 'pam_mfa_helper\[.*result=accept.* user=guest[0-7] .*caller='"$IN")" -ge 199 ]
+    [ "$(n_lines 'pam_mfa_helper\[.*result=accept.* user=guest[0-7] .*caller='"$IN")" \
+    -ge 199 ]
 
 # 2. Logins through pamtester as IN (or OUT, or root), one per case.
 OATHTOOL=${OATHTOOL:-oathtool}

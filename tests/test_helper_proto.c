@@ -55,20 +55,20 @@ test_decode_refuses(void **st)
 	} bad[] = {
 #define R(s) { s, sizeof(s) - 1 }
 		R(""),
-		R("attempt\0/c\0alice\0s\0r\0"),		/* five fields */
-		R("attempt\0/c\0alice\0s\0r\0" "123456"),	/* no last NUL */
-		R("attempt\0/c\0alice\0s\0r\0" "123456\0x"),	/* trailing */
-		R("attempt\0/c\0alice\0s\0r\0" "123456\0x\0"),	/* seven */
-		R("enroll\0/c\0alice\0s\0r\0\0"),		/* no such op */
+		R("attempt\0/c\0alice\0s\0r\0"),	/* five fields */
+		R("attempt\0/c\0alice\0s\0r\0" "123456"),	/* no NUL */
+		R("attempt\0/c\0alice\0s\0r\0" "123456\0x"),
+		R("attempt\0/c\0alice\0s\0r\0" "123456\0x\0"),	/* 7 */
+		R("enroll\0/c\0alice\0s\0r\0\0"),	/* no such op */
 		R("status\0/c\0alice\0s\0r\0\0"),
 		R("unlock\0/c\0alice\0s\0r\0\0"),
 		R("Attempt\0/c\0alice\0s\0r\0" "123456\0"),
-		R("attempt\0/c\0alice\0s\0r\0\0"),		/* no answer */
-		R("preauth\0/c\0alice\0s\0r\0" "123456\0"),	/* an answer */
+		R("attempt\0/c\0alice\0s\0r\0\0"),	/* no answer */
+		R("preauth\0/c\0alice\0s\0r\0" "1\0"),	/* an answer */
 		R("enrolled-meta\0/c\0alice\0s\0r\0" "1\0"),
-		R("attempt\0\0alice\0s\0r\0" "123456\0"),	/* no config */
-		R("attempt\0/c\0\0s\0r\0" "123456\0"),		/* no user */
-		R("attempt\0/c\0alice\0s\0r\0" "123456789012\0"), /* 12 */
+		R("attempt\0\0alice\0s\0r\0" "123456\0"),	/* no conf */
+		R("attempt\0/c\0\0s\0r\0" "123456\0"),	/* no user */
+		R("attempt\0/c\0a\0s\0r\0" "123456789012\0"), /* 12 */
 #undef R
 	};
 	struct helper_req req;
