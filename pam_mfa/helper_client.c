@@ -12,6 +12,7 @@
 #include <signal.h>
 #include <spawn.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -196,6 +197,13 @@ helper_call(const struct helper_req *req, unsigned timeout_ms,
 	deadline = now_ms() + timeout_ms;
 	if ((rc = helper_req_encode(req, buf, &len)) != MFA_OK)
 		goto out;
+	/* No new privileges (systemd's NoNewPrivileges=, as Debian's
+	 * freeradius.service has it): the setuid bit would be ignored. */
+	if (prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) == 1) {
+		rc = MFA_ECONFIG;
+		*why = "detail=no_new_privs";
+		goto out;
+	}
 	rc = MFA_EINTERNAL;
 	*why = "detail=helper_spawn";
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) {

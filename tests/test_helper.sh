@@ -22,8 +22,8 @@
 # (helper missing, not setuid, not executable by the caller, caller not
 # in the group, store unsafe, corrupt state, lock never granted, helper
 # killed mid-attempt, stopped past the module's deadline, a config
-# outside the config directory, a host that ignores SIGCHLD, the key
-# file gone) all deny with a log line naming why; the caller may not
+# outside the config directory, a host that ignores SIGCHLD or runs
+# with no new privileges, the key file gone) all deny with a log line naming why; the caller may not
 # signal a running helper; the helper refuses a malformed request, an
 # unknown operation and a bad user name, prints nothing, and nothing the
 # caller sets (environment, descriptors, signals, umask, resource
@@ -424,6 +424,14 @@ check "a host ignoring SIGCHLD (the helper reaped): refused" \
     denied "$IN" t erin "$(wrong_code "$s_erin")"
 check "... logged" logged "result=deny reason=internal_error user=erin" \
     "detail=helper_reaped"
+HOST_WRAP=""
+# A host with no new privileges (systemd's NoNewPrivileges=true): the
+# setuid bit would be ignored, the module says so without running it.
+HOST_WRAP="setpriv --no-new-privs"
+check "a host with no new privileges: refused" \
+    denied "$IN" t erin "$(wrong_code "$s_erin")"
+check "... logged" logged "result=deny reason=config_error user=erin" \
+    "detail=no_new_privs"
 HOST_WRAP=""
 # The key file gone: the helper can't decrypt the secret.
 mv "$WORK/mfa.key" "$WORK/mfa.key.away"
