@@ -25,7 +25,8 @@
 # runs pam_mfa_helper, put at its compiled-in path (helperns.sh: a tmpfs
 # there, 4750 root:GROUP) with freerad a member of the helper group in a
 # copy of /etc/group, and the config in the helper's config directory.
-# Last, freerad out of the group: every login refused, saying why.
+# Last, radiusd with no new privileges (as Debian's systemd unit starts
+# it), then freerad out of the group: every login refused, saying why.
 #
 # Run as root with the make check environment:  . /tmp/env.sh; sh THIS
 here=$(cd "$(dirname "$0")" && pwd)
@@ -41,6 +42,7 @@ fi
 logns freeradius radclient oathtool perl findmnt
 # In the private mount namespace from here on.
 srv_pid=""
+RADIUSD_WRAP=""
 src=$MFA_SRCDIR/conf
 secret=e2e-$$-secret
 raddb=$WORK/raddb
@@ -192,7 +194,7 @@ status_ok() {
 	    radclient -d "$1" -r 1 -t 1 "127.0.0.1:$port" status "$secret" \
 	    >/dev/null 2>&1
 }
-# start_server RADDB RADLOG: radiusd answering Status-Server on a free high
+# start_server RADDB RADLOG: radiusd (under $RADIUSD_WRAP) answering Status-Server on a free high
 # port (tried up to five times), or 1.
 start_server() {
 	for try in 1 2 3 4 5; do
@@ -200,7 +202,8 @@ start_server() {
 		sed "s/@PORT@/$port/" "$1/site.in" >"$1/sites-enabled/mfa-e2e"
 		: >"$2"
 		chown freerad "$2"
-		freeradius -f -xx -l "$2" -d "$1" >>"$WORK/radiusd.out" 2>&1 &
+		$RADIUSD_WRAP freeradius -f -xx -l "$2" -d "$1" \
+		    >>"$WORK/radiusd.out" 2>&1 &
 		srv_pid=$!
 		i=0
 		while [ $i -lt 100 ]; do
@@ -396,9 +399,29 @@ pid=$srv_pid
 stop_server
 check "radiusd stopped by PID" sh -c "! kill -0 $pid 2>/dev/null"
 
+# As Debian's freeradius.service starts it (NoNewPrivileges=true): the
+# setuid bit can't work, and the module says so (the shipped systemd
+# drop-in turns it off).
+RADIUSD_WRAP=""
+use_stack <"$src/pam.d/radiusd"
+if command -v setpriv >/dev/null 2>&1; then
+	RADIUSD_WRAP="setpriv --no-new-privs"
+	if start_server "$raddb" "$WORK/radius-nnp.log"; then
+		want "no new privileges: right password+code: Access-Reject" \
+		    Access-Reject frank "Frank-pw$(totp "$s_frank")"
+		next_line "no new privileges: logged as such" \
+		    "result=deny reason=config_error user=frank $R detail=no_new_privs"
+		stop_server
+	else
+		fail "radiusd with no new privileges starts"
+	fi
+	RADIUSD_WRAP=""
+fi
+check "the shipped drop-in turns NoNewPrivileges off" grep -qx \
+    'NoNewPrivileges=false' "$src/freeradius/freeradius.service.d-pam_mfa.conf"
+
 # freerad out of the helper group: the helper can't be run, and the
 # module denies (closed) with a line saying why.
-use_stack <"$src/pam.d/radiusd"
 umount /etc/group
 mount --bind "$WORK/etc.group.orig" /etc/group
 if id -Gn freerad | grep -qw "$G"; then
