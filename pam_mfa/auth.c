@@ -316,6 +316,19 @@ begin_unlocked(const struct mfa_conf *conf, struct mfa_store *store,
 }
 
 enum mfa_err
+auth_token_owner(struct mfa_store *store, const struct mfa_account *acct)
+{
+	struct mfa_token tok;
+	enum mfa_err rc;
+
+	rc = store_token_meta(store, acct->name, &tok);
+	if (rc == MFA_OK)
+		rc = account_token_check(acct, &tok);
+	token_wipe(&tok);
+	return rc == MFA_ENOTENROLLED ? MFA_OK : rc;
+}
+
+enum mfa_err
 auth_check_locked(const struct mfa_conf *conf, struct mfa_store *store,
     const char *user, int64_t now, struct auth_result *res)
 {

@@ -62,6 +62,15 @@ enum mfa_err auth_attempt(const struct mfa_conf *conf, struct mfa_store *store,
     const struct auth_request *req, struct auth_result *res);
 
 /*
+ * Whether the token of acct->name (if any) belongs to acct: MFA_OK if it
+ * does or there is none, MFA_EUID if it records another uid, or the
+ * store's error.  For the steps that check no code (preauth, authfail,
+ * is the user enrolled), as auth_attempt checks the opened token.
+ */
+enum mfa_err auth_token_owner(struct mfa_store *store,
+    const struct mfa_account *acct);
+
+/*
  * preauth: MFA_ELOCKED if user is locked at now, MFA_OK if not, an error
  * otherwise (MFA_ENOTENROLLED for a user without a token).  No write.
  */

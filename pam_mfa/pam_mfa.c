@@ -18,12 +18,14 @@
 #include <string.h>
 #include <syslog.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "account.h"
 #include "auth.h"
 #include "conf.h"
 #include "crypto.h"
 #include "groups.h"
+#include "helper_client.h"
 #include "profile.h"
 #include "store.h"
 #include "user.h"
@@ -535,7 +537,43 @@ struct call {
 	int unknown;		/* the name service doesn't know the name */
 	const char *rhost;
 	int down;		/* enrolled() found the store down */
+	const char *service;
+	int helper;		/* not root: pam_mfa_helper does the store */
 };
+
+/* How long the module waits for the helper: its lock wait, and more. */
+#define HELPER_SLACK_MS	10000
+
+/*
+ * The operation op through pam_mfa_helper (when the module is not root),
+ * as the core would run it on the store.  *why: the log line's detail
+ * when the helper failed, else NULL.
+ */
+static enum mfa_err
+via_helper(struct call *c, enum helper_op op, const char *answer, size_t len,
+    struct auth_result *res, unsigned *digits, unsigned *backup_len,
+    const char **why)
+{
+	char service[HELPER_SERVICE_MAX + 1], rhost[HELPER_RHOST_MAX + 1];
+	struct helper_req req;
+	unsigned d, b;
+
+	/* As long as the core and the log line keep, and more. */
+	snprintf(service, sizeof(service), "%s",
+	    c->service != NULL ? c->service : "");
+	snprintf(rhost, sizeof(rhost), "%s", c->rhost != NULL ? c->rhost : "");
+	memset(&req, 0, sizeof(req));
+	req.op = op;
+	req.conf = c->args.conf_path;
+	req.user = c->user;
+	req.service = service;
+	req.rhost = rhost;
+	req.answer = answer;
+	req.answer_len = len;
+	return helper_call(&req, c->conf->lock_wait_ms + HELPER_SLACK_MS, res,
+	    digits != NULL ? digits : &d, backup_len != NULL ? backup_len : &b,
+	    why);
+}
 
 /*
  * For an error of the key file, where the admin must look: the key file
@@ -558,7 +596,9 @@ key_detail(struct call *c, enum mfa_err rc, char *buf, size_t len)
 		    c->conf->key_file[i] < 0x7f &&
 		    c->conf->key_file[i] != '=' ? c->conf->key_file[i] : '?';
 	path[i] = '\0';
-	if (rc == MFA_EKEYUNKNOWN &&
+	memset(&tok, 0, sizeof(tok));
+	/* Through the helper the store is not ours to read: no key id. */
+	if (rc == MFA_EKEYUNKNOWN && c->store != NULL &&
 	    store_token_meta(c->store, c->user, &tok) == MFA_OK)
 		snprintf(buf, len, "key_id=%lu key_file=%s",
 		    (unsigned long)tok.key_id, path);
@@ -612,23 +652,31 @@ verify(struct call *c, const char *code, size_t len, const char *note)
 	char detail[KEY_PATH_MAX + 32];
 	struct auth_request req;
 	struct auth_result res;
+	const char *why = NULL;
 	enum mfa_err rc;
 
 	memset(&res, 0, sizeof(res));
 	if (c->unknown)
 		return report(c->pamh, c->conf, &c->args, &c->lc, MFA_ENOUSER,
 		    &res, NULL);
-	req.user = c->user;
-	req.acct = &c->acct;
-	req.code = code;
-	req.code_len = len;
-	req.rhost = c->rhost;
-	if ((req.now = clock_now()) == 0)
-		return report(c->pamh, c->conf, &c->args, &c->lc, MFA_ECLOCK,
-		    &res, NULL);
-	if ((rc = auth_attempt(c->conf, c->store, &req, &res)) != MFA_OK)
+	if (c->helper) {
+		rc = via_helper(c, HELPER_ATTEMPT, code, len, &res, NULL, NULL,
+		    &why);
+	} else {
+		req.user = c->user;
+		req.acct = &c->acct;
+		req.code = code;
+		req.code_len = len;
+		req.rhost = c->rhost;
+		if ((req.now = clock_now()) == 0)
+			return report(c->pamh, c->conf, &c->args, &c->lc,
+			    MFA_ECLOCK, &res, NULL);
+		rc = auth_attempt(c->conf, c->store, &req, &res);
+	}
+	if (rc != MFA_OK)
 		return report(c->pamh, c->conf, &c->args, &c->lc, rc, &res,
-		    key_detail(c, rc, detail, sizeof(detail)));
+		    why != NULL ? why : key_detail(c, rc, detail,
+		    sizeof(detail)));
 	/* The account step passes only with this mark. */
 	if ((rc = verdict_set(c->pamh, VERDICT_CODE)) != MFA_OK)
 		return report(c->pamh, c->conf, &c->args, &c->lc, rc, &res,
@@ -644,25 +692,35 @@ verify(struct call *c, const char *code, size_t len, const char *note)
 static int
 enrolled(struct call *c, unsigned *digits, unsigned *backup_len)
 {
+	struct auth_result res;
 	struct mfa_token tok;
 	enum mfa_err rc;
+	const char *why = NULL;
 	int yes;
 
 	*digits = 0;
 	*backup_len = 0;
 	if (c->unknown)
 		return 0;
-	rc = store_token_meta(c->store, c->user, &tok);
-	yes = rc == MFA_OK && !(tok.flags & TOKEN_F_PENDING);
-	*digits = yes ? tok.digits : 0;
-	*backup_len = yes && tok.backup_count > 0 ? tok.backup_len : 0;
-	/* Another account's token (auth_attempt checks it again, opened). */
-	if (rc == MFA_OK)
-		rc = account_token_check(&c->acct, &tok);
-	token_wipe(&tok);
+	if (c->helper) {
+		/* The helper checks the token's owner as token_owner does. */
+		rc = via_helper(c, HELPER_META, NULL, 0, &res, digits,
+		    backup_len, &why);
+		yes = rc == MFA_OK;
+	} else {
+		rc = store_token_meta(c->store, c->user, &tok);
+		yes = rc == MFA_OK && !(tok.flags & TOKEN_F_PENDING);
+		*digits = yes ? tok.digits : 0;
+		*backup_len = yes && tok.backup_count > 0 ? tok.backup_len : 0;
+		/* Another account's token (auth_attempt checks it again,
+		 * opened). */
+		if (rc == MFA_OK)
+			rc = account_token_check(&c->acct, &tok);
+		token_wipe(&tok);
+	}
 	if (rc != MFA_OK && rc != MFA_ENOTENROLLED) {
 		log_decision(c->pamh, rc == MFA_EUID ? LOG_WARNING : LOG_ERR,
-		    "deny", rc, &c->lc, "detail=token");
+		    "deny", rc, &c->lc, why != NULL ? why : "detail=token");
 		c->down = store_down(rc);
 		return -1;
 	}
@@ -671,6 +729,15 @@ enrolled(struct call *c, unsigned *digits, unsigned *backup_len)
 	if (rc == MFA_ENOTENROLLED &&
 	    c->conf->unenrolled == MFA_UNENROLLED_IGNORE &&
 	    strcmp(c->typed, c->user) != 0) {
+		/* Through the helper, which resolves every name it is
+		 * given, a token under the typed spelling can't be looked
+		 * for: such a login is not exempt (fail closed). */
+		if (c->helper) {
+			log_decision(c->pamh, LOG_NOTICE, "deny",
+			    MFA_ENOTENROLLED, &c->lc,
+			    "detail=typed_name_unchecked");
+			return -1;
+		}
 		rc = store_token_meta(c->store, c->typed, &tok);
 		token_wipe(&tok);
 		if (rc != MFA_ENOTENROLLED) {
@@ -688,14 +755,7 @@ enrolled(struct call *c, unsigned *digits, unsigned *backup_len)
 static enum mfa_err
 token_owner(struct call *c)
 {
-	struct mfa_token tok;
-	enum mfa_err rc;
-
-	rc = store_token_meta(c->store, c->user, &tok);
-	if (rc == MFA_OK)
-		rc = account_token_check(&c->acct, &tok);
-	token_wipe(&tok);
-	return rc == MFA_ENOTENROLLED ? MFA_OK : rc;
+	return auth_token_owner(c->store, &c->acct);
 }
 
 static int
@@ -868,6 +928,7 @@ pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	struct auth_result res;
 	struct call c;
 	const void *item = NULL;
+	const char *why = NULL;
 	enum mfa_err rc;
 	int ret = PAM_AUTH_ERR;
 
@@ -877,6 +938,7 @@ pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	field_escape(c.lc.user, NULL);
 	pam_get_item(pamh, PAM_SERVICE, &item);
 	field_copy(c.lc.service, item);
+	c.service = item;
 	item = NULL;
 	pam_get_item(pamh, PAM_RHOST, &item);
 	field_copy(c.lc.rhost, item);
@@ -922,7 +984,11 @@ pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 		    rc == MFA_EINPUT ? "detail=invalid_account_name" : NULL);
 		goto out;
 	}
-	if ((rc = store_open(c.conf, &c.store)) != MFA_OK) {
+	/* Not root (FreeRADIUS as freerad): the setuid helper opens the
+	 * store for each operation instead. */
+	if (geteuid() != 0)
+		c.helper = 1;
+	else if ((rc = store_open(c.conf, &c.store)) != MFA_OK) {
 		log_decision(pamh, LOG_ERR, "deny", rc, &c.lc,
 		    "detail=store_open");
 		if (store_down(rc))
@@ -934,22 +1000,30 @@ pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	case MODE_PREAUTH:
 		/* Unknown: nothing to lock, and nothing told before the
 		 * code step, which refuses it. */
-		rc = c.unknown ? MFA_ENOTENROLLED : token_owner(&c);
-		if (rc == MFA_OK)
+		if (c.unknown)
+			rc = MFA_ENOTENROLLED;
+		else if (c.helper)
+			rc = via_helper(&c, HELPER_PREAUTH, NULL, 0, &res,
+			    NULL, NULL, &why);
+		else if ((rc = token_owner(&c)) == MFA_OK)
 			rc = auth_check_locked(c.conf, c.store, c.user,
 			    clock_now(), &res);
 		/* Not locked, or nothing to lock: the code step decides. */
 		ret = rc == MFA_OK || rc == MFA_ENOTENROLLED ? PAM_IGNORE :
-		    report(pamh, c.conf, &c.args, &c.lc, rc, &res, NULL);
+		    report(pamh, c.conf, &c.args, &c.lc, rc, &res, why);
 		break;
 	case MODE_AUTHFAIL:
-		rc = c.unknown ? MFA_ENOUSER : token_owner(&c);
-		if (rc == MFA_OK)
+		if (c.unknown)
+			rc = MFA_ENOUSER;
+		else if (c.helper)
+			rc = via_helper(&c, HELPER_AUTHFAIL, NULL, 0, &res,
+			    NULL, NULL, &why);
+		else if ((rc = token_owner(&c)) == MFA_OK)
 			rc = auth_fail_password(c.conf, c.store, c.user,
 			    clock_now(), &res);
 		if (rc == MFA_ENOTENROLLED)
 			rc = MFA_EPASSWORD;
-		(void)report(pamh, c.conf, &c.args, &c.lc, rc, &res, NULL);
+		(void)report(pamh, c.conf, &c.args, &c.lc, rc, &res, why);
 		/* Whatever was recorded, a failed password fails. */
 		ret = rc == MFA_ENOMEM ? PAM_BUF_ERR : PAM_AUTH_ERR;
 		break;
@@ -995,6 +1069,7 @@ pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	field_escape(c.lc.user, NULL);
 	pam_get_item(pamh, PAM_SERVICE, &item);
 	field_copy(c.lc.service, item);
+	c.service = item;
 	item = NULL;
 	pam_get_item(pamh, PAM_RHOST, &item);
 	field_copy(c.lc.rhost, item);
@@ -1058,7 +1133,10 @@ pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc, const char **argv)
 		    rc == MFA_EINPUT ? "detail=invalid_account_name" : NULL);
 		goto out;
 	}
-	if ((rc = store_open(c.conf, &c.store)) != MFA_OK) {
+	/* Not root: the setuid helper reads the token, as for auth. */
+	if (geteuid() != 0)
+		c.helper = 1;
+	else if ((rc = store_open(c.conf, &c.store)) != MFA_OK) {
 		log_decision(pamh, LOG_ERR, "deny", rc, &c.lc,
 		    "detail=store_open");
 		goto out;

@@ -7,13 +7,14 @@ libpam0g-dev liboath-dev libssl-dev libconfig-dev libqrencode-dev libpng-dev
 libpq-dev"
 test="libcmocka-dev libpam-wrapper libpamtest0-dev oathtool pamtester
 util-linux valgrind mandoc openssl openvpn freeradius freeradius-utils
-libpam-modules perl bsdutils iproute2
+libpam-modules perl bsdutils iproute2 procps
 clang libclang-rt-14-dev llvm-14 cppcheck clang-tidy
 zbar-tools libgdk-pixbuf2.0-bin librsvg2-common libxml2-utils expect jq
 libpam-google-authenticator libpam-oath passwd
 postgresql"
 # The peers the benchmark compares against.
-bench="libpam-oath libpam-google-authenticator oathtool"
+bench="libpam-oath libpam-google-authenticator oathtool util-linux
+freeradius freeradius-utils"
 case "${1:-all}" in
 build) pkgs=$build ;;
 test|all) pkgs="$build $test" ;;

@@ -43,6 +43,9 @@ cat >"$tmp/config.h" <<'EOF'
 #define MFA_CONF_PATH "/etc/security/pam_mfa.conf"
 #define MFA_KEY_PATH "/etc/security/pam_mfa.key"
 #define MFA_PGSQL_STORE "/usr/local/lib/pam_mfa/store_pgsql.so"
+#define MFA_CONF_DIR "/etc/security/pam_mfa.d"
+#define MFA_HELPER_PATH "/usr/libexec/pam_mfa/pam_mfa_helper"
+#define MFA_HELPER_GROUP "pam_mfa"
 EOF
 # The schema store_pgsql.c compiles in (the build generates it).
 echo '#define SCHEMA_SQL ""' >"$tmp/schema_sql.h"
@@ -54,7 +57,8 @@ srcs=$(ls pam_mfa/*.c tools/*.c)
 #    no one else uses, and file_list and close_inherited open their own.
 #  getpwuidCalled in tools/cli.c and tools/cmd_import.c: they want the
 #    _r variant; pam-mfa is a single-threaded program that copies what it
-#    needs at once.  Names are looked up by pam_mfa/account.c alone.
+#    needs at once; so is pam_mfa_helper (getgrnamCalled, getpwuidCalled).
+#    Names are looked up by pam_mfa/account.c alone.
 if ! wants cppcheck; then
 	:
 elif echo "==> cppcheck"; command -v cppcheck >/dev/null 2>&1; then
@@ -67,6 +71,8 @@ elif echo "==> cppcheck"; command -v cppcheck >/dev/null 2>&1; then
 	    --suppress=readdirCalled:tools/cli.c \
 	    --suppress=getpwuidCalled:tools/cli.c \
 	    --suppress=getpwuidCalled:tools/cmd_import.c \
+	    --suppress=getgrnamCalled:tools/pam_mfa_helper.c \
+	    --suppress=getpwuidCalled:tools/pam_mfa_helper.c \
 	    --template='{file}:{line}: {severity}: {message} [{id}]' \
 	    pam_mfa tools 2>&1
 	result cppcheck $?
@@ -268,6 +274,7 @@ pam_mfa/pam_mfa.c	resolve	strcmp(typed, c->acct.name)	the typed user name agains
 pam_mfa/pam_mfa.c	enrolled	strcmp(c->typed, c->user)	the typed user name against the account's own name
 pam_mfa/pam_mfa.c	verdict_for	strcmp(vd->user, user)	PAM_USER against the user the auth step's verdict was for
 pam_mfa/profile.c	profile_find	profiles[i].name	profile names (a module argument)
+pam_mfa/helper_proto.c	helper_req_decode	op_names[op]	the helper request's operation name
 pam_mfa/state.c	slot_decode	state_magic	the state record's public magic number
 pam_mfa/store_file.c	token_read_keep	"pending"	the store's own file suffix
 pam_mfa/store_file.c	name_cmp	strcmp(*(char	user names, sorted for pam-mfa list

@@ -21,6 +21,13 @@
 # on a private database: it honours use_first_pass as pam_unix does, where
 # pam_wrapper's pam_matrix ignores it and prompts again.
 #
+# radiusd runs as freerad, as Debian's radiusd.conf has it: the module
+# runs pam_mfa_helper, put at its compiled-in path (helperns.sh: a tmpfs
+# there, 4750 root:GROUP) with freerad a member of the helper group in a
+# copy of /etc/group, and the config in the helper's config directory.
+# Last, radiusd with no new privileges (as Debian's systemd unit starts
+# it), then freerad out of the group: every login refused, saying why.
+#
 # Run as root with the make check environment:  . /tmp/env.sh; sh THIS
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
@@ -32,13 +39,15 @@ if [ -n "${MFA_PRELOAD:-}" ] || [ "${MFA_VALGRIND:-}" = 1 ]; then
 	echo "0 passed, 0 failed"
 	exit 0
 fi
-logns freeradius radclient oathtool perl
+logns freeradius radclient oathtool perl findmnt
 # In the private mount namespace from here on.
 srv_pid=""
+RADIUSD_WRAP=""
 src=$MFA_SRCDIR/conf
 secret=e2e-$$-secret
 raddb=$WORK/raddb
-conf=$WORK/cfg/mfa.conf
+. "$here/helperns.sh"
+conf=$CONFDIR/mfa.conf
 
 # alive PID: the process exists and is not a zombie.
 alive() {
@@ -66,6 +75,15 @@ if [ "$(readlink /proc/self/ns/mnt)" = "$(readlink /proc/1/ns/mnt)" ]; then
 	echo "FAIL: not in a private mount namespace"
 	exit 1
 fi
+
+# The helper, the config directory, freerad in the helper group.
+hns_group "$WORK/etc.group" freerad
+cp /etc/group "$WORK/etc.group.orig"
+mount --bind "$WORK/etc.group" /etc/group ||
+    { echo "FAIL: cannot bind-mount /etc/group"; exit 1; }
+hns_setup
+check "freerad is in $G (in this namespace)" \
+    sh -c "id -Gn freerad | grep -qw '$G'"
 
 # The store, users and their tokens.
 mkdir -m 0755 "$WORK/cfg"
@@ -105,6 +123,10 @@ perl -MDB_File -MFcntl -e '
 	untie %h;' "$WORK/userdb.db" alice Alice-pw-42 bob Bob-pw-7 \
     carol Carol-pw dave Dave-pw eve Eve-pw-99 frank Frank-pw gary Gary-pw ||
     { echo "FAIL: cannot create the pam_userdb database"; exit 1; }
+# pam_userdb stands for pam_unix, whose unix_chkpwd reads the shadow file
+# for freerad; pam_userdb reads its database as freerad.
+chgrp freerad "$WORK/userdb.db"
+chmod 0640 "$WORK/userdb.db"
 
 # The PAM service: the shipped file with the module's path and config,
 # pam_unix replaced by pam_userdb.  Everything else is denied ("other").
@@ -139,8 +161,9 @@ sed -i -e "s|^raddbdir = .*|raddbdir = $raddb|" \
     -e "s|^run_dir = .*|run_dir = $raddb/run|" \
     -e 's|^proxy_requests *=.*|proxy_requests = no|' \
     -e '/^\$INCLUDE proxy.conf/d' \
-    -e '/^[[:space:]]*user = freerad/d' -e '/^[[:space:]]*group = freerad/d' \
     "$raddb/radiusd.conf"
+grep -q '^[[:space:]]*user = freerad' "$raddb/radiusd.conf" ||
+    { echo "FAIL: radiusd.conf does not run radiusd as freerad"; exit 1; }
 cat >"$raddb/clients.conf" <<EOF
 client e2e {
 	ipaddr = 127.0.0.1
@@ -168,20 +191,25 @@ block() {	# block NAME: the NAME block of site-snippet
 	echo '}'
 } >"$raddb/site.in"
 chmod -R a+rX "$raddb"
+chown freerad "$raddb/run" "$raddb/log"
+# The private /dev/log is opened to the unprivileged daemon.
+chmod 0666 /dev/log
 
 status_ok() {
 	echo 'Message-Authenticator = 0x00' |
 	    radclient -d "$1" -r 1 -t 1 "127.0.0.1:$port" status "$secret" \
 	    >/dev/null 2>&1
 }
-# start_server RADDB RADLOG: radiusd answering Status-Server on a free high
+# start_server RADDB RADLOG: radiusd (under $RADIUSD_WRAP) answering Status-Server on a free high
 # port (tried up to five times), or 1.
 start_server() {
 	for try in 1 2 3 4 5; do
 		port=$((20000 + ($$ * 7 + try * 1009) % 40000))
 		sed "s/@PORT@/$port/" "$1/site.in" >"$1/sites-enabled/mfa-e2e"
 		: >"$2"
-		freeradius -f -xx -l "$2" -d "$1" >>"$WORK/radiusd.out" 2>&1 &
+		chown freerad "$2"
+		$RADIUSD_WRAP freeradius -f -xx -l "$2" -d "$1" \
+		    >>"$WORK/radiusd.out" 2>&1 &
 		srv_pid=$!
 		i=0
 		while [ $i -lt 100 ]; do
@@ -250,6 +278,8 @@ if ! start_server "$raddb" "$WORK/radius.log"; then
 	exit
 fi
 pass "radiusd answers Status-Server on 127.0.0.1:$port"
+check "radiusd runs as freerad" \
+    [ "$(stat -c %U "/proc/$srv_pid")" = freerad ]
 
 # The code-first alternative of conf/pam.d/radiusd: pam_mfa profile=radius,
 # then the password.
@@ -396,26 +426,38 @@ pid=$srv_pid
 stop_server
 check "radiusd stopped by PID" sh -c "! kill -0 $pid 2>/dev/null"
 
-# Debian's radiusd.conf drops to freerad: the root-only store can't be
-# opened, and the module denies (closed) with a line saying why.  The
-# private /dev/log is opened to the unprivileged daemon so the line
-# arrives.
+# As Debian's freeradius.service starts it (NoNewPrivileges=true): the
+# setuid bit can't work, and the module says so (the shipped systemd
+# drop-in turns it off).
+RADIUSD_WRAP=""
 use_stack <"$src/pam.d/radiusd"
-rd2=$WORK/raddb-freerad
-cp -R "$raddb" "$rd2"
-sed -i -e "s|$raddb|$rd2|g" \
-    -e 's|^security {|security {\n\tuser = freerad\n\tgroup = freerad|' \
-    "$rd2/radiusd.conf"
-chmod -R a+rX "$rd2"
-chown freerad "$rd2/run" "$rd2/log"
-: >"$WORK/radius-freerad.log"
-chown freerad "$WORK/radius-freerad.log"
-chmod 0666 /dev/log
-if start_server "$rd2" "$WORK/radius-freerad.log"; then
-	want "radiusd as freerad: right password+code: Access-Reject" \
+if command -v setpriv >/dev/null 2>&1; then
+	RADIUSD_WRAP="setpriv --no-new-privs"
+	if start_server "$raddb" "$WORK/radius-nnp.log"; then
+		want "no new privileges: right password+code: Access-Reject" \
+		    Access-Reject frank "Frank-pw$(totp "$s_frank")"
+		next_line "no new privileges: logged as such" \
+		    "result=deny reason=config_error user=frank $R detail=no_new_privs"
+		stop_server
+	else
+		fail "radiusd with no new privileges starts"
+	fi
+	RADIUSD_WRAP=""
+fi
+check "the shipped drop-in turns NoNewPrivileges off" grep -qx \
+    'NoNewPrivileges=false' "$src/freeradius/freeradius.service.d-pam_mfa.conf"
+
+# freerad out of the helper group: the helper can't be run, and the
+# module denies (closed) with a line saying why.
+umount /etc/group
+mount --bind "$WORK/etc.group.orig" /etc/group
+if id -Gn freerad | grep -qw "$G"; then
+	echo "skipped: freerad is in $G on this system"
+elif start_server "$raddb" "$WORK/radius-out.log"; then
+	want "freerad not in $G: right password+code: Access-Reject" \
 	    Access-Reject frank "Frank-pw$(totp "$s_frank")"
-	next_line "radiusd as freerad: logged as reason=state_error" \
-	    "result=deny reason=state_error user=frank $R.*"
+	next_line "freerad not in $G: logged as the helper not executable" \
+	    "result=deny reason=config_error user=frank $R detail=helper_not_executable"
 	stop_server
 else
 	fail "radiusd as freerad starts"

@@ -499,13 +499,16 @@ reexec_under_pam_wrapper(void)
 	const char *asan = getenv("MFA_PRELOAD");
 	const char *fake = getenv("MFA_FAKETIME_LIB");
 	const char *extra = getenv("MFA_EXTRA_PRELOAD");
+	/* Before pam_wrapper, to wrap its pam_authenticate (asuser.c). */
+	const char *first = getenv("MFA_FIRST_PRELOAD");
 	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
 
 	if (n <= 0)
 		return 1;
 	self[n] = '\0';
-	snprintf(preload, sizeof(preload), "%s%s%s%s%s%s%s", asan ? asan : "",
-	    asan ? ":" : "", getenv("PAM_WRAPPER_LIB"), fake ? ":" : "",
+	snprintf(preload, sizeof(preload), "%s%s%s%s%s%s%s%s%s",
+	    asan ? asan : "", asan ? ":" : "", first ? first : "",
+	    first ? ":" : "", getenv("PAM_WRAPPER_LIB"), fake ? ":" : "",
 	    fake ? fake : "", extra ? ":" : "", extra ? extra : "");
 	setenv("LD_PRELOAD", preload, 1);
 	snprintf(supp, sizeof(supp), "--suppressions=%s/tests/valgrind.supp",
@@ -588,7 +591,13 @@ mu_main(const char *name, const struct CMUnitTest *tests, size_t n,
 		fprintf(stderr, "must run as root\n");
 		return 1;
 	}
-	if ((mu_dir = tu_tmpdir()) == NULL || chmod(mu_dir, 0755) != 0)
+	/* Through pam_mfa_helper (test_helper.sh): the configs must lie in
+	 * the helper's config directory, a private tmpfs there. */
+	if (getenv("MFA_TEST_HELPER_DIR") != NULL)
+		mu_dir = strdup(getenv("MFA_TEST_HELPER_DIR"));
+	else
+		mu_dir = tu_tmpdir();
+	if (mu_dir == NULL || chmod(mu_dir, 0755) != 0)
 		return 1;
 	snprintf(mu_state_dir, sizeof(mu_state_dir), "%s/state", mu_dir);
 	snprintf(mu_conf_path, sizeof(mu_conf_path), "%s/mfa.conf", mu_dir);

@@ -123,7 +123,9 @@ tally "static analysis and banned calls" sh scripts/lint.sh
 tally "mutation stage (tests/mutants: every mutant killed)" sh tests/mutants/run.sh
 
 # make install puts the module, and only the .so, in the PAM directory,
-# and the CLI setuid root (self-service enrollment).
+# the CLI setuid root (self-service enrollment), and pam_mfa_helper
+# setuid root for its group (4700 root:root into a DESTDIR on a system
+# without the group).
 install_layout() {
 	d=$(mktemp -d)
 	pamdir=$(sed -n 's/^pamdir = //p' build/pam_mfa/Makefile)
@@ -131,6 +133,9 @@ install_layout() {
 	    [ -f "$d$pamdir/pam_mfa.so" ] && [ ! -e "$d$pamdir/pam_mfa.la" ] &&
 	    [ -x "$d/usr/local/bin/pam-mfa" ] &&
 	    [ "$(stat -c %a:%U "$d/usr/local/bin/pam-mfa")" = "4755:root" ] &&
+	    case $(stat -c %a:%U:%G \
+	        "$d/usr/local/libexec/pam_mfa/pam_mfa_helper") in
+	    4750:root:pam_mfa|4700:root:root) true ;; *) false ;; esac &&
 	    [ -f "$d/usr/local/etc/security/pam_mfa.conf" ]
 	rc=$?
 	rm -rf "$d"

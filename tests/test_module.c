@@ -482,6 +482,12 @@ test_state_write_fails(void **st)
 	pid_t pid;
 
 	(void)st;
+	/* Through pam_mfa_helper (test_helper.sh runs this suite as a
+	 * member of its group), the caller's limits are the caller's: the
+	 * helper resets them at its clean start, as it must, and
+	 * test_helper.sh checks that a hostile start changes nothing. */
+	if (getenv("MFA_AS_UID") != NULL)
+		skip();
 	mu_enroll("mona", MFA_TOTP, MFA_SHA1, 6, 30, mu_secrets_hex[2]);
 	mu_totp(code, "sha1", 6, 30, mu_secrets_hex[2], -30);
 	/* A first login, so the state file exists and has a record. */

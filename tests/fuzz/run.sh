@@ -46,6 +46,7 @@ cat >"$tmp/config.h" <<'EOF'
 #define MFA_STATE_DIR "/var/lib/pam_mfa"
 #define MFA_CONF_PATH "/etc/security/pam_mfa.conf"
 #define MFA_KEY_PATH "/etc/security/pam_mfa.key"
+#define MFA_HELPER_PATH "/usr/libexec/pam_mfa/pam_mfa_helper"
 EOF
 if command -v pkg-config >/dev/null 2>&1 &&
     deps=$(pkg-config --cflags --libs liboath libconfig libcrypto); then
@@ -109,6 +110,7 @@ max_len() {
 	fuzz_split) echo 600 ;;		# MFA_INPUT_MAX and more
 	fuzz_uri) echo 512 ;;		# enough to overflow URI_MAX
 	fuzz_import) echo 8192 ;;	# several lines past IMPORT_LINE_MAX
+	fuzz_helper) echo 1200 ;;	# HELPER_REQ_MAX and more
 	*) echo 4096 ;;
 	esac
 }
