@@ -20,14 +20,16 @@ count() {
 		[ -e "$trs" ] || continue
 		log=${trs%.trs}.log
 		p=0 f=0
-		if grep -q '^\[==========\] .* test(s) run' "$log"; then
-			p=$(sed -n 's/^\[  PASSED  \] \([0-9]*\) test(s)\./\1/p' "$log" | tail -1)
-			f=$(sed -n 's/^\[  FAILED  \] \([0-9]*\) test(s),.*/\1/p' "$log" | tail -1)
-		elif grep -Eq '^[0-9]+ passed, [0-9]+ failed$' "$log"; then
+		# A script's own tally first: a script may show the output of
+		# a cmocka program it ran, whose summary is only part of it.
+		if grep -Eq '^[0-9]+ passed, [0-9]+ failed$' "$log"; then
 			line=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$log" | tail -1)
 			p=${line%% passed*}
 			f=${line#*, }
 			f=${f%% failed}
+		elif grep -q '^\[==========\] .* test(s) run' "$log"; then
+			p=$(sed -n 's/^\[  PASSED  \] \([0-9]*\) test(s)\./\1/p' "$log" | tail -1)
+			f=$(sed -n 's/^\[  FAILED  \] \([0-9]*\) test(s),.*/\1/p' "$log" | tail -1)
 		fi
 		p=${p:-0} f=${f:-0}
 		# A crash before the summary still counts as a failure.
