@@ -72,7 +72,6 @@
 
 #include "crypto.h"
 #include "keyfile.h"
-#include "safefile.h"
 #include "store.h"
 #include "user.h"
 
