@@ -33,7 +33,7 @@
 #include <unistd.h>
 
 #include "crypto.h"
-#include "keyring.h"
+#include "keyfile.h"
 #include "safefile.h"
 #include "store.h"
 #include "user.h"
@@ -42,9 +42,7 @@ struct file_store {
 	int dirfd;
 	enum mfa_flush flush;
 	unsigned lock_wait_ms;
-	char *key_file;
-	int have_keys;			/* keys loaded (lazily) */
-	struct mfa_keyring keys;
+	struct keyfile kf;		/* read lazily */
 };
 
 struct file_txn {
@@ -64,95 +62,6 @@ file_name(char buf[NAME_BUF], const char *user, const char *suffix)
 	return n > 0 && n < NAME_BUF ? MFA_OK : MFA_EINPUT;
 }
 
-/* Open the directory holding path's last component; *base points to it. */
-static int
-parent_open(const char *path, const char **base, enum mfa_err *rc)
-{
-	char parent[PATH_MAX];
-	const char *slash = strrchr(path, '/');
-
-	*rc = MFA_ECONFIG;
-	if (slash == NULL || slash[1] == '\0' ||
-	    (size_t)(slash - path) >= sizeof(parent))
-		return -1;
-	memcpy(parent, path, (size_t)(slash - path));
-	parent[slash - path] = '\0';
-	*base = slash + 1;
-	return safe_opendir(parent[0] != '\0' ? parent : "/", 0, rc);
-}
-
-/*
- * Why the key file can't be used, as the edges report it: missing, or
- * there but unusable (owner, mode, links, size, checksum, version, I/O).
- */
-static enum mfa_err
-key_err(enum mfa_err rc)
-{
-	if (rc == MFA_OK || rc == MFA_ENOMEM)
-		return rc;
-	return rc == MFA_ENOTENROLLED ? MFA_EKEYMISSING : MFA_EKEYUNREADABLE;
-}
-
-/* Read the key file: root's, 0600 or stricter, exactly one keyring. */
-static enum mfa_err
-keys_load(const char *path, struct mfa_keyring *kr)
-{
-	unsigned char buf[KEYRING_FILE_SIZE];
-	struct stat st;
-	enum mfa_err rc;
-	int fd;
-
-	if ((fd = safe_open(path, SAFE_PRIVATE, &st, &rc)) < 0)
-		return key_err(rc);
-	if (st.st_size != KEYRING_FILE_SIZE)
-		rc = MFA_ECORRUPT;
-	else if ((rc = safe_pread(fd, buf, sizeof(buf), 0)) == MFA_OK)
-		rc = keyring_decode(buf, kr);
-	crypto_wipe(buf, sizeof(buf));
-	close(fd);
-	return key_err(rc);
-}
-
-/* Write the key file: replacing it, or (exclusive) only if none. */
-static enum mfa_err
-keys_save(const char *path, const struct mfa_keyring *kr, int exclusive)
-{
-	unsigned char buf[KEYRING_FILE_SIZE];
-	const char *base;
-	enum mfa_err rc;
-	int dfd;
-
-	if ((dfd = parent_open(path, &base, &rc)) < 0)
-		return rc;
-	if ((rc = keyring_encode(kr, buf)) == MFA_OK)
-		rc = exclusive ? safe_publish(dfd, base, buf, sizeof(buf)) :
-		    safe_replace(dfd, base, buf, sizeof(buf));
-	crypto_wipe(buf, sizeof(buf));
-	close(dfd);
-	return rc;
-}
-
-static enum mfa_err
-keys_get(struct file_store *fs)
-{
-	enum mfa_err rc;
-
-	if (fs->have_keys)
-		return MFA_OK;
-	if ((rc = keys_load(fs->key_file, &fs->keys)) == MFA_OK)
-		fs->have_keys = 1;
-	return rc;
-}
-
-/* Read the key file again (a write or rekey must see the current one). */
-static enum mfa_err
-keys_reload(struct file_store *fs)
-{
-	keyring_wipe(&fs->keys);
-	fs->have_keys = 0;
-	return keys_get(fs);
-}
-
 /* Whether name is a record sealed with the key ring: USER.token or
  * USER.pending (any USER: even a name logins would refuse). */
 static int
@@ -167,12 +76,14 @@ sealed_name(const char *name)
 }
 
 /*
- * Whether the state directory at path holds a token or a pending token:
- * MFA_EEXIST if it does, MFA_OK if not (or if there is no directory).
+ * Whether the state directory (arg, its path) holds a token or a pending
+ * token: MFA_EEXIST if it does, MFA_OK if not (or if there is no
+ * directory).  keyfile_create's question.
  */
 static enum mfa_err
-any_sealed(const char *state_dir)
+any_sealed(const void *arg)
 {
+	const char *state_dir = arg;
 	struct dirent *e;
 	enum mfa_err rc;
 	DIR *d;
@@ -192,37 +103,6 @@ any_sealed(const char *state_dir)
 	if (rc == MFA_OK && errno != 0)
 		rc = MFA_EIO;
 	closedir(d);
-	return rc;
-}
-
-/*
- * The CLI's first use: a key file with one fresh key, if there is none.
- * Never while a token or pending token exists: they were sealed with the
- * missing key, which a new one can't replace (MFA_EKEYMISSING: restore
- * it), and tokens made under a new key would be lost when it is restored.
- */
-static enum mfa_err
-keys_create(const char *path, const char *state_dir)
-{
-	struct mfa_keyring kr;
-	struct stat st;
-	enum mfa_err rc;
-	int fd;
-
-	if ((fd = safe_open(path, SAFE_PRIVATE, &st, &rc)) >= 0) {
-		close(fd);
-		return MFA_OK;
-	}
-	if (rc != MFA_ENOTENROLLED)
-		return key_err(rc);
-	if ((rc = any_sealed(state_dir)) != MFA_OK)
-		return rc == MFA_EEXIST ? MFA_EKEYMISSING : rc;
-	memset(&kr, 0, sizeof(kr));
-	/* Two first enrollments at once: one key file, the first one. */
-	if ((rc = keyring_add(&kr)) == MFA_OK &&
-	    (rc = keys_save(path, &kr, 1)) == MFA_EEXIST)
-		rc = MFA_OK;
-	keyring_wipe(&kr);
 	return rc;
 }
 
@@ -281,7 +161,9 @@ file_create(const struct mfa_conf *conf)
 	enum mfa_err rc;
 	int pfd, fd;
 
-	if ((rc = keys_create(conf->key_file, conf->state_dir)) != MFA_OK)
+	/* Never a new key file beside the tokens of a lost one. */
+	if ((rc = keyfile_create(conf->key_file, any_sealed,
+	    conf->state_dir)) != MFA_OK)
 		return rc;
 	fd = safe_opendir(conf->state_dir, SAFE_PRIVATE, &rc);
 	if (fd >= 0) {
@@ -326,7 +208,7 @@ file_open(const struct mfa_conf *conf, void **out)
 		free(fs);
 		return rc;
 	}
-	if ((fs->key_file = strdup(conf->key_file)) == NULL) {
+	if (keyfile_init(&fs->kf, conf->key_file) != MFA_OK) {
 		close(fs->dirfd);
 		free(fs);
 		return MFA_ENOMEM;
@@ -345,8 +227,7 @@ file_close(void *be)
 	if (fs == NULL)
 		return;
 	close(fs->dirfd);
-	keyring_wipe(&fs->keys);
-	free(fs->key_file);
+	keyfile_free(&fs->kf);
 	free(fs);
 }
 
@@ -410,14 +291,8 @@ static enum mfa_err
 file_unseal(void *be, const char *user, struct mfa_token *tok)
 {
 	struct file_store *fs = be;
-	enum mfa_err rc;
 
-	if ((rc = keys_get(fs)) == MFA_OK)
-		rc = keyring_find(&fs->keys, tok->key_id) == NULL ?
-		    MFA_EKEYUNKNOWN : token_unseal(tok, user, &fs->keys);
-	if (rc != MFA_OK)
-		token_wipe(tok);
-	return rc;
+	return keyfile_unseal(&fs->kf, user, tok);
 }
 
 static enum mfa_err
@@ -645,25 +520,6 @@ file_abort(void *txn)
 	free(t);
 }
 
-/* Seal tok (secret in clear) and encode it for the disk. */
-static enum mfa_err
-token_image(struct file_store *fs, const char *user,
-    const struct mfa_token *tok, unsigned char buf[TOKEN_FILE_SIZE])
-{
-	struct mfa_token sealed;
-	enum mfa_err rc;
-
-	/* Read again for every write: a CLI may have waited at a prompt
-	 * while rekey replaced the key it loaded. */
-	if ((rc = keys_reload(fs)) != MFA_OK)
-		return rc;
-	sealed = *tok;
-	if ((rc = token_seal(&sealed, user, &fs->keys)) == MFA_OK)
-		rc = token_encode(&sealed, buf);
-	token_wipe(&sealed);
-	return rc;
-}
-
 /* Seal tok and replace name with it, under the shared key lock. */
 static enum mfa_err
 sealed_replace(struct file_store *fs, const char *user, const char *name,
@@ -675,7 +531,9 @@ sealed_replace(struct file_store *fs, const char *user, const char *name,
 
 	if ((kfd = keys_lock(fs, LOCK_SH, &rc)) < 0)
 		return rc;
-	if ((rc = token_image(fs, user, tok, buf)) == MFA_OK)
+	/* The key file read again for every write: a CLI may have waited
+	 * at a prompt while rekey replaced the key it loaded. */
+	if ((rc = keyfile_seal(&fs->kf, user, tok, buf)) == MFA_OK)
 		rc = safe_replace(fs->dirfd, name, buf, sizeof(buf));
 	crypto_wipe(buf, sizeof(buf));
 	close(kfd);
@@ -1033,15 +891,15 @@ keys_prune(struct file_store *fs, char **users, size_t n,
 					return rc;
 				continue;
 			}
-			for (k = 0; k < fs->keys.n && k < KEYRING_MAX; k++)
-				if (fs->keys.k[k].id == id)
+			for (k = 0; k < fs->kf.keys.n && k < KEYRING_MAX; k++)
+				if (fs->kf.keys.k[k].id == id)
 					used[k] = 1;
 		}
 	if (bad->n > 0)
 		return MFA_OK;
-	for (k = fs->keys.n; k-- > 1;)
+	for (k = fs->kf.keys.n; k-- > 1;)
 		if (!used[k])
-			keyring_drop(&fs->keys, k);
+			keyring_drop(&fs->kf.keys, k);
 	return MFA_OK;
 }
 
@@ -1072,19 +930,19 @@ file_rekey(void *be, size_t *done, char ***failed, size_t *nfailed)
 	/* (1) A new active key, with no write sealing meanwhile. */
 	if ((kfd = keys_lock(fs, LOCK_EX, &rc)) < 0)
 		return rc;
-	if ((rc = keys_reload(fs)) != MFA_OK ||
+	if ((rc = keyfile_reload(&fs->kf)) != MFA_OK ||
 	    (rc = file_list(fs, &users, &n)) != MFA_OK)
 		goto out;
 	/* A full ring first drops what (3) would have dropped. */
-	if (fs->keys.n >= KEYRING_MAX &&
+	if (fs->kf.keys.n >= KEYRING_MAX &&
 	    (rc = keys_prune(fs, users, n, &bad)) != MFA_OK)
 		goto out;
 	if (bad.n > 0) {
 		rc = MFA_ECORRUPT;
 		goto out;
 	}
-	if ((rc = keyring_add(&fs->keys)) != MFA_OK ||
-	    (rc = keys_save(fs->key_file, &fs->keys, 0)) != MFA_OK)
+	if ((rc = keyring_add(&fs->kf.keys)) != MFA_OK ||
+	    (rc = keyfile_save(fs->kf.path, &fs->kf.keys, 0)) != MFA_OK)
 		goto out;
 	close(kfd);
 	kfd = -1;
@@ -1109,11 +967,12 @@ file_rekey(void *be, size_t *done, char ***failed, size_t *nfailed)
 	n = 0;
 	if ((kfd = keys_lock(fs, LOCK_EX, &rc)) < 0)
 		goto out;
-	if ((rc = keys_reload(fs)) != MFA_OK ||
+	if ((rc = keyfile_reload(&fs->kf)) != MFA_OK ||
 	    (rc = file_list(fs, &users, &n)) != MFA_OK ||
 	    (rc = keys_prune(fs, users, n, &bad)) != MFA_OK)
 		goto out;
-	rc = bad.n > 0 ? MFA_ECORRUPT : keys_save(fs->key_file, &fs->keys, 0);
+	rc = bad.n > 0 ? MFA_ECORRUPT :
+	    keyfile_save(fs->kf.path, &fs->kf.keys, 0);
 out:
 	if (kfd >= 0)
 		close(kfd);

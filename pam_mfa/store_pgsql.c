@@ -71,8 +71,7 @@
 #include <libpq-fe.h>
 
 #include "crypto.h"
-#include "keyring.h"
-#include "safefile.h"
+#include "keyfile.h"
 #include "store.h"
 #include "user.h"
 
@@ -89,9 +88,7 @@ struct pg_store {
 	int pinned;			/* a deadline shared by several calls */
 	int64_t deadline;		/* CLOCK_MONOTONIC, ms */
 	int warned;			/* a WARNING came with the last result */
-	char *key_file;
-	int have_keys;
-	struct mfa_keyring keys;
+	struct keyfile kf;		/* read lazily */
 };
 
 struct pg_txn {
@@ -585,79 +582,6 @@ col_list(char *buf, size_t size, const char *prefix)
 		    i ? ", " : "", prefix, state_cols[i].name);
 }
 
-/* Read the key file: root's, 0600 or stricter, exactly one keyring. */
-static enum mfa_err
-keys_load(const char *path, struct mfa_keyring *kr)
-{
-	unsigned char buf[KEYRING_FILE_SIZE];
-	struct stat st;
-	enum mfa_err rc;
-	int fd;
-
-	if ((fd = safe_open(path, SAFE_PRIVATE, &st, &rc)) < 0)
-		return rc == MFA_ENOTENROLLED ? MFA_ECRYPTO : rc;
-	if (st.st_size != KEYRING_FILE_SIZE)
-		rc = MFA_ECORRUPT;
-	else if ((rc = safe_pread(fd, buf, sizeof(buf), 0)) == MFA_OK)
-		rc = keyring_decode(buf, kr);
-	crypto_wipe(buf, sizeof(buf));
-	close(fd);
-	return rc;
-}
-
-static enum mfa_err
-keys_get(struct pg_store *ps, int reload)
-{
-	enum mfa_err rc;
-
-	if (ps->have_keys && !reload)
-		return MFA_OK;
-	keyring_wipe(&ps->keys);
-	ps->have_keys = 0;
-	if ((rc = keys_load(ps->key_file, &ps->keys)) == MFA_OK)
-		ps->have_keys = 1;
-	return rc;
-}
-
-/* The CLI's first use: a key file with one fresh key, if there is none
- * (every gateway then needs a copy of it). */
-static enum mfa_err
-pg_create(const struct mfa_conf *conf)
-{
-	unsigned char buf[KEYRING_FILE_SIZE];
-	char parent[PATH_MAX];
-	struct mfa_keyring kr;
-	const char *slash;
-	struct stat st;
-	enum mfa_err rc;
-	int fd;
-
-	if ((fd = safe_open(conf->key_file, SAFE_PRIVATE, &st, &rc)) >= 0) {
-		close(fd);
-		return MFA_OK;
-	}
-	if (rc != MFA_ENOTENROLLED)
-		return rc;
-	slash = strrchr(conf->key_file, '/');
-	if (slash == NULL || (size_t)(slash - conf->key_file) >= sizeof(parent))
-		return MFA_ECONFIG;
-	memcpy(parent, conf->key_file, (size_t)(slash - conf->key_file));
-	parent[slash - conf->key_file] = '\0';
-	memset(&kr, 0, sizeof(kr));
-	if ((rc = keyring_add(&kr)) == MFA_OK &&
-	    (rc = keyring_encode(&kr, buf)) == MFA_OK) {
-		if ((fd = safe_opendir(parent[0] ? parent : "/", 0, &rc)) >= 0) {
-			rc = safe_publish(fd, slash + 1, buf, sizeof(buf));
-			if (rc == MFA_EEXIST)
-				rc = MFA_OK;
-			close(fd);
-		}
-	}
-	crypto_wipe(buf, sizeof(buf));
-	keyring_wipe(&kr);
-	return rc;
-}
-
 static void pg_close(void *);
 
 static enum mfa_err
@@ -675,9 +599,9 @@ open_common(const struct mfa_conf *conf, int admin, void **out)
 	ps->pid = getpid();
 	ps->admin = admin;
 	ps->timeout_ms = conf->pg_timeout_ms;
-	if ((ps->key_file = strdup(conf->key_file)) == NULL ||
+	if (keyfile_init(&ps->kf, conf->key_file) != MFA_OK ||
 	    (ps->conninfo = strdup(ci)) == NULL) {
-		free(ps->key_file);
+		keyfile_free(&ps->kf);
 		free(ps);
 		return MFA_ENOMEM;
 	}
@@ -721,10 +645,53 @@ pg_close(void *be)
 	 * would end the parent's session): the memory is lost instead. */
 	if (ps->conn != NULL && ps->pid == getpid())
 		PQfinish(ps->conn);
-	keyring_wipe(&ps->keys);
-	free(ps->key_file);
+	keyfile_free(&ps->kf);
 	free(ps->conninfo);
 	free(ps);
+}
+
+/*
+ * Whether the database holds a token or a pending token (keyfile_create's
+ * question): MFA_EEXIST if it does, MFA_OK if it holds none.  Asked as
+ * pam-mfa (the admin role, which alone reads pending tokens); a database
+ * that can't be asked, or an answer that is not a boolean, is that error,
+ * and then no key file is made: fail closed.
+ */
+static enum mfa_err
+pg_any_sealed(const void *arg)
+{
+	const struct mfa_conf *conf = arg;
+	struct pg_store *ps;
+	PGresult *res;
+	enum mfa_err rc;
+	const char *v;
+
+	if ((rc = pg_open_admin(conf, (void **)&ps)) != MFA_OK)
+		return rc;
+	arm(ps);
+	if ((rc = exec(ps, "SELECT EXISTS (SELECT 1 FROM pam_mfa.tokens "
+	    "WHERE token IS NOT NULL OR pending IS NOT NULL)", 0, NULL, NULL,
+	    0, &res)) == MFA_OK) {
+		v = PQntuples(res) == 1 && !PQgetisnull(res, 0, 0) ?
+		    PQgetvalue(res, 0, 0) : "";
+		rc = strcmp(v, "f") == 0 ? MFA_OK : strcmp(v, "t") == 0 ?
+		    MFA_EEXIST : MFA_EUNAVAIL;
+		PQclear(res);
+	}
+	pg_close(ps);
+	return rc;
+}
+
+/*
+ * The CLI's first use: a key file with one fresh key, if there is none
+ * (every gateway then needs a copy of it) -- never while the database
+ * holds a token or a pending token (keyfile.h).  The database is asked
+ * only when the key file is missing.
+ */
+static enum mfa_err
+pg_create(const struct mfa_conf *conf)
+{
+	return keyfile_create(conf->key_file, pg_any_sealed, conf);
 }
 
 static const char *const sql_token =
@@ -762,13 +729,8 @@ static enum mfa_err
 pg_unseal(void *be, const char *user, struct mfa_token *tok)
 {
 	struct pg_store *ps = be;
-	enum mfa_err rc;
 
-	if ((rc = keys_get(ps, 0)) == MFA_OK)
-		rc = token_unseal(tok, user, &ps->keys);
-	if (rc != MFA_OK)
-		token_wipe(tok);
-	return rc;
+	return keyfile_unseal(&ps->kf, user, tok);
 }
 
 static enum mfa_err
@@ -938,24 +900,6 @@ pg_abort(void *txn)
 	free(t);
 }
 
-/* Seal tok (secret in clear) under the key file's active key, read again
- * for every write (a rekey may have run meanwhile). */
-static enum mfa_err
-seal(struct pg_store *ps, const char *user, const struct mfa_token *tok,
-    unsigned char buf[TOKEN_FILE_SIZE])
-{
-	struct mfa_token sealed;
-	enum mfa_err rc;
-
-	if ((rc = keys_get(ps, 1)) != MFA_OK)
-		return rc;
-	sealed = *tok;
-	if ((rc = token_seal(&sealed, user, &ps->keys)) == MFA_OK)
-		rc = token_encode(&sealed, buf);
-	token_wipe(&sealed);
-	return rc;
-}
-
 static enum mfa_err
 pg_install(void *be, const char *user, const struct mfa_token *tok,
     uint64_t expect_id, uint32_t expect_gen, uint64_t next_step)
@@ -969,7 +913,8 @@ pg_install(void *be, const char *user, const struct mfa_token *tok,
 	PGresult *res;
 	enum mfa_err rc;
 
-	if ((rc = seal(ps, user, tok, buf)) != MFA_OK)
+	/* The key file read again: a rekey may have run meanwhile. */
+	if ((rc = keyfile_seal(&ps->kf, user, tok, buf)) != MFA_OK)
 		goto out;
 	snprintf(id, sizeof(id), "%lld", (long long)(int64_t)tok->id);
 	snprintf(gen, sizeof(gen), "%lu", (unsigned long)tok->backup_gen);
@@ -1012,7 +957,7 @@ pg_pending_put(void *be, const char *user, const struct mfa_token *tok)
 	PGresult *res;
 	enum mfa_err rc;
 
-	if ((rc = seal(ps, user, tok, buf)) == MFA_OK) {
+	if ((rc = keyfile_seal(&ps->kf, user, tok, buf)) == MFA_OK) {
 		vals[0] = user;
 		vals[1] = (const char *)buf;
 		arm(ps);
@@ -1084,29 +1029,6 @@ pg_list(void *be, char ***out, size_t *nout)
 	return MFA_OK;
 }
 
-/* Write the key file (replacing it) in its directory. */
-static enum mfa_err
-keys_save(const char *path, const struct mfa_keyring *kr)
-{
-	unsigned char buf[KEYRING_FILE_SIZE];
-	char parent[PATH_MAX];
-	const char *slash = strrchr(path, '/');
-	enum mfa_err rc;
-	int dfd;
-
-	if (slash == NULL || (size_t)(slash - path) >= sizeof(parent))
-		return MFA_ECONFIG;
-	memcpy(parent, path, (size_t)(slash - path));
-	parent[slash - path] = '\0';
-	if ((dfd = safe_opendir(parent[0] ? parent : "/", 0, &rc)) < 0)
-		return rc;
-	if ((rc = keyring_encode(kr, buf)) == MFA_OK)
-		rc = safe_replace(dfd, slash + 1, buf, sizeof(buf));
-	crypto_wipe(buf, sizeof(buf));
-	close(dfd);
-	return rc;
-}
-
 /* Drop the old keys no record in the database is sealed with. */
 static enum mfa_err
 keys_prune(struct pg_store *ps)
@@ -1123,18 +1045,18 @@ keys_prune(struct pg_store *ps)
 	    NULL, NULL, 0, &res)) != MFA_OK)
 		return rc;
 	n = PQntuples(res);
-	for (k = ps->keys.n; k-- > 1;) {
+	for (k = ps->kf.keys.n; k-- > 1;) {
 		int used = 0;
 
 		for (i = 0; i < n; i++) {
 			uint64_t id;
 
 			if (!num_u64(PQgetvalue(res, i, 0), &id) ||
-			    id == ps->keys.k[k].id)
+			    id == ps->kf.keys.k[k].id)
 				used = 1;	/* unreadable: keep all */
 		}
 		if (!used)
-			keyring_drop(&ps->keys, k);
+			keyring_drop(&ps->kf.keys, k);
 	}
 	PQclear(res);
 	return MFA_OK;
@@ -1163,8 +1085,8 @@ reseal(struct pg_store *ps, const PGresult *res, int row, int col)
 		rc = old == NULL ? MFA_ENOMEM : MFA_ECORRUPT;
 		goto out;
 	}
-	if ((rc = token_unseal(&tok, user, &ps->keys)) != MFA_OK ||
-	    (rc = token_seal(&tok, user, &ps->keys)) != MFA_OK ||
+	if ((rc = keyfile_unseal(&ps->kf, user, &tok)) != MFA_OK ||
+	    (rc = token_seal(&tok, user, &ps->kf.keys)) != MFA_OK ||
 	    (rc = token_encode(&tok, buf)) != MFA_OK)
 		goto out;
 	vals[0] = user;
@@ -1210,14 +1132,14 @@ pg_rekey(void *be, size_t *done, char ***failed, size_t *nfailed)
 	*done = 0;
 	*failed = NULL;
 	*nfailed = 0;
-	if ((rc = keys_get(ps, 1)) != MFA_OK)
+	if ((rc = keyfile_reload(&ps->kf)) != MFA_OK)
 		return rc;
-	if (ps->keys.n >= KEYRING_MAX && (rc = keys_prune(ps)) != MFA_OK)
+	if (ps->kf.keys.n >= KEYRING_MAX && (rc = keys_prune(ps)) != MFA_OK)
 		return rc;
-	if ((rc = keyring_add(&ps->keys)) != MFA_OK ||
-	    (rc = keys_save(ps->key_file, &ps->keys)) != MFA_OK)
+	if ((rc = keyring_add(&ps->kf.keys)) != MFA_OK ||
+	    (rc = keyfile_save(ps->kf.path, &ps->kf.keys, 0)) != MFA_OK)
 		return rc;
-	snprintf(id, sizeof(id), "%lu", (unsigned long)ps->keys.k[0].id);
+	snprintf(id, sizeof(id), "%lu", (unsigned long)ps->kf.keys.k[0].id);
 	arm(ps);
 	if ((rc = exec(ps, "SELECT pam_mfa.adm_set_active_key($1)", 1, vals,
 	    NULL, 1, &r)) != MFA_OK)
@@ -1248,9 +1170,9 @@ pg_rekey(void *be, size_t *done, char ***failed, size_t *nfailed)
 	 * nothing dropped while a record could not be re-sealed. */
 	if (bad.n > 0)
 		rc = MFA_ECORRUPT;
-	else if ((rc = keys_get(ps, 1)) == MFA_OK &&
+	else if ((rc = keyfile_reload(&ps->kf)) == MFA_OK &&
 	    (rc = keys_prune(ps)) == MFA_OK)
-		rc = keys_save(ps->key_file, &ps->keys);
+		rc = keyfile_save(ps->kf.path, &ps->kf.keys, 0);
 out:
 	PQclear(res);
 	store_names_finish(&bad);

@@ -81,6 +81,38 @@ check "pam_mfa(8) names PAM_AUTHINFO_UNAVAIL" \
 check "pam-mfa(8) documents db init" \
     grep -q "^.It Cm db init" "$MFA_SRCDIR/man/pam-mfa.8"
 check "README documents db init" grep -q "pam-mfa db init" "$MFA_SRCDIR/README.md"
+# Every db subcommand of pam-mfa's table is in pam-mfa(8)'s synopsis and
+# list and in the README; what import-files prints is what the page says.
+subs=$(sed -n 's/^	{ "db", "\([a-z-]*\)",.*/\1/p' "$MFA_SRCDIR/tools/pam-mfa.c")
+check "db subcommands found ($(echo $subs))" [ "$(echo $subs | wc -w)" -eq 2 ]
+for sub in $subs; do
+	check "pam-mfa(8) synopsis: db $sub" \
+	    grep -q "^\.Cm db $sub\$" "$MFA_SRCDIR/man/pam-mfa.8"
+	check "pam-mfa(8) documents db $sub" \
+	    grep -q "^\.It Cm db $sub\$" "$MFA_SRCDIR/man/pam-mfa.8"
+	check "README names pam-mfa db $sub" \
+	    grep -q "pam-mfa db $sub" "$MFA_SRCDIR/README.md"
+done
+# (its string literals joined, as the compiler joins them)
+tr '\n\t' '  ' <"$MFA_SRCDIR/tools/cmd_db.c" | sed 's/" *"//g' >"$WORK/cmd_db"
+for m in "imported %s" "skipped %s: %s" "already in the database" \
+    "imported users are locked in the file store" "db_import"; do
+	check "cmd_db.c prints \"$m\"" grep -qF "$m" "$WORK/cmd_db"
+done
+for m in "^\.Ql imported Ar user ,\$" "^\.Ql skipped Ar user : Ar reason ;\$" \
+    "^\.Pq Ql skipped Ar user : already in the database \.\$" \
+    "^\.Ql imported users are locked in the file store \.\$" \
+    "^\.Li action=db_import ,\$" "^\.Pq Li locked_until=admin_unlock ,\$"; do
+	check "pam-mfa(8) db import-files: $m" grep -q "$m" "$MFA_SRCDIR/man/pam-mfa.8"
+done
+# The key-loss section speaks for both stores, as the stores behave
+# (keyfile.c, used by both).
+check "README: key loss holds for both stores" \
+    grep -q "^All of this holds for both stores" "$MFA_SRCDIR/README.md"
+for f in store_file.c store_pgsql.c; do
+	check "$f makes its key file through keyfile_create" \
+	    grep -q "keyfile_create(" "$MFA_SRCDIR/pam_mfa/$f"
+done
 install -m 0644 "$MFA_SRCDIR/conf/postgresql/pam_mfa.conf" "$WORK/gw.conf"
 check "shipped gateway config is valid" \
     sh -c "'$MFA_BUILDDIR/tools/pam-mfa' -c '$WORK/gw.conf' check | grep -q '^store = \"postgresql\";'"

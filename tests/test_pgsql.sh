@@ -86,6 +86,12 @@ if [ $rc -eq 0 ]; then pass "test_pgsql_pam"; else
 	grep -a "pam_mfa" "$log" | tail -60
 fi
 
+# t_key_loss: the key id logged as key_unknown is the one alice's record
+# names (token.h: u32 at 40), read from the bytes the database holds.
+kid=$(PGDB=mfa sql "SELECT get_byte(token, 40)::bigint + get_byte(token, 41)::bigint * 256 + get_byte(token, 42)::bigint * 65536 + get_byte(token, 43)::bigint * 16777216 FROM pam_mfa.tokens WHERE username = 'alice'")
+check "key file from elsewhere: logged key_unknown with alice's key id ($kid)" \
+    grep -q "reason=key_unknown user=alice service=gw1 rhost=- key_id=$kid key_file=" "$log"
+
 # The gateway role, connecting as a gateway does, against the server.
 gw() {
 	/usr/lib/postgresql/15/bin/psql -X -q -At -v ON_ERROR_STOP=1 \
@@ -153,8 +159,12 @@ else
 fi
 
 # A synchronous standby, the primary killed, the standby promoted.  That
-# test has a key file of its own: the database forgets the active key.
-PGDB=mfa sql "DELETE FROM pam_mfa.keystate"
+# test has a key file of its own: the database forgets the active key,
+# and the tokens sealed with this test's key file (no key file is made
+# while the database holds a token sealed with another).
+PGDB=mfa sql "DELETE FROM pam_mfa.keystate" &&
+    PGDB=mfa sql "DELETE FROM pam_mfa.state" &&
+    PGDB=mfa sql "DELETE FROM pam_mfa.tokens" || exit 1
 pg2=$(mktemp -d /tmp/pam_mfa_pg2.XXXXXX)
 trap 'sh "$here/pgcluster.sh" stop "$pg2"; sh "$here/pgcluster.sh" stop "$pg"; rm -rf "$pg" "$pg2"; umount "$base" "$WORK/ov"; rm -rf "$WORK"' EXIT
 if sh "$here/pgcluster.sh" standby "$pg" "$pg2"; then

@@ -8,7 +8,8 @@
  * success; the server crashed and restarted: deny while down
  * (PAM_AUTHINFO_UNAVAIL), nothing lost or doubled after; a server that
  * never answers: the deadline holds; a file-store login never maps
- * libpq; pam-mfa status/list/unlock/revoke/backup-codes on the database.
+ * libpq; pam-mfa status/list/unlock/revoke/backup-codes on the database;
+ * the key file lost, unusable or from elsewhere (t_key_loss).
  */
 #include "config.h"
 
@@ -546,6 +547,112 @@ t_rekey(void **st)
 	assert_int_equal(mu_auth("gw1", "alice", code), PAM_SUCCESS);
 }
 
+/*
+ * A lost key strands nobody silently on the database either (issue 17.1,
+ * as test_keys.sh walks it on the file store): with the key file moved
+ * away, logins are denied key_missing naming it, status and check report
+ * every token and pending token that doesn't open, enroll makes no key
+ * file -- nor when the database can't be asked whether it holds tokens;
+ * an unusable key file is key_unreadable; a key file from elsewhere is
+ * key_unknown with the key id (test_pgsql.sh checks it against the
+ * record's bytes); with the key file back everyone logs in.
+ */
+static void
+t_key_loss(void **st)
+{
+	char key[600], away[600], other[600], text[2048], down[600];
+	char out[8192], code[16], msg[700], port[16], keys[4096];
+	struct stat sb;
+
+	(void)st;
+	snprintf(key, sizeof(key), "%s/mfa.key", mu_dir);
+	snprintf(away, sizeof(away), "%s/mfa.key.away", mu_dir);
+	snprintf(other, sizeof(other), "%s/other.conf", mu_dir);
+	snprintf(down, sizeof(down), "%s/down.conf", mu_dir);
+	/* A pending token beside the active ones. */
+	assert_int_equal(mu_cli(out, sizeof(out), conf_gw1, "enroll", "-q",
+	    "none", "frank", NULL), 0);
+	assert_int_equal(mu_cli(out, sizeof(out), conf_gw1, "check", NULL),
+	    0);
+	/* pam-mfa's and the gateways' database down (a port nobody
+	 * listens on), the same key file. */
+	closed_port(port);
+	pg_keys(keys, sizeof(keys), "gw1", port, 1500);
+	mu_write_conf(down, keys);
+
+	assert_int_equal(rename(key, away), 0);
+	hotp(code, 0, 15);
+	assert_int_equal(mu_auth("gw1", "alice", code), PAM_AUTH_ERR);
+	snprintf(msg, sizeof(msg), "rhost=- key_file=%s", key);
+	assert_true(mu_log_wait("result=deny reason=key_missing user=alice "
+	    "service=gw1", msg));
+	assert_int_equal(mu_cli(out, sizeof(out), conf_gw1, "status", NULL),
+	    1);
+	assert_non_null(strstr(out, " token_error=key_missing"));
+	assert_non_null(strstr(out, " pending_error=key_missing"));
+	assert_int_equal(mu_cli(out, sizeof(out), conf_gw1, "check", NULL),
+	    1);
+	/* No new key beside the database's tokens, nor when the database
+	 * can't say whether it holds any. */
+	assert_int_equal(mu_cli(out, sizeof(out), conf_gw1, "enroll", "-y",
+	    "-q", "none", "newuser", NULL), 1);
+	assert_int_equal(stat(key, &sb), -1);
+	assert_null(strstr(out, "secret="));
+	assert_int_equal(mu_cli(out, sizeof(out), down, "enroll", "-y",
+	    "-q", "none", "newuser", NULL), 1);
+	assert_int_equal(stat(key, &sb), -1);
+	assert_int_equal(mu_cli(out, sizeof(out), conf_gw1, "list", NULL), 0);
+	assert_null(strstr(out, "newuser"));
+
+	/* Readable by all: key_unreadable. */
+	assert_int_equal(rename(away, key), 0);
+	assert_int_equal(chmod(key, 0644), 0);
+	assert_int_equal(mu_auth("gw2", "alice", code), PAM_AUTH_ERR);
+	assert_true(mu_log_wait("result=deny reason=key_unreadable user=alice "
+	    "service=gw2", msg));
+	assert_int_equal(chmod(key, 0600), 0);
+
+	/* Another install's key file (made by a file store elsewhere):
+	 * its first key id is random, so it lacks alice's. */
+	snprintf(text, sizeof(text), "state_dir = \"%s/other\";\n"
+	    "key_file = \"%s/other.key\";\nuser_lookup = \"exact\";\n",
+	    mu_dir, mu_dir);
+	assert_int_equal(tu_write_file(other, text, 0644), 0);
+	assert_int_equal(mu_cli(out, sizeof(out), other, "enroll", "-y", "-q",
+	    "none", "olga", NULL), 0);
+	assert_int_equal(rename(key, away), 0);
+	snprintf(text, sizeof(text), "%s/other.key", mu_dir);
+	assert_int_equal(rename(text, key), 0);
+	assert_int_equal(mu_auth("gw1", "alice", code), PAM_AUTH_ERR);
+	snprintf(msg, sizeof(msg), "key_file=%s", key);
+	assert_true(mu_log_wait("result=deny reason=key_unknown user=alice "
+	    "service=gw1 rhost=- key_id=", msg));
+	assert_int_equal(mu_cli(out, sizeof(out), conf_gw1, "status", "alice",
+	    NULL), 1);
+	assert_non_null(strstr(out, " token_error=key_unknown"));
+	assert_int_equal(mu_cli(out, sizeof(out), conf_gw1, "check", NULL),
+	    1);
+
+	/* The right key file back: every token opens, everyone logs in,
+	 * and the code refused meanwhile was never spent. */
+	assert_int_equal(rename(away, key), 0);
+	assert_int_equal(mu_cli(out, sizeof(out), conf_gw1, "check", NULL),
+	    0);
+	assert_int_equal(mu_cli(out, sizeof(out), conf_gw1, "status", NULL),
+	    0);
+	assert_null(strstr(out, "_error="));
+	assert_int_equal(mu_auth("gw2", "alice", code), PAM_SUCCESS);
+	hotp(code, 3, 2);
+	assert_int_equal(mu_auth("gw1", "erin", code), PAM_SUCCESS);
+	assert_int_equal(mu_cli(out, sizeof(out), conf_gw1, "enroll", "-y",
+	    "-q", "none", "newuser", NULL), 0);
+	assert_non_null(strstr(out, "secret="));
+	assert_int_equal(mu_cli(out, sizeof(out), conf_gw1, "revoke",
+	    "newuser", NULL), 0);
+	assert_int_equal(mu_cli(out, sizeof(out), conf_gw1, "revoke",
+	    "frank", NULL), 0);
+}
+
 /* pam-mfa db import-files: the file store's user moves with its floor,
  * and the file store refuses them from then on. */
 static void
@@ -604,6 +711,7 @@ main(void)
 		cmocka_unit_test(t_conninfo_refused),
 		cmocka_unit_test(t_store_object_checked),
 		cmocka_unit_test(t_rekey),
+		cmocka_unit_test(t_key_loss),
 		cmocka_unit_test(mu_test_no_secret_in_log),
 	};
 

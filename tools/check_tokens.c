@@ -58,7 +58,13 @@ cli_check_tokens(struct cli *cli)
 	size_t n = 0, i, ntok = 0, npend = 0, bad = 0;
 	struct stat sb;
 
-	if ((rc = store_open(cli->conf, &store)) != MFA_OK) {
+	if (cli->conf->store == MFA_STORE_POSTGRESQL) {
+		/* As pam-mfa's role (the gateways' can't read pending
+		 * tokens), connected at once: a database that can't be
+		 * reached is a failure, never "nobody enrolled". */
+		if (cli_open_store(cli, &store) != CLI_OK)
+			return CLI_FAIL;
+	} else if ((rc = store_open(cli->conf, &store)) != MFA_OK) {
 		if (lstat(cli->conf->state_dir, &sb) != 0 && errno == ENOENT)
 			return CLI_OK;	/* nobody enrolled yet */
 		fprintf(stderr, "pam-mfa: check: state directory %s: %s\n",

@@ -438,6 +438,21 @@ cmd_enroll(struct cli *cli, int argc, char **argv)
 		cli_key_hint(rc);
 		return CLI_FAIL;
 	}
+	if (rc != MFA_OK && cli->conf->store == MFA_STORE_POSTGRESQL &&
+	    (rc == MFA_EUNAVAIL || rc == MFA_ETIMEOUT || rc == MFA_EUNKNOWN)) {
+		/* Only a missing key file makes the store ask the database
+		 * whether it holds tokens: no answer, no new key. */
+		fprintf(stderr, "pam-mfa: enroll: %s: the key file is missing "
+		    "and the database can't be asked whether it holds tokens "
+		    "sealed with it: %s: no key file made, nothing done\n",
+		    cli->conf->key_file, mfa_strerror(rc));
+		return CLI_FAIL;
+	}
+	if (rc != MFA_OK && cli->conf->store == MFA_STORE_POSTGRESQL) {
+		fprintf(stderr, "pam-mfa: enroll: database: %s: nothing done\n",
+		    mfa_strerror(rc));
+		return CLI_FAIL;
+	}
 	if (rc != MFA_OK) {
 		fprintf(stderr, "pam-mfa: state directory %s: %s\n",
 		    cli->conf->state_dir, mfa_strerror(rc));
