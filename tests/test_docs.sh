@@ -140,7 +140,7 @@ sed -n '/^### The schema, for SIEMs/,/^## /p' "$MFA_SRCDIR/README.md" \
 for f in $(cat "$WORK/fields"); do
 	check "pam_mfa-log(7) documents field $f" grep -Eq \
 	    "^\.(It )?(Cm|Li) (.* )?$f(=| |\$)" "$WORK/man.fields"
-	check "README's schema names field $f" grep -q "\`$f[=\`]" \
+	check "README's schema names field $f" grep -q "\`${f}[=\`]" \
 	    "$WORK/readme.schema"
 done
 # The fields the schema lists (.It Cm NAME; the helper's .Cm lists):
@@ -236,7 +236,7 @@ done
 for c in $(grep -oh 'pam-mfa [a-z][a-z-]*' "$src/README.md" \
     "$src/man/pam_mfa.8" "$src/man/pam_mfa-log.7" | awk '{print $2}' |
     sort -u); do
-	check "pam-mfa $c exists" grep -q "^	{ \"$c[\" ]" "$src/tools/pam-mfa.c"
+	check "pam-mfa $c exists" grep -q "^	{ \"${c}[\" ]" "$src/tools/pam-mfa.c"
 done
 for fl in $(grep -oh 'pam-mfa enroll\( -[a-zA-Z]*\( [A-Za-z0-9.]*[0-9.][A-Za-z0-9.]*\)\?\)*' \
     "$src/README.md" | grep -o ' -[a-zA-Z]*' | tr -d ' -' | fold -w1 |
