@@ -204,6 +204,25 @@ for op in $(sed -n 's/^	\[HELPER_[A-Z]*\] = "\([a-z-]*\)",$/\1/p' \
     "$src/pam_mfa/helper_proto.c"); do
 	check "pam_mfa-log(7) names op $op" grep -q "^\.Li .*$op" "$lman"
 done
+# Every reason=, detail= and action= value the README and the man pages
+# write is one the code logs.
+for r in $(grep -oh 'reason=[a-z_]*' "$src/README.md" "$src"/man/*.[78] |
+    sed 's/^reason=//' | sort -u); do
+	check "docs' reason=$r is logged" grep -qx "$r" "$WORK/reasons"
+done
+for d in $(grep -oh 'detail=[a-z_]*' "$src/README.md" "$src"/man/*.[78] |
+    sed 's/^detail=//' | sort -u); do
+	# detail=helper_...: a family, named by its prefix.
+	case $d in
+	*_) check "docs' detail=$d... is logged" grep -q "^$d" \
+	    "$WORK/details" ;;
+	*) check "docs' detail=$d is logged" grep -qx "$d" "$WORK/details" ;;
+	esac
+done
+for a in $(grep -oh 'action=[a-z_]*' "$src/README.md" "$src"/man/*.[78] |
+    sed 's/^action=//' | sort -u); do
+	check "docs' action=$a is logged" grep -qx "$a" "$WORK/actions"
+done
 # Schema 1 lines carry no version field (a v= is schema 2's, see
 # pam_mfa-log(7) Versions).
 check "no line of schema 1 has v=" [ -z "$(grep -x v "$WORK/fields")" ]
