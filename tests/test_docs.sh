@@ -1,6 +1,8 @@
 #!/bin/sh
-# The man pages are valid mdoc (mandoc -Tlint), and every config key the
-# loader knows is documented in the shipped sample.
+# The man pages are valid mdoc (mandoc -Tlint), every config key the
+# loader knows is documented in the shipped sample, and the docs match the
+# code: reasons, details, fields and actions of the logs (pam_mfa-log(7),
+# both ways), and every name, key, command, file and page the README names.
 . "$(dirname "$0")/lib.sh"
 for page in pam_mfa.8 pam-mfa.8 pam_mfa_helper.8 pam_mfa-log.7; do
 	check "mandoc lint $page" mandoc -Tlint -Wwarning "$MFA_SRCDIR/man/$page"
