@@ -46,7 +46,9 @@ mkdir "$work/pam.d"
 printf 'state_dir = "%s";\nkey_file = "%s";\nissuer = "Demo VPN";\nuser_lookup = "exact";\n' \
     "$work/state" "$work/pam_mfa.key" >"$conf"
 chmod 0644 "$conf"
-# The line an admin adds to /etc/pam.d/openvpn, after the password module.
+# The line an admin adds after the password module of a service with
+# separate prompts (sshd, ocserv).  OpenVPN's clients type password and
+# code in one field: its stack is conf/pam.d/openvpn, not this line.
 echo "auth required $module conf=$conf" >"$work/pam.d/demo-vpn"
 step "PAM service 'demo-vpn'"
 cat "$work/pam.d/demo-vpn"

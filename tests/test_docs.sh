@@ -1,8 +1,10 @@
 #!/bin/sh
-# The man pages are valid mdoc (mandoc -Tlint), and every config key the
-# loader knows is documented in the shipped sample.
+# The man pages are valid mdoc (mandoc -Tlint), every config key the
+# loader knows is documented in the shipped sample, and the docs match the
+# code: reasons, details, fields and actions of the logs (pam_mfa-log(7),
+# both ways), and every name, key, command, file and page the README names.
 . "$(dirname "$0")/lib.sh"
-for page in pam_mfa.8 pam-mfa.8 pam_mfa_helper.8; do
+for page in pam_mfa.8 pam-mfa.8 pam_mfa_helper.8 pam_mfa-log.7; do
 	check "mandoc lint $page" mandoc -Tlint -Wwarning "$MFA_SRCDIR/man/$page"
 done
 keys=$(sed -n 's/^	{ "\([a-z_]*\)",.*/\1/p' "$MFA_SRCDIR/pam_mfa/conf.c")
@@ -150,4 +152,178 @@ for d in $(grep -oh 'detail=[a-z_]*' "$MFA_SRCDIR/pam_mfa/helper_client.c" \
     "$MFA_SRCDIR/tools/pam_mfa_helper.c" | sort -u); do
 	check "pam_mfa_helper(8) lists $d" grep -q "^\.Cm $d" "$hman"
 done
+# pam_mfa-log(7), the log schema (version 1), against the code that logs:
+# the module (pam_mfa.c and the helper client), pam_mfa_helper and
+# pam-mfa's cli_audit.  Every field name=, detail= and action= value the
+# code can write is in the schema, and every one the schema lists is in
+# the code.
+lman=$MFA_SRCDIR/man/pam_mfa-log.7
+src=$MFA_SRCDIR
+sed -n '/^cli_audit(/,/^}/p' "$src/tools/cli.c" >"$WORK/cli_audit.c"
+check "cli_audit found" grep -q 'syslog(' "$WORK/cli_audit.c"
+# String literals, then the "name=" in them; conf=, onefield= and
+# profile= are pam_mfa.c's module arguments, not log fields.
+grep -oh '"\([^"\\]\|\\.\)*"' "$src/pam_mfa/pam_mfa.c" \
+    "$src/pam_mfa/helper_client.c" "$src/tools/pam_mfa_helper.c" \
+    "$WORK/cli_audit.c" | grep -oE '(^"|[ "])[a-z_]+=' | tr -d ' "=' |
+    sort -u | grep -vx 'conf\|onefield\|profile' >"$WORK/fields"
+check "log fields found" [ "$(wc -l <"$WORK/fields")" -ge 20 ]
+sed -n '/^\.Ss Line format/,/^\.Ss Reasons/p' "$lman" >"$WORK/man.fields"
+sed -n '/^### The schema, for SIEMs/,/^## /p' "$MFA_SRCDIR/README.md" \
+    >"$WORK/readme.schema"
+for f in $(cat "$WORK/fields"); do
+	check "pam_mfa-log(7) documents field $f" grep -Eq \
+	    "^\.(It )?(Cm|Li) (.* )?$f(=| |\$)" "$WORK/man.fields"
+	check "README's schema names field $f" grep -q "\`${f}[=\`]" \
+	    "$WORK/readme.schema"
+done
+# The fields the schema lists (.It Cm NAME; the helper's .Cm lists):
+# each is one the code writes.
+sed -n '/^\.Ss The module.s lines/,/^\.Ss Reasons/p' "$lman" | awk '
+    /^\.Ss The helper/ { h = 1 } /^\.Ss The command/ { h = 0 }
+    /^\.It Cm [a-z_]+$/ { print $3 }
+    h && /^\.Cm / { for (i = 2; i <= NF; i++) if ($i ~ /^[a-z_]+$/)
+	print $i }' | sort -u >"$WORK/man.fieldlist"
+check "pam_mfa-log(7) field lists found" \
+    [ "$(wc -l <"$WORK/man.fieldlist")" -ge 20 ]
+for f in $(cat "$WORK/man.fieldlist"); do
+	check "pam_mfa-log(7) field $f is logged" grep -qx "$f" "$WORK/fields"
+done
+# detail= values.
+grep -oh 'detail=[a-z_]*' "$src/pam_mfa/pam_mfa.c" \
+    "$src/pam_mfa/helper_client.c" "$src/tools/pam_mfa_helper.c" |
+    sed 's/^detail=//' | sort -u >"$WORK/details"
+check "detail values found" [ "$(wc -l <"$WORK/details")" -ge 30 ]
+sed -n '/^\.Ss Details/,/^\.Ss Priorities/p' "$lman" | awk '
+    /^\.It Li / || cont { line = $0; sub(/^\.It Li /, "", line)
+	cont = line ~ /\\$/; gsub(/[\\,]/, " ", line); n = split(line, w, " ")
+	for (i = 1; i <= n; i++) if (w[i] ~ /^[a-z_]+$/) print w[i] }' |
+    sort -u >"$WORK/man.details"
+for d in $(cat "$WORK/details"); do
+	check "pam_mfa-log(7) lists detail=$d" grep -qx "$d" "$WORK/man.details"
+done
+for d in $(cat "$WORK/man.details"); do
+	check "pam_mfa-log(7) detail $d is logged" grep -qx "$d" "$WORK/details"
+done
+# reason= values: error.c's table, both ways.
+sed -n 's/^	\[MFA_[A-Z]*\] =[[:space:]]*{ "\([a-z_]*\)",.*/\1/p' \
+    "$src/pam_mfa/error.c" | grep -vx exists | sort -u >"$WORK/reasons"
+sed -n '/^\.Ss Reasons/,/^\.Ss Details/s/^\.It Li \([a-z_]*\)$/\1/p' "$lman" |
+    sort -u >"$WORK/man.reasonlist"
+check "pam_mfa-log(7) lists every reason, and only those" \
+    cmp -s "$WORK/reasons" "$WORK/man.reasonlist"
+# action= values: what cli_audit is given (literals; "enroll..." strings
+# passed on through activate(); X_denied for each cli_current_code(X)).
+{
+	grep -oh 'cli_audit("[a-z_]*"' "$src"/tools/*.c |
+	    sed 's/.*("\(.*\)"/\1/'
+	grep -oh '"enroll[a-z_]*"' "$src/tools/cmd_enroll.c" | tr -d '"'
+	grep -q '"%s_denied", action' "$src/tools/cli.c" &&
+	    grep -oh 'cli_current_code([^"]*"[a-z_]*"' "$src"/tools/*.c |
+	    sed 's/.*"\(.*\)"/\1_denied/'
+} | sort -u >"$WORK/actions"
+check "actions found" [ "$(wc -l <"$WORK/actions")" -ge 14 ]
+sed -n '/^\.Ss The command line tool.s lines/,/^\.Ss Reasons/s/^\.It Li \([a-z_]*\)$/\1/p' \
+    "$lman" | sort -u >"$WORK/man.actions"
+check "pam_mfa-log(7) lists every action, and only those" \
+    cmp -s "$WORK/actions" "$WORK/man.actions"
+sed -n '/^Every change is logged to syslog/,/^\.Sh SELF-SERVICE/p' \
+    "$MFA_SRCDIR/man/pam-mfa.8" >"$WORK/pam-mfa.actions"
+for a in $(cat "$WORK/actions"); do
+	check "pam-mfa(8) lists action $a" grep -qw -- "$a" \
+	    "$WORK/pam-mfa.actions"
+done
+# The helper's operations, as its lines name them.
+for op in $(sed -n 's/^	\[HELPER_[A-Z]*\] = "\([a-z-]*\)",$/\1/p' \
+    "$src/pam_mfa/helper_proto.c"); do
+	check "pam_mfa-log(7) names op $op" grep -q "^\.Li .*$op" "$lman"
+done
+# Every reason=, detail= and action= value the README and the man pages
+# write is one the code logs.
+for r in $(grep -oh 'reason=[a-z_]*' "$src/README.md" "$src"/man/*.[78] |
+    sed 's/^reason=//' | sort -u); do
+	check "docs' reason=$r is logged" grep -qx "$r" "$WORK/reasons"
+done
+for d in $(grep -oh 'detail=[a-z_]*' "$src/README.md" "$src"/man/*.[78] |
+    sed 's/^detail=//' | sort -u); do
+	# detail=helper_...: a family, named by its prefix.
+	case $d in
+	*_) check "docs' detail=$d... is logged" grep -q "^$d" \
+	    "$WORK/details" ;;
+	*) check "docs' detail=$d is logged" grep -qx "$d" "$WORK/details" ;;
+	esac
+done
+for a in $(grep -oh 'action=[a-z_]*' "$src/README.md" "$src"/man/*.[78] |
+    sed 's/^action=//' | sort -u); do
+	check "docs' action=$a is logged" grep -qx "$a" "$WORK/actions"
+done
+# Schema 1 lines carry no version field (a v= is schema 2's, see
+# pam_mfa-log(7) Versions).
+check "no line of schema 1 has v=" [ -z "$(grep -x v "$WORK/fields")" ]
+check "pam_mfa-log(7) says schema 1" grep -q '^\.Nd .*schema 1$' "$lman"
+check "README says schema 1" grep -q 'schema 1' "$WORK/readme.schema"
+for m in pam_mfa.8 pam-mfa.8 pam_mfa_helper.8; do
+	check "$m points at pam_mfa-log(7)" grep -q '^\.Xr pam_mfa-log 7' \
+	    "$MFA_SRCDIR/man/$m"
+done
+
+# The README names only what exists.  Every snake_case name in
+# backquotes is in the tree (config keys, reasons, details, fields,
+# functions, tests), but for the other programs' names listed here.
+others='use_fully_qualified_names'
+for w in $(grep -o '`[a-z][a-z0-9]*_[a-z0-9_]*`' "$src/README.md" |
+    tr -d '`' | sort -u); do
+	case " $others " in *" $w "*) continue ;; esac
+	check "README's $w exists" grep -rqw -- "$w" "$src/pam_mfa" \
+	    "$src/tools" "$src/conf" "$src/tests" "$src/bench" \
+	    "$src/scripts"
+done
+# Every `key = value` the README writes is a config key (but SSSD's and
+# PostgreSQL's settings).
+for k in $(grep -o '`[a-z_]* = ' "$src/README.md" | sed 's/`//; s/ = //' |
+    sort -u | grep -vx 'case_sensitive\|synchronous_commit'); do
+	check "README's key $k is a config key" grep -q "^	{ \"$k\"," \
+	    "$src/pam_mfa/conf.c"
+done
+# Every pam-mfa subcommand the docs write exists, with the flags written.
+for c in $(grep -oh 'pam-mfa [a-z][a-z-]*' "$src/README.md" \
+    "$src/man/pam_mfa.8" "$src/man/pam_mfa-log.7" | awk '{print $2}' |
+    sort -u); do
+	check "pam-mfa $c exists" grep -q "^	{ \"${c}[\" ]" "$src/tools/pam-mfa.c"
+done
+for fl in $(grep -oh 'pam-mfa enroll\( -[a-zA-Z]*\( [A-Za-z0-9.]*[0-9.][A-Za-z0-9.]*\)\?\)*' \
+    "$src/README.md" | grep -o ' -[a-zA-Z]*' | tr -d ' -' | fold -w1 |
+    sort -u); do
+	check "pam-mfa enroll -$fl exists" sh -c \
+	    "grep -q 'getopt(argc, argv, \"[^\"]*$fl' '$src/tools/cmd_enroll.c'"
+done
+# Every shipped file and man page the README names exists.
+for f in $(grep -o '`conf/[A-Za-z0-9_./-]*`' "$src/README.md" | tr -d '`' |
+    sort -u); do
+	check "README's $f exists" [ -e "$src/$f" ]
+done
+for m in $(grep -o '[a-z_-]*([578])' "$src/README.md" | sort -u); do
+	page=${m%(*}.${m#*(}
+	page=${page%)}
+	case $page in pam_mfa*|pam-mfa*)
+		check "README's $m is shipped" grep -qw "$page" \
+		    "$src/man/Makefile.am" ;;
+	esac
+done
+# The defaults the operator sections name are the code's.
+check "README's key file is key_file's default" grep -q \
+    '^#key_file = "/etc/security/pam_mfa.key";' "$src/conf/pam_mfa.conf"
+check "README's state directory is state_dir's default" grep -q \
+    '^#state_dir = "/var/lib/pam_mfa";' "$src/conf/pam_mfa.conf"
+check "README's window bound is conf.c's" grep -q \
+    '"window",.*[[:space:]]0, 10 }' "$src/pam_mfa/conf.c"
+# make uninstall removes each library whose .la make install removes
+# (libtool's uninstall needs the .la: without this, store_pgsql.so stayed).
+sed -n '/^install-data-hook:/,/^[a-z]/s/.*rm -f \(.*\)\.la$/\1.so/p' \
+    "$src/pam_mfa/Makefile.am" >"$WORK/la"
+check "install removes .la files" [ -s "$WORK/la" ]
+while read -r so; do
+	check "make uninstall removes $so" grep -qF "rm -f $so" \
+	    "$src/pam_mfa/Makefile.am"
+done <"$WORK/la"
 finish
