@@ -60,8 +60,10 @@ struct helper_reply {
 	uint32_t backup_left;
 	uint32_t digits;	/* HELPER_META: the token's code length */
 	uint32_t backup_len;	/* HELPER_META: backup codes', 0: none */
+	uint32_t lock_step;	/* the lock's step in a row (lockout.h) */
+	int64_t locked_until;	/* locked: until when (unix time) */
 };
-#define HELPER_REPLY_MAGIC	0x6d666131u	/* "mfa1" */
+#define HELPER_REPLY_MAGIC	0x6d666132u	/* "mfa2" */
 
 /*
  * The request in buf (at most HELPER_REQ_MAX bytes); *len its length.

@@ -165,6 +165,8 @@ verdict(int st, int whole, const struct helper_reply *rep,
 	res->locked_now = rep->locked_now != 0;
 	res->backup = rep->backup != 0;
 	res->backup_left = rep->backup_left;
+	res->locked_until = rep->locked_until;
+	res->lock_step = rep->lock_step;
 	*digits = rep->digits;
 	*backup_len = rep->backup_len;
 	return err;

@@ -260,8 +260,10 @@ for i in 1 2 3; do
 	check "wrong code $i for bob through the helper: refused" \
 	    denied "$IN" t bob "$w"
 done
-check "... the third locked bob" \
-    logged "reason=bad_code user=bob" "failures=3 locked=yes"
+# (the lock's end and step come back from the helper to the module's line)
+check "... the third locked bob, until when, the first lock" \
+    logged "reason=bad_code user=bob" "failures=3 locked=yes locked_until=20" \
+    "lock_step=1"
 check "bob's good code as root, after: refused, locked" \
     denied root t bob "$(totp "$s_bob")"
 check "... logged as locked" logged "result=deny reason=locked user=bob"

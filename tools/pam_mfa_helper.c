@@ -284,6 +284,8 @@ run(const struct mfa_conf *conf, const struct helper_req *req,
 	rep->locked_now = res.locked_now != 0;
 	rep->backup = res.backup != 0;
 	rep->backup_left = res.backup_left;
+	rep->locked_until = res.locked_until;
+	rep->lock_step = res.lock_step;
 	return rc;
 }
 
