@@ -118,4 +118,34 @@ for d in $(grep -oh 'detail=[a-z_]*' "$MFA_SRCDIR/pam_mfa/helper_client.c" \
     "$MFA_SRCDIR/tools/pam_mfa_helper.c" | sort -u); do
 	check "pam_mfa_helper(8) lists $d" grep -q "^\.Cm $d" "$hman"
 done
+# The CLI's keys, the helpdesk's commands and the rollout's: in the code,
+# both pages operators read, and pam_mfa(8)'s list of files.
+for k in self_service admin_group; do
+	check "pam-mfa(8) documents $k" grep -q "Cm $k" "$MFA_SRCDIR/man/pam-mfa.8"
+	check "pam_mfa(8) names $k" grep -q "Cm $k" "$MFA_SRCDIR/man/pam_mfa.8"
+	check "README documents $k" grep -q "$k = " "$MFA_SRCDIR/README.md"
+	check "check prints $k" grep -q "\"$k = " "$MFA_SRCDIR/tools/cmd_check.c"
+done
+check "enroll takes --replace-now" grep -q '"replace-now"' \
+    "$MFA_SRCDIR/tools/cmd_enroll.c"
+check "pam-mfa(8) documents enroll --replace-now" \
+    grep -q "^\.It Cm enroll Fl Fl replace-now" "$MFA_SRCDIR/man/pam-mfa.8"
+check "README documents enroll --replace-now" \
+    grep -q "pam-mfa enroll --replace-now" "$MFA_SRCDIR/README.md"
+check "pam-mfa(8) lists the replace_now audit action" \
+    grep -q "^\.Li replace_now" "$MFA_SRCDIR/man/pam-mfa.8"
+check "the CLI has enroll-batch" grep -q '"enroll-batch"' \
+    "$MFA_SRCDIR/tools/pam-mfa.c"
+check "pam-mfa(8) documents enroll-batch" \
+    grep -q "^\.It Cm enroll-batch Fl d Ar dir" "$MFA_SRCDIR/man/pam-mfa.8"
+check "README documents enroll-batch" \
+    grep -q "pam-mfa enroll-batch -d" "$MFA_SRCDIR/README.md"
+for r in unknown_user enrolled pending file_exists invalid_name; do
+	check "cmd_batch.c skips for $r" grep -q "\"$r\"" \
+	    "$MFA_SRCDIR/tools/cmd_batch.c"
+	check "pam-mfa(8) names manifest reason $r" grep -q "$r" \
+	    "$MFA_SRCDIR/man/pam-mfa.8"
+done
+check "pam-mfa(8) has a HELPDESK section" grep -q "^\.Sh HELPDESK" \
+    "$MFA_SRCDIR/man/pam-mfa.8"
 finish

@@ -168,10 +168,7 @@ enter_dir(const char *dir)
 		    "symlink is refused)" : strerror(errno));
 		return CLI_FAIL;
 	}
-	if (fstat(fd, &sb) != 0)
-		fprintf(stderr, "pam-mfa: enroll-batch: %s: %s\n", dir,
-		    strerror(errno));
-	else if (sb.st_uid != 0 || (sb.st_mode & 022) != 0)
+	if (fstat(fd, &sb) != 0 || sb.st_uid != 0 || (sb.st_mode & 022) != 0)
 		fprintf(stderr, "pam-mfa: enroll-batch: %s: must be root's "
 		    "and writable by root alone (chmod 0700 it)\n", dir);
 	else if (fchdir(fd) != 0)
