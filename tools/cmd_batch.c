@@ -221,6 +221,9 @@ record(struct batch *b, const char *user, const char *file,
 		fputc(*p > 0x20 && *p < 0x7f ? *p : '?', b->manifest);
 	fprintf(b->manifest, "\t%s\t%s\t%s\n", file != NULL ? file : "-",
 	    status, reason != NULL ? reason : "-");
+	/* Each line out as the user is done: a run cut short still says
+	 * whom it enrolled. */
+	(void)fflush(b->manifest);
 	if (strcmp(status, "skipped") == 0)
 		b->skipped++;
 	else if (strcmp(status, "failed") == 0)
@@ -288,6 +291,7 @@ enroll_one(struct batch *b, const char *name)
 	const char *user, *why;
 	enum mfa_err rc;
 	char *uri = NULL;
+	int codes_written = 0;
 
 	memset(&tok, 0, sizeof(tok));
 	if (!user_valid(name, strlen(name))) {
@@ -329,8 +333,12 @@ enroll_one(struct batch *b, const char *name)
 	if (b->now) {
 		tok.replaces = 0;
 		if ((rc = backup_generate(&tok, nc, codes)) == MFA_OK &&
-		    nc > 0 && write_codes(txt, codes, nc) != 0)
-			rc = MFA_EIO;
+		    nc > 0) {
+			if (write_codes(txt, codes, nc) != 0)
+				rc = MFA_EIO;
+			else
+				codes_written = 1;
+		}
 		crypto_wipe(codes, sizeof(codes));
 		/* Only if there is still no active token (0). */
 		if (rc == MFA_OK)
@@ -343,7 +351,7 @@ enroll_one(struct batch *b, const char *name)
 	if (rc != MFA_OK) {
 		cli_error(user, rc);
 		(void)unlink(png);
-		if (b->now)
+		if (codes_written)
 			(void)unlink(txt);
 		record(b, user, NULL, "failed", rc == MFA_EEXIST ?
 		    "changed_meanwhile" : "store");
