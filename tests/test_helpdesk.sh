@@ -424,6 +424,19 @@ check "batch -y: H logs in with a code" login "$H" "$(code "$hsec")"
 check "batch -y: H logs in with a backup code" \
     login "$H" "$(codes_of <"$WORK/batch2/$H.codes" | sed -n 1p)"
 audited "batch -y: enroll audited" enroll "$H" root
+# A codes file already there: that user fails, the file is left alone.
+"$MFA_CLI" revoke "$B" >/dev/null
+mkdir -m 0700 "$WORK/batch3"
+echo keep >"$WORK/batch3/$B.codes"
+echo "$B" | "$MFA_CLI" enroll-batch -d "$WORK/batch3" -y - >"$WORK/out" \
+    2>"$WORK/err"; rc=$?
+exits "batch -y, codes file there: exits 1" 1
+check "batch -y, codes file there: the file kept" \
+    [ "$(cat "$WORK/batch3/$B.codes")" = keep ]
+check "batch -y, codes file there: no QR file left" [ ! -e "$WORK/batch3/$B.png" ]
+check "batch -y, codes file there: no token" [ -z "$(files_of "$state" "$B")" ]
+check "batch -y, codes file there: failed in the manifest" \
+    grep -q "^$B$tab-${tab}failed$tab" "$WORK/batch3/manifest.tsv"
 "$MFA_CLI" enroll-batch -d "$WORK/batch2" >/dev/null 2>&1; rc=$?
 exits "batch without FILE or -g: usage (2)" 2
 run_as "$H" enroll-batch -d "$hh" -g "$G"; exits "batch as H refused (4)" 4
