@@ -10,13 +10,17 @@
  *  2. a pending token is kept apart from the active one, which goes on
  *     working until the new one is confirmed (store.h), so a lost or
  *     mistyped enrollment never locks anyone out;
- *  3. replacing an active token takes root with -f, or, for a user on
- *     their own account, a valid code from the current token (or a backup
- *     code), checked and counted as a login;
+ *  3. replacing an active token takes root (or admin_group, for another
+ *     user: cli_admin_target) with -f, or, for a user on their own
+ *     account, a valid code from the current token (or a backup code),
+ *     checked and counted as a login;
  *  4. the backup codes are made when the token becomes active, and shown
  *     to whoever activates it: once;
- *  5. root may skip the confirmation (-y) to provision a token it hands
- *     over; `enroll -C` confirms a pending token later;
+ *  5. root (or admin_group) may skip the confirmation (-y) to provision a
+ *     token it hands over; `enroll -C` confirms a pending token later;
+ *     --replace-now (a lost phone) first ends the active token, pending
+ *     token, backup codes and state, so the old phone's codes fail at
+ *     once, and only then makes the new token;
  *  6. a wrong confirmation code counts toward the user's lock as a failed
  *     login does (auth_confirm): whoever finds a pending token they were
  *     not given can't guess their way to its backup codes;
