@@ -182,6 +182,22 @@ set_issuer(struct mfa_conf *c, const config_setting_t *s,
 	return set_string(c, s, k, errmsg);
 }
 
+/* A group name (as user_valid allows), or "" for none. */
+static enum mfa_err
+set_group_name(struct mfa_conf *c, const config_setting_t *s,
+    const struct conf_key *k, char *errmsg)
+{
+	const char *v;
+
+	if ((v = get_string(s, k, errmsg)) == NULL)
+		return MFA_ECONFIG;
+	if (v[0] != '\0' && !user_valid(v, strlen(v))) {
+		conf_err(errmsg, s, "invalid group name");
+		return MFA_ECONFIG;
+	}
+	return set_string(c, s, k, errmsg);
+}
+
 /* Index of the string value of s in choices, or -1 after an error. */
 static int
 get_choice(const config_setting_t *s, const char *const *choices,
@@ -385,6 +401,8 @@ static const struct conf_key conf_keys[] = {
 	{ "backup_codes",	set_uint,	OFF(backup_codes), 0,
 	    TOKEN_BACKUP_MAX },
 	{ "self_service",	set_bool,	OFF(self_service), 0, 0 },
+	{ "admin_group",	set_group_name,	OFF(admin_group), 0,
+	    MFA_USER_MAX },
 	{ "user_lookup",	set_user_lookup, 0,		0, 0 },
 	{ "store",		set_store,	0,		0, 0 },
 	{ "pg_conninfo",	set_string,	OFF(pg_conninfo), 1, 1024 },
@@ -412,7 +430,7 @@ conf_defaults(struct mfa_conf *c)
 	c->period = 30;
 	c->secret_bytes = 20;
 	c->backup_codes = 10;
-	c->self_service = true;
+	c->self_service = false;
 	c->user_lookup = MFA_LOOKUP_NSS;
 	c->store = MFA_STORE_FILE;
 	c->pg_timeout_ms = 2000;
@@ -420,7 +438,8 @@ conf_defaults(struct mfa_conf *c)
 	    (c->key_file = strdup(MFA_KEY_PATH)) == NULL ||
 	    (c->prompt = strdup("Verification code: ")) == NULL ||
 	    (c->password_prompt = strdup("Password: ")) == NULL ||
-	    (c->issuer = strdup("pam_mfa")) == NULL)
+	    (c->issuer = strdup("pam_mfa")) == NULL ||
+	    (c->admin_group = strdup("")) == NULL)
 		return MFA_ENOMEM;
 	return MFA_OK;
 }
@@ -441,6 +460,7 @@ conf_free(struct mfa_conf *c)
 	free(c->prompt);
 	free(c->password_prompt);
 	free(c->issuer);
+	free(c->admin_group);
 	free(c->pg_conninfo);
 	free(c->pg_admin_conninfo);
 	free(c);

@@ -61,6 +61,7 @@ struct mfa_conf {
 	unsigned secret_bytes;
 	unsigned backup_codes;		/* how many enroll makes (0..16) */
 	bool self_service;		/* users may enroll themselves */
+	char *admin_group;		/* helpdesk's group ("": none) */
 	enum mfa_user_lookup user_lookup;
 	enum mfa_store_kind store;
 	char *pg_conninfo;		/* libpq string of the gateways */

@@ -58,7 +58,9 @@ srcs=$(ls pam_mfa/*.c tools/*.c)
 #  getpwuidCalled in tools/cli.c and tools/cmd_import.c: they want the
 #    _r variant; pam-mfa is a single-threaded program that copies what it
 #    needs at once; so is pam_mfa_helper (getgrnamCalled, getpwuidCalled).
-#    Names are looked up by pam_mfa/account.c alone.
+#    Names are looked up by pam_mfa/account.c alone.  admin_group's gid
+#    (tools/cli.c) and enroll-batch's group members (tools/cmd_batch.c,
+#    getgrnamCalled, getpwentCalled): the same single-threaded CLI.
 if ! wants cppcheck; then
 	:
 elif echo "==> cppcheck"; command -v cppcheck >/dev/null 2>&1; then
@@ -71,6 +73,9 @@ elif echo "==> cppcheck"; command -v cppcheck >/dev/null 2>&1; then
 	    --suppress=readdirCalled:tools/cli.c \
 	    --suppress=getpwuidCalled:tools/cli.c \
 	    --suppress=getpwuidCalled:tools/cmd_import.c \
+	    --suppress=getgrnamCalled:tools/cli.c \
+	    --suppress=getgrnamCalled:tools/cmd_batch.c \
+	    --suppress=getpwentCalled:tools/cmd_batch.c \
 	    --suppress=getgrnamCalled:tools/pam_mfa_helper.c \
 	    --suppress=getpwuidCalled:tools/pam_mfa_helper.c \
 	    --template='{file}:{line}: {severity}: {message} [{id}]' \

@@ -295,7 +295,7 @@ for fl in $(grep -oh 'pam-mfa enroll\( -[a-zA-Z]*\( [A-Za-z0-9.]*[0-9.][A-Za-z0-
     "$src/README.md" | grep -o ' -[a-zA-Z]*' | tr -d ' -' | fold -w1 |
     sort -u); do
 	check "pam-mfa enroll -$fl exists" sh -c \
-	    "grep -q 'getopt(argc, argv, \"[^\"]*$fl' '$src/tools/cmd_enroll.c'"
+	    "grep -q 'getopt\(_long\)\?(argc, argv, \"[^\"]*$fl' '$src/tools/cmd_enroll.c'"
 done
 # Every shipped file and man page the README names exists.
 for f in $(grep -o '`conf/[A-Za-z0-9_./-]*`' "$src/README.md" | tr -d '`' |
@@ -326,4 +326,34 @@ while read -r so; do
 	check "make uninstall removes $so" grep -qF "rm -f $so" \
 	    "$src/pam_mfa/Makefile.am"
 done <"$WORK/la"
+# The CLI's keys, the helpdesk's commands and the rollout's: in the code,
+# both pages operators read, and pam_mfa(8)'s list of files.
+for k in self_service admin_group; do
+	check "pam-mfa(8) documents $k" grep -q "Cm $k" "$MFA_SRCDIR/man/pam-mfa.8"
+	check "pam_mfa(8) names $k" grep -q "Cm $k" "$MFA_SRCDIR/man/pam_mfa.8"
+	check "README documents $k" grep -q "$k = " "$MFA_SRCDIR/README.md"
+	check "check prints $k" grep -q "\"$k = " "$MFA_SRCDIR/tools/cmd_check.c"
+done
+check "enroll takes --replace-now" grep -q '"replace-now"' \
+    "$MFA_SRCDIR/tools/cmd_enroll.c"
+check "pam-mfa(8) documents enroll --replace-now" \
+    grep -q "^\.It Cm enroll Fl Fl replace-now" "$MFA_SRCDIR/man/pam-mfa.8"
+check "README documents enroll --replace-now" \
+    grep -q "pam-mfa enroll --replace-now" "$MFA_SRCDIR/README.md"
+check "pam-mfa(8) lists the replace_now audit action" \
+    grep -q "^\.Li replace_now" "$MFA_SRCDIR/man/pam-mfa.8"
+check "the CLI has enroll-batch" grep -q '"enroll-batch"' \
+    "$MFA_SRCDIR/tools/pam-mfa.c"
+check "pam-mfa(8) documents enroll-batch" \
+    grep -q "^\.It Cm enroll-batch Fl d Ar dir" "$MFA_SRCDIR/man/pam-mfa.8"
+check "README documents enroll-batch" \
+    grep -q "pam-mfa enroll-batch -d" "$MFA_SRCDIR/README.md"
+for r in unknown_user enrolled pending file_exists invalid_name; do
+	check "cmd_batch.c skips for $r" grep -q "\"$r\"" \
+	    "$MFA_SRCDIR/tools/cmd_batch.c"
+	check "pam-mfa(8) names manifest reason $r" grep -q "$r" \
+	    "$MFA_SRCDIR/man/pam-mfa.8"
+done
+check "pam-mfa(8) has a HELPDESK section" grep -q "^\.Sh HELPDESK" \
+    "$MFA_SRCDIR/man/pam-mfa.8"
 finish

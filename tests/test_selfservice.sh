@@ -111,9 +111,10 @@ chmod 0755 "$cdir"
 # The test's own files (outputs holding URIs and codes) are root's alone.
 umask 077
 state=$WORK/state
+# Self-service is off by default: on here, unless EXTRA says otherwise.
 write_conf() {	# write_conf [EXTRA LINE]
 	printf 'state_dir = "%s";\nkey_file = "%s";\nissuer = "Example VPN";\nwindow = 3;\n%s\n' \
-	    "$state" "$WORK/mfa.key" "${1:-}" >"$conf"
+	    "$state" "$WORK/mfa.key" "${1:-self_service = true;}" >"$conf"
 	chmod 0644 "$conf"
 }
 write_conf
@@ -373,7 +374,7 @@ check "A status: A's line only" sh -c "[ \$(wc -l <'$WORK/out') -eq 1 ] &&
 run_as "$A" -c "$conf" status; exits "A -c exits 4" 4
 says "A -c: says only root chooses the config" "-c: only root may choose the config file"
 run_as "$A" enroll -y; exits "A enroll -y exits 4" 4
-says "A enroll -y: says why" "-f and -y are for root"
+says "A enroll -y: says why" "-f, -y and --replace-now are for root"
 run_as "$A" enroll -f; exits "A enroll -f exits 4" 4
 
 # --- B enrolls, with an SVG QR file, and confirms -----------------------
@@ -723,6 +724,17 @@ for cmd in "enroll" "enroll -C" "backup-codes" "backup-codes -l" "status"; do
 	says "self_service = false: $cmd names the key" "self_service = false"
 done
 check "self_service = false: A's files unchanged" unchanged a "$A"
+# The default: off.  No account makes itself a token, not even nobody.
+write_conf "# self_service: the default"
+for u in "$A" 65534; do
+	run_as_in "$WORK/in" "$u" enroll
+	exits "default config: enroll as $u exits 4" 4
+	says "default config: enroll as $u says self-service is off" \
+	    "self-service is turned off (self_service = false): ask your administrator"
+	check "default config: enroll as $u printed no URI" [ ! -s "$WORK/out" ]
+done
+check "default config: A's files unchanged" unchanged a "$A"
+check "default config: nobody has no token" [ -z "$(files_of "$state" nobody)" ]
 write_conf
 
 # --- audit ----------------------------------------------------------------

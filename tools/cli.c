@@ -6,6 +6,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
@@ -88,6 +89,9 @@ static uid_t caller_uid;
 static gid_t caller_gid;
 static int caller_root;
 static int caller_setuid;
+/* admin_group's gid, if the config names a group the name service knows. */
+static gid_t admin_gid;
+static int admin_gid_set;
 /* The key file of the config loaded, for cli_key_hint. */
 static const char *key_file;
 
@@ -410,6 +414,118 @@ cli_prompt(const char *prompt, char *buf, size_t size)
 	return ret;
 }
 
+/* gid in list (n entries). */
+static int
+gid_in(gid_t gid, const gid_t *list, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (list[i] == gid)
+			return 1;
+	return 0;
+}
+
+/*
+ * Whether the caller of the setuid CLI is in admin_group: the kernel's
+ * view of the process (its real gid and supplementary groups, which the
+ * caller can't set), never the environment nor the name service's idea
+ * of the caller's groups.  Root needs no group; a copy that is not
+ * setuid gives nobody else rights.
+ */
+static int
+caller_admin(const struct mfa_conf *conf)
+{
+	struct group *gr;
+	gid_t *groups = NULL;
+	int n, yes = 0;
+
+	admin_gid_set = 0;
+	if (!caller_setuid || conf->admin_group[0] == '\0')
+		return 0;
+	errno = 0;
+	if ((gr = getgrnam(conf->admin_group)) == NULL)
+		return 0;
+	admin_gid = gr->gr_gid;
+	admin_gid_set = 1;
+	if (caller_gid == admin_gid)
+		return 1;
+	if ((n = getgroups(0, NULL)) <= 0 ||
+	    (groups = calloc((size_t)n, sizeof(*groups))) == NULL)
+		return 0;
+	if ((n = getgroups(n, groups)) > 0)
+		yes = gid_in(admin_gid, groups, n);
+	free(groups);
+	return yes;
+}
+
+/* Whether the account acct is in admin_group, as the name service says
+ * (primary group or listed member); yes if that can't be told. */
+static int
+acct_admin(const struct mfa_account *acct)
+{
+	gid_t *groups;
+	int n = 64, yes;
+
+	if (!admin_gid_set || acct->gid == admin_gid)
+		return 1;
+	for (;;) {
+		if ((groups = calloc((size_t)n, sizeof(*groups))) == NULL)
+			return 1;
+		if (getgrouplist(acct->pw_name, acct->gid, groups, &n) != -1)
+			break;
+		free(groups);
+		if (n <= 0 || n > 65536)
+			return 1;
+	}
+	yes = gid_in(admin_gid, groups, n);
+	free(groups);
+	return yes;
+}
+
+int
+cli_require_admin(const struct cli *cli, const char *cmd)
+{
+	if (caller_root || cli->admin)
+		return CLI_OK;
+	fprintf(stderr, "pam-mfa: %s: must be run as root or by a member of "
+	    "admin_group\n", cmd);
+	return CLI_DENIED;
+}
+
+int
+cli_admin_target(struct cli *cli, const char *cmd, const char *arg,
+    const char **user)
+{
+	int ret;
+
+	*user = NULL;
+	cli->by_admin = 0;
+	if (cli->root || !cli->admin || arg == NULL ||
+	    strcmp(arg, cli->self) == 0)
+		return cli_target(cli, cmd, arg, user);
+	if ((ret = cli_account(cli, cmd, arg)) != CLI_OK)
+		return ret;
+	if (cli->unknown || !cli->acct.known) {
+		fprintf(stderr, "pam-mfa: %s: %s: no such user in the name "
+		    "service: only root acts on it\n", cmd, arg);
+		return CLI_DENIED;
+	}
+	if (cli->acct.uid == caller_uid) {
+		fprintf(stderr, "pam-mfa: %s: %s is your own account: "
+		    "admin_group gives no rights over it\n", cmd, arg);
+		return CLI_DENIED;
+	}
+	if (cli->acct.uid == 0 || acct_admin(&cli->acct)) {
+		fprintf(stderr, "pam-mfa: %s: %s is root or a member of "
+		    "admin_group: only root acts on it\n", cmd, arg);
+		return CLI_DENIED;
+	}
+	cli->by_admin = 1;
+	*user = cli->acct.name;
+	return CLI_OK;
+}
+
 int
 cli_load_conf(struct cli *cli)
 {
@@ -433,6 +549,7 @@ cli_load_conf(struct cli *cli)
 		return CLI_CONFIG;
 	}
 	key_file = cli->conf->key_file;
+	cli->admin = caller_admin(cli->conf);
 	return CLI_OK;
 }
 
@@ -568,16 +685,33 @@ cli_user_command(struct cli *cli, const char *name, int argc, char **argv,
 {
 	int ret;
 
+	const char *user;
+
 	*store = NULL;
-	if ((ret = cli_require_root(name)) != CLI_OK)
+	/* Not root: only admin_group through the setuid copy. */
+	if (!cli->setuid && (ret = cli_require_root(name)) != CLI_OK)
 		return ret;
 	if (argc != 2) {
 		fprintf(stderr, "usage: pam-mfa %s USER\n", name);
 		return CLI_USAGE;
 	}
 	if ((ret = cli_user_arg(argv[1])) != CLI_OK ||
-	    (ret = cli_load_conf(cli)) != CLI_OK ||
-	    (ret = cli_account(cli, name, argv[1])) != CLI_OK)
+	    (ret = cli_load_conf(cli)) != CLI_OK)
+		return ret;
+	if (!cli->root) {
+		if (!cli->admin)
+			return cli_require_root(name);
+		/* Someone else only, each through the admin path. */
+		if (strcmp(argv[1], cli->self) == 0) {
+			fprintf(stderr, "pam-mfa: %s: %s is your own account: "
+			    "admin_group gives no rights over it\n", name,
+			    argv[1]);
+			return CLI_DENIED;
+		}
+		if ((ret = cli_admin_target(cli, name, argv[1], &user)) !=
+		    CLI_OK)
+			return ret;
+	} else if ((ret = cli_account(cli, name, argv[1])) != CLI_OK)
 		return ret;
 	return cli_open_store(cli, store);
 }

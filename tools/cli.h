@@ -4,7 +4,8 @@
  * audit line in syslog.
  *
  * pam-mfa is installed setuid root so that users can manage their own
- * token.  For a caller who is not root (self-service):
+ * token (self_service), and a helpdesk group (admin_group) other users'
+ * tokens within limits (cli_admin_target).  For a caller who is not root (self-service):
  *  1. the identity is the real uid's account name, never an argument or
  *     the environment, and every command acts on that account only;
  *  2. the environment is cleared, core dumps are off, fds 0-2 are open,
@@ -52,6 +53,11 @@ struct cli {
 	 * know the name given, and acct.name is that name. */
 	struct mfa_account acct;
 	int unknown;
+	/* The caller is in admin_group (cli_load_conf: the kernel's view of
+	 * the setuid caller's groups); by_admin: the account acted on is
+	 * someone else's, through those rights (cli_admin_target). */
+	int admin;
+	int by_admin;
 };
 
 struct cli_cmd {
@@ -71,6 +77,10 @@ int cmd_list(struct cli *, int, char **);
 int cmd_backup_codes(struct cli *, int, char **);
 int cmd_import(struct cli *, int, char **);
 int cmd_db(struct cli *, int, char **);
+int cmd_enroll_batch(struct cli *, int, char **);
+/* A new token for cli->acct: random id and secret (secret_bytes), bound
+ * to the account; type, algorithm, digits and period as set in *tok. */
+enum mfa_err enroll_new_token(struct cli *cli, struct mfa_token *tok);
 
 /*
  * First thing in main: who the caller is, and the self-service rules
@@ -88,6 +98,16 @@ void cli_priv_lower(const struct cli *cli);
  */
 int cli_target(struct cli *cli, const char *cmd, const char *arg,
     const char **user);
+/*
+ * cli_target, and for a caller in admin_group naming another account:
+ * that account, if the name service knows it and it is neither root's,
+ * the caller's, nor a member of admin_group (those are root's to manage);
+ * sets cli->by_admin.
+ */
+int cli_admin_target(struct cli *cli, const char *cmd, const char *arg,
+    const char **user);
+/* CLI_OK for root and for a caller in admin_group, else CLI_DENIED. */
+int cli_require_admin(const struct cli *cli, const char *cmd);
 /*
  * Resolve name into cli->acct as the module does (account_resolve,
  * user_lookup): every spelling the name service maps to one account
@@ -128,8 +148,10 @@ void cli_audit(const char *action, const char *user);
 /* Open the configured store; prints why not and returns CLI_FAIL. */
 int cli_open_store(struct cli *cli, struct mfa_store **store);
 /*
- * The start of a root-only command taking one USER ("pam-mfa NAME USER"):
+ * The start of a command taking one USER ("pam-mfa NAME USER") for root,
+ * or for a caller in admin_group on another account (cli_admin_target):
  * the caller, the arguments, the user name, the config, the store.
+ * Store operations after it go between cli_priv_raise and _lower.
  */
 int cli_user_command(struct cli *cli, const char *name, int argc,
     char **argv, struct mfa_store **store);

@@ -107,6 +107,7 @@ cmd_check(struct cli *cli, int argc, char **argv)
 	printf("secret_bytes = %u;\n", c->secret_bytes);
 	printf("backup_codes = %u;\n", c->backup_codes);
 	printf("self_service = %s;\n", yesno(c->self_service));
+	printf("admin_group = \"%s\";\n", c->admin_group);
 	printf("user_lookup = \"%s\";\n",
 	    c->user_lookup == MFA_LOOKUP_NSS ? "nss" : "exact");
 	if (c->store == MFA_STORE_POSTGRESQL) {

@@ -10,13 +10,17 @@
  *  2. a pending token is kept apart from the active one, which goes on
  *     working until the new one is confirmed (store.h), so a lost or
  *     mistyped enrollment never locks anyone out;
- *  3. replacing an active token takes root with -f, or, for a user on
- *     their own account, a valid code from the current token (or a backup
- *     code), checked and counted as a login;
+ *  3. replacing an active token takes root (or admin_group, for another
+ *     user: cli_admin_target) with -f, or, for a user on their own
+ *     account, a valid code from the current token (or a backup code),
+ *     checked and counted as a login;
  *  4. the backup codes are made when the token becomes active, and shown
  *     to whoever activates it: once;
- *  5. root may skip the confirmation (-y) to provision a token it hands
- *     over; `enroll -C` confirms a pending token later;
+ *  5. root (or admin_group) may skip the confirmation (-y) to provision a
+ *     token it hands over; `enroll -C` confirms a pending token later;
+ *     --replace-now (a lost phone) first ends the active token, pending
+ *     token, backup codes and state, so the old phone's codes fail at
+ *     once, and only then makes the new token;
  *  6. a wrong confirmation code counts toward the user's lock as a failed
  *     login does (auth_confirm): whoever finds a pending token they were
  *     not given can't guess their way to its backup codes;
@@ -27,9 +31,11 @@
 #include "config.h"
 
 #include <errno.h>
+#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -48,6 +54,7 @@ struct enroll_opts {
 	int force;		/* -f: replace an active token (root) */
 	int now;		/* -y: active at once, no confirmation (root) */
 	int confirm;		/* -C: confirm the pending token */
+	int replace_now;	/* --replace-now: end the old token first */
 	int qr_style;		/* -1: none */
 	const char *qr_file;	/* -o */
 	const char *user_arg;
@@ -59,6 +66,8 @@ usage(void)
 	fprintf(stderr, "usage: pam-mfa enroll [-t totp|hotp] "
 	    "[-a SHA1|SHA256|SHA512] [-d 6|8] [-p 30|60] [-q ansi|utf8|utf8i|none] "
 	    "[-o FILE.png|FILE.svg] [-f] [-y] [USER]\n"
+	    "       pam-mfa enroll --replace-now [-o FILE.png|FILE.svg] [-y] "
+	    "USER\n"
 	    "       pam-mfa enroll -C [USER]\n");
 	return CLI_USAGE;
 }
@@ -67,6 +76,10 @@ static int
 parse_opts(struct cli *cli, int argc, char **argv, struct mfa_token *tok,
     struct enroll_opts *o)
 {
+	static const struct option longopts[] = {
+		{ "replace-now", no_argument, NULL, 'R' },
+		{ NULL, 0, NULL, 0 },
+	};
 	int ch, token_opts = 0;
 
 	tok->type = MFA_TOTP;
@@ -76,7 +89,8 @@ parse_opts(struct cli *cli, int argc, char **argv, struct mfa_token *tok,
 	memset(o, 0, sizeof(*o));
 	/* A QR code for a terminal, not for a pipe. */
 	o->qr_style = isatty(STDOUT_FILENO) ? QR_ANSI : -1;
-	while ((ch = getopt(argc, argv, "t:a:d:p:q:o:fyC")) != -1) {
+	while ((ch = getopt_long(argc, argv, "t:a:d:p:q:o:fyC", longopts,
+	    NULL)) != -1) {
 		token_opts += strchr("tadp", ch) != NULL;
 		switch (ch) {
 		case 't':
@@ -131,6 +145,9 @@ parse_opts(struct cli *cli, int argc, char **argv, struct mfa_token *tok,
 		case 'C':
 			o->confirm = 1;
 			break;
+		case 'R':
+			o->replace_now = 1;
+			break;
 		default:
 			return usage();
 		}
@@ -138,19 +155,55 @@ parse_opts(struct cli *cli, int argc, char **argv, struct mfa_token *tok,
 	if (optind < argc - 1)
 		return usage();
 	o->user_arg = optind == argc - 1 ? argv[optind] : NULL;
-	if (o->confirm && (token_opts || o->force || o->now || o->qr_file))
+	if (o->confirm && (token_opts || o->force || o->now || o->qr_file ||
+	    o->replace_now))
+		return usage();
+	if (o->replace_now && (o->force || o->user_arg == NULL))
 		return usage();
 	if (tok->type == MFA_HOTP && tok->algo != MFA_SHA1) {
 		fprintf(stderr, "pam-mfa: enroll: HOTP is defined for SHA1 "
 		    "only (RFC 4226)\n");
 		return CLI_USAGE;
 	}
-	if ((o->force || o->now) && !cli->root) {
-		fprintf(stderr, "pam-mfa: enroll: -f and -y are for root; "
-		    "you replace your token with a code from the current "
-		    "one\n");
+	return CLI_OK;
+}
+
+/* -f, -y and --replace-now: root's, and admin_group's for others. */
+static int
+check_privileged_opts(const struct cli *cli, const struct enroll_opts *o)
+{
+	if ((o->force || o->now || o->replace_now) && !cli->root &&
+	    !cli->by_admin) {
+		fprintf(stderr, "pam-mfa: enroll: -f, -y and --replace-now "
+		    "are for root (and admin_group, for other users); you "
+		    "replace your token with a code from the current one\n");
 		return CLI_DENIED;
 	}
+	return CLI_OK;
+}
+
+/*
+ * --replace-now: the user's token, pending token, backup codes and login
+ * state end at once (a lost or stolen phone), before the new token is
+ * made; its line is sent before anything else is written.
+ */
+static int
+end_old_token(struct cli *cli, struct mfa_store *store, const char *user)
+{
+	enum mfa_err rc;
+
+	cli_priv_raise(cli);
+	rc = store_remove(store, user);
+	cli_priv_lower(cli);
+	if (rc == MFA_ENOTENROLLED)
+		return CLI_OK;
+	if (rc != MFA_OK) {
+		cli_error("enroll: ending the old token", rc);
+		return CLI_FAIL;
+	}
+	cli_audit("replace_now", user);
+	fprintf(stderr, "pam-mfa: enroll: %s's old token, pending token and "
+	    "backup codes no longer work\n", user);
 	return CLI_OK;
 }
 
@@ -170,6 +223,28 @@ write_qr_file(struct cli *cli, const struct enroll_opts *o, const char *uri)
 		return CLI_FAIL;
 	}
 	return CLI_OK;
+}
+
+/* Whether write_qr_file can be expected to take path (a new .png or .svg
+ * file, as the caller sees it): asked before --replace-now ends anything. */
+static int
+qr_path_usable(const char *path)
+{
+	struct stat sb;
+	size_t n = strlen(path);
+	int err;
+
+	if (n <= 4 || (strcmp(path + n - 4, ".png") != 0 &&
+	    strcmp(path + n - 4, ".svg") != 0))
+		err = EINVAL;
+	else if (lstat(path, &sb) == 0)
+		err = EEXIST;
+	else if ((err = errno) == ENOENT)
+		return CLI_OK;
+	fprintf(stderr, "pam-mfa: enroll: %s: could not write the QR code "
+	    "(it must be a new .png or .svg file): %s: nothing done\n", path,
+	    strerror(err));
+	return CLI_FAIL;
 }
 
 /* Undo write_qr_file when the token could not be stored. */
@@ -308,7 +383,9 @@ confirm(struct cli *cli, struct mfa_store *store, const char *user,
 			if (ret != CLI_OK)
 				return ret;
 			printf("\nThe token is active: %s logs in with it "
-			    "from now on.\n", user);
+			    "from now on.\nThe code just typed is spent: wait "
+			    "for the app's next code before logging in.\n",
+			    user);
 			ret = print_backup_codes(codes,
 			    cli->conf->backup_codes);
 			crypto_wipe(codes, sizeof(codes));
@@ -388,8 +465,8 @@ confirm_pending(struct cli *cli, struct mfa_store *store, const char *user)
 	return ret;
 }
 
-static enum mfa_err
-new_token(struct cli *cli, struct mfa_token *tok)
+enum mfa_err
+enroll_new_token(struct cli *cli, struct mfa_token *tok)
 {
 	enum mfa_err rc;
 
@@ -414,13 +491,15 @@ cmd_enroll(struct cli *cli, int argc, char **argv)
 	const char *user;
 	uint64_t cur_id = 0, expect;
 	char *uri = NULL;
-	int ret;
+	int ret, privileged;
 
 	memset(&tok, 0, sizeof(tok));
 	if ((ret = cli_load_conf(cli)) != CLI_OK ||
 	    (ret = parse_opts(cli, argc, argv, &tok, &o)) != CLI_OK ||
-	    (ret = cli_target(cli, "enroll", o.user_arg, &user)) != CLI_OK)
+	    (ret = cli_admin_target(cli, "enroll", o.user_arg, &user)) !=
+	    CLI_OK || (ret = check_privileged_opts(cli, &o)) != CLI_OK)
 		return ret;
+	privileged = cli->root || cli->by_admin;
 	if (cli->unknown) {
 		fprintf(stderr, "pam-mfa: enroll: %s: no such user in the name "
 		    "service (for users it doesn't know, see user_lookup in "
@@ -466,31 +545,39 @@ cmd_enroll(struct cli *cli, int argc, char **argv)
 	}
 
 	ret = CLI_FAIL;
+	/* Checked before anything ends: a refused name changes nothing. */
+	if (o.replace_now && o.qr_file != NULL &&
+	    qr_path_usable(o.qr_file) != CLI_OK)
+		goto out;
+	if (o.replace_now && (ret = end_old_token(cli, store, user)) !=
+	    CLI_OK)
+		goto out;
+	ret = CLI_FAIL;
 	rc = active_id(cli, store, user, &cur_id);
 	expect = cur_id;
-	if (rc != MFA_OK && !(cli->root && o.force &&
+	if (rc != MFA_OK && !(privileged && o.force &&
 	    (rc == MFA_ECORRUPT || rc == MFA_EVERSION))) {
 		cli_error("reading the current token", rc);
-		if (cli->root && (rc == MFA_ECORRUPT || rc == MFA_EVERSION))
+		if (privileged && (rc == MFA_ECORRUPT || rc == MFA_EVERSION))
 			fprintf(stderr, "pam-mfa: enroll: -f replaces it\n");
 		goto out;
 	}
 	if (rc != MFA_OK)
 		expect = STORE_ANY;	/* a damaged token, replaced by -f */
-	if (cur_id != 0 && cli->root && !o.force) {
+	if (cur_id != 0 && privileged && !o.force) {
 		fprintf(stderr, "pam-mfa: enroll: %s is already enrolled; "
 		    "use -f to replace the token\n", user);
 		goto out;
 	}
 	/* The replacement may replace only the token the user proved. */
-	if (cur_id != 0 && !cli->root &&
+	if (cur_id != 0 && !privileged &&
 	    (ret = cli_current_code(cli, store, user, "enroll", &expect)) !=
 	    CLI_OK)
 		goto out;
 	ret = CLI_FAIL;
 	tok.replaces = expect;
 
-	if ((rc = new_token(cli, &tok)) != MFA_OK ||
+	if ((rc = enroll_new_token(cli, &tok)) != MFA_OK ||
 	    (rc = uri_otpauth(cli->conf->issuer, user, &tok, &uri)) !=
 	    MFA_OK) {
 		cli_error("enroll", rc);

@@ -1,5 +1,6 @@
 /*
- * cmd_revoke.c - pam-mfa revoke: remove a user's token and login state.
+ * cmd_revoke.c - pam-mfa revoke: remove a user's token and login state
+ * (root, or admin_group for other users: cli_user_command).
  */
 #include "config.h"
 
@@ -20,8 +21,10 @@ cmd_revoke(struct cli *cli, int argc, char **argv)
 	if ((ret = cli_user_command(cli, "revoke", argc, argv, &store)) != CLI_OK)
 		return ret;
 	user = cli->acct.name;
+	cli_priv_raise(cli);
 	rc = store_remove(store, user);
 	store_close(store);
+	cli_priv_lower(cli);
 	if (rc == MFA_ENOTENROLLED) {
 		fprintf(stderr, "pam-mfa: revoke: %s is not enrolled\n", user);
 		return CLI_NOTFOUND;

@@ -298,9 +298,10 @@ cmd_status(struct cli *cli, int argc, char **argv)
 	}
 	if ((ret = cli_load_conf(cli)) != CLI_OK)
 		return ret;
-	/* Root without a name: everyone.  Anyone else: themselves. */
-	all = cli->root && optind == argc;
-	if (!all && (ret = cli_target(cli, "status",
+	/* Root or admin_group without a name: everyone.  Anyone else:
+	 * themselves; admin_group: others too (cli_admin_target). */
+	all = (cli->root || cli->admin) && optind == argc;
+	if (!all && (ret = cli_admin_target(cli, "status",
 	    optind == argc - 1 ? argv[optind] : NULL, &user)) != CLI_OK)
 		return ret;
 	if ((ret = cli_open_store(cli, &store)) != CLI_OK)
@@ -364,24 +365,33 @@ cmd_list(struct cli *cli, int argc, char **argv)
 	int ret;
 
 	(void)argv;
-	if ((ret = cli_require_root("list")) != CLI_OK)
+	/* Root, or admin_group through the setuid copy. */
+	if (!cli->setuid && (ret = cli_require_root("list")) != CLI_OK)
 		return ret;
 	if (argc != 1) {
 		fprintf(stderr, "usage: pam-mfa list\n");
 		return CLI_USAGE;
 	}
 	if ((ret = cli_load_conf(cli)) != CLI_OK ||
+	    (ret = cli_require_admin(cli, "list")) != CLI_OK ||
 	    (ret = cli_open_store(cli, &store)) != CLI_OK)
 		return ret;
-	if ((rc = store_list(store, &users, &n)) != MFA_OK) {
+	cli_priv_raise(cli);
+	rc = store_list(store, &users, &n);
+	cli_priv_lower(cli);
+	if (rc != MFA_OK) {
 		cli_error("list", rc);
+		cli_priv_raise(cli);
 		store_close(store);
+		cli_priv_lower(cli);
 		return CLI_FAIL;
 	}
 	for (i = 0; i < n; i++) {
+		cli_priv_raise(cli);
 		rc = store_token_meta(store, users[i], &tok);
 		token_wipe(&tok);
 		prc = store_pending_meta(store, users[i], &tok);
+		cli_priv_lower(cli);
 		token_wipe(&tok);
 		printf("%s %s%s%s%s\n", users[i],
 		    rc == MFA_OK ? "active" : rc == MFA_ENOTENROLLED ? "" :
@@ -395,6 +405,8 @@ cmd_list(struct cli *cli, int argc, char **argv)
 			ret = CLI_FAIL;
 	}
 	store_list_free(users, n);
+	cli_priv_raise(cli);
 	store_close(store);
+	cli_priv_lower(cli);
 	return fflush(stdout) == 0 ? ret : CLI_FAIL;
 }

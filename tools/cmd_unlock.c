@@ -1,5 +1,6 @@
 /*
- * cmd_unlock.c - pam-mfa unlock: clear a user's failure count and lock.
+ * cmd_unlock.c - pam-mfa unlock: clear a user's failure count and lock
+ * (root, or admin_group for other users: cli_user_command).
  */
 #include "config.h"
 
@@ -22,10 +23,12 @@ cmd_unlock(struct cli *cli, int argc, char **argv)
 	if ((ret = cli_user_command(cli, "unlock", argc, argv, &store)) != CLI_OK)
 		return ret;
 	user = cli->acct.name;
+	cli_priv_raise(cli);
 	rc = store_begin(store, user, NULL, &st, &txn);
 	if (rc == MFA_ENOTENROLLED) {
 		/* No state: never failed, nothing to clear. */
 		store_close(store);
+		cli_priv_lower(cli);
 		printf("%s was not locked\n", user);
 		return CLI_OK;
 	}
@@ -34,6 +37,7 @@ cmd_unlock(struct cli *cli, int argc, char **argv)
 		rc = store_commit(txn, &st);
 	}
 	store_close(store);
+	cli_priv_lower(cli);
 	if (rc != MFA_OK) {
 		cli_error("unlock", rc);
 		return CLI_FAIL;

@@ -17,6 +17,14 @@ static const struct cli_cmd commands[] = {
 	    "create a token, show its QR code and otpauth:// URI, and "
 	    "activate it once a code from it is typed (-y: at once, root)",
 	    cmd_enroll },
+	{ "enroll", "--replace-now [-o FILE.png|FILE.svg] [-y] USER",
+	    "lost phone: end USER's token, pending token and backup codes at "
+	    "once, and make a new token (pending, or -y: active)",
+	    cmd_enroll },
+	{ "enroll-batch", "-d DIR [-g GROUP] [-y] [-f] [-u] [FILE]",
+	    "a token for each user of FILE (one a line) and GROUP: QR codes "
+	    "in DIR, a manifest in DIR/manifest.tsv; users with a token "
+	    "skipped", cmd_enroll_batch },
 	{ "enroll -C", "[USER]",
 	    "confirm a pending token with a code from it", cmd_enroll },
 	{ "backup-codes", "[-l] [USER]",
