@@ -158,6 +158,35 @@ else
 	fail "a record under a retired key is refused: $out"
 fi
 
+# db import-files: a user whose import fails once the database holds the
+# token (here the state's write, refused by a constraint) is locked in
+# the file store all the same: a code must never work on both.
+mkdir -m 0700 "$WORK/fstate"
+{ echo "state_dir = \"$WORK/fstate\";"; echo 'user_lookup = "exact";'; } \
+    >"$WORK/fstate.part"
+{ echo "key_file = \"$WORK/mfa.key\";"; cat "$WORK/fstate.part"; } \
+    >"$WORK/files.conf"
+{ cat "$conf"; cat "$WORK/fstate.part"; } >"$WORK/import.conf"
+chmod 0644 "$WORK/files.conf" "$WORK/import.conf"
+cli() { "$here/with-logsink.sh" "$WORK/cli.log" "$MFA_CLI" "$@"; }
+check "a file-store user to import" sh -c "'$here/with-logsink.sh' \
+    '$WORK/cli.log' '$MFA_CLI' -c '$WORK/files.conf' enroll -y -q none vera \
+    >/dev/null"
+# (the file store seals with the key file's active key: the database's
+# own choice of active key, from the rekeys above, is dropped first)
+PGDB=mfa sql "DELETE FROM pam_mfa.keystate" &&
+    PGDB=mfa sql "ALTER TABLE pam_mfa.state ADD CONSTRAINT import_fails CHECK (username <> 'vera' OR version < 2)" ||
+    exit 1
+cli -c "$WORK/import.conf" db import-files >"$WORK/import.out" 2>&1
+check "an import that fails half-way exits 1" [ $? -eq 1 ]
+check "... and says so" grep -q "^skipped vera" "$WORK/import.out"
+check "... the database took the token" test \
+    "$(PGDB=mfa sql "SELECT count(*) FROM pam_mfa.tokens WHERE username = 'vera' AND token IS NOT NULL")" = 1
+check "... so the file store locked vera for good" sh -c \
+    "'$MFA_CLI' -c '$WORK/files.conf' status vera | grep -q ' locked=until_unlocked '"
+PGDB=mfa sql "ALTER TABLE pam_mfa.state DROP CONSTRAINT import_fails" ||
+    exit 1
+
 # A synchronous standby, the primary killed, the standby promoted.  That
 # test has a key file of its own: the database forgets the active key,
 # and the tokens sealed with this test's key file (no key file is made

@@ -26,8 +26,8 @@ import_user(struct mfa_store *fs, struct mfa_store *db, const char *user)
 	struct mfa_token tok, pend;
 	struct mfa_state st, dst;
 	struct mfa_txn *ftxn = NULL, *dtxn;
-	enum mfa_err rc;
-	int has_tok;
+	enum mfa_err rc, urc;
+	int has_tok, installed = 0;
 
 	memset(&pend, 0, sizeof(pend));
 	rc = store_begin(fs, user, &tok, &st, &ftxn);
@@ -36,9 +36,13 @@ import_user(struct mfa_store *fs, struct mfa_store *db, const char *user)
 		rc = store_begin_state(fs, user, &st, &ftxn);
 	if (rc != MFA_OK)
 		return rc;
-	if (has_tok && (rc = store_unseal(fs, user, &tok)) == MFA_OK)
+	if (has_tok && (rc = store_unseal(fs, user, &tok)) == MFA_OK) {
 		rc = store_install(db, user, &tok, 0, STORE_ANY_GEN,
 		    st.next_step);
+		/* Done, or perhaps done (the answer was lost). */
+		installed = rc == MFA_OK || rc == MFA_EUNKNOWN ||
+		    rc == MFA_ETIMEOUT;
+	}
 	if (rc != MFA_OK)
 		goto out;
 	/* The floor came with the install; the rest of the state here. */
@@ -51,6 +55,7 @@ import_user(struct mfa_store *fs, struct mfa_store *db, const char *user)
 	dst.locked_until = st.locked_until;
 	dst.last_success = st.last_success;
 	dst.last_fail = st.last_fail;
+	dst.lock_step = st.lock_step;
 	memcpy(dst.last_rhost, st.last_rhost, sizeof(dst.last_rhost));
 	if ((rc = store_commit(dtxn, &dst)) != MFA_OK)
 		goto out;
@@ -61,10 +66,21 @@ import_user(struct mfa_store *fs, struct mfa_store *db, const char *user)
 		rc = MFA_OK;
 	if (rc != MFA_OK)
 		goto out;
-	st.locked_until = STATE_LOCKED_FOREVER;
-	rc = store_commit(ftxn, &st);
-	ftxn = NULL;
+	installed = 1;
 out:
+	/*
+	 * Once the database may hold the token (or the pending one), the
+	 * file store's is locked for good, whatever failed after: a code
+	 * must never be usable on both.  The user then logs in nowhere until
+	 * the import is finished by hand (the error says why).
+	 */
+	if (installed && ftxn != NULL) {
+		st.locked_until = STATE_LOCKED_FOREVER;
+		urc = store_commit(ftxn, &st);
+		ftxn = NULL;
+		if (rc == MFA_OK)
+			rc = urc;
+	}
 	token_wipe(&tok);
 	token_wipe(&pend);
 	store_abort(ftxn);
