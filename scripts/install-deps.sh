@@ -4,7 +4,7 @@
 set -eu
 build="build-essential autoconf automake autoconf-archive libtool pkg-config
 libpam0g-dev liboath-dev libssl-dev libconfig-dev libqrencode-dev libpng-dev
-libpq-dev"
+libpq-dev bash-completion"
 test="libcmocka-dev libpam-wrapper libpamtest0-dev oathtool pamtester
 util-linux valgrind mandoc openssl openvpn freeradius freeradius-utils
 libpam-modules perl bsdutils iproute2 procps
