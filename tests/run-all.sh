@@ -145,6 +145,11 @@ install_layout() {
 }
 stage "make install layout" install_layout
 
+# The Debian packages: built, linted, installed, a login through them,
+# removed and purged (in a private overlay of /etc /usr /var).
+tally "Debian packages (tests/e2e_deb.sh)" env MFA_SRCDIR="$top" \
+    MFA_BUILDDIR="$top/build" PAM_WRAPPER_LIB= sh tests/e2e_deb.sh
+
 stage "make distcheck" sh -c 'cd build && { make -s distcheck >distcheck.log 2>&1 || { tail -40 distcheck.log; false; }; }'
 
 echo "$passed passed, $failed failed"
