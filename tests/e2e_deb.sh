@@ -77,7 +77,7 @@ for p in libpam-mfa libpam-mfa-pgsql pam-mfa; do
 	check "$p: no maintainer script names /etc/pam.d" \
 	    sh -c "! dpkg-deb --ctrl-tarfile '$(deb $p)' |
 	        tar xOf - --wildcards './*inst' './*rm' 2>/dev/null |
-	        grep -q pam\\.d"
+	        grep -v '^[[:space:]]*#' | grep -q pam\\.d"
 done
 
 # --- no source install in the way ----------------------------------------
@@ -107,7 +107,12 @@ for d in etc usr var; do
 	    { fail "overlay on /$d"; finish; exit 1; }
 done
 pass "private overlays on /etc /usr /var"
-pamd_before=$(ls -la --time-style=+ /etc/pam.d; cat /etc/pam.d/* | md5sum)
+# pamd: what /etc/pam.d holds (names, modes, owners, contents).
+pamd() {
+	find /etc/pam.d -mindepth 1 -printf '%P %y %m %u:%g\n' | sort
+	find /etc/pam.d -mindepth 1 -type f -exec md5sum {} + | sort
+}
+pamd_before=$(pamd)
 export DEBIAN_FRONTEND=noninteractive
 apt_() { apt-get -y -q -o Dpkg::Use-Pty=0 --no-install-recommends "$@" \
     >>"$WORK/log/apt" 2>&1; }
@@ -119,7 +124,7 @@ t1=$(date +%s)
 check "apt-get install the three packages" installed
 mode() { stat -c %a:%U:%G "$1" 2>/dev/null; }
 check "pam-mfa 4755 root:root" [ "$(mode /usr/bin/pam-mfa)" = 4755:root:root ]
-check "the pam_mfa group made" getent group pam_mfa
+check "the pam_mfa group made" sh -c "getent group pam_mfa >/dev/null"
 check "helper 4750 root:pam_mfa" [ "$(mode $helper)" = 4750:root:pam_mfa ]
 check "state directory 0700 root" [ "$(mode /var/lib/pam_mfa)" = 700:root:root ]
 check "no key file yet" [ ! -e /etc/security/pam_mfa.key ]
@@ -130,7 +135,7 @@ check "pam-mfa --version is the package's" \
 check "the config the package ships passes pam-mfa check" \
     sh -c 'pam-mfa check >/dev/null'
 check "/etc/pam.d untouched by install" \
-    [ "$(ls -la --time-style=+ /etc/pam.d; cat /etc/pam.d/* | md5sum)" = "$pamd_before" ]
+    [ "$(pamd)" = "$pamd_before" ]
 
 # --- a login through the installed files ----------------------------------
 # A user of the name service (user_lookup "nss", the default), enrolled
@@ -172,7 +177,7 @@ check "removed: the CLI gone" [ ! -e /usr/bin/pam-mfa ]
 check "removed: the state kept as it was" [ "$(statedir_sum)" = "$before" ]
 check "removed: the key kept" [ "$(md5sum /etc/security/pam_mfa.key)" = "$keysum" ]
 check "removed: the config kept" [ -f /etc/security/pam_mfa.conf ]
-check "removed: the group kept" getent group pam_mfa
+check "removed: the group kept" sh -c "getent group pam_mfa >/dev/null"
 # An admin's overrides, then a reinstall: honoured, and the logins go on
 # where they were (the replay floor too).
 dpkg-statoverride --add root root 0755 /usr/bin/pam-mfa
@@ -193,11 +198,11 @@ check "apt-get purge" apt_ purge libpam-mfa-pgsql pam-mfa libpam-mfa
 check "purged: the state directory gone" [ ! -e /var/lib/pam_mfa ]
 check "purged: the key gone" [ ! -e /etc/security/pam_mfa.key ]
 check "purged: the config gone" [ ! -e /etc/security/pam_mfa.conf ]
-check "purged: the group kept (README.Debian)" getent group pam_mfa
+check "purged: the group kept (README.Debian)" sh -c "getent group pam_mfa >/dev/null"
 check "purged: nothing of the packages in dpkg" \
     sh -c "! dpkg-query -W libpam-mfa libpam-mfa-pgsql pam-mfa 2>/dev/null | grep -q ."
 check "purged: /etc/pam.d as before the install" \
-    [ "$(ls -la --time-style=+ /etc/pam.d; cat /etc/pam.d/* | md5sum)" = "$pamd_before" ]
+    [ "$(pamd)" = "$pamd_before" ]
 left=$(find /usr /etc /var/lib -path /var/lib/apt -prune -o \
     \( -name '*pam_mfa*' -o -name 'pam-mfa*' \) -print 2>/dev/null |
     grep -v '^/var/lib/apt' | grep -v "^$WORK")
