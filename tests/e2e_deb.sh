@@ -5,7 +5,9 @@
 # files and modes in each package, then install them with apt on a host
 # with no source install, and check the installed layout, a login through
 # the real libpam and the real /etc/pam.d (pamtester, the module found by
-# name in the PAM directory, a user of the name service), remove (tokens,
+# name in the PAM directory, a user of the name service), an upgrade to
+# the same tree as the next version (an edited config, the tokens, the
+# state, failures, replay floor, key and modes carried over), remove (tokens,
 # replay floor, key and config kept; a reinstall logs in where it left
 # off; dpkg-statoverride honoured), and purge (state and key gone as
 # README.Debian says, the group kept, /etc/pam.d as it was).
@@ -39,7 +41,8 @@ else
 	exit 1
 fi
 echo "  build: $(($(date +%s) - t0)) s"
-deb() { echo "$WORK/${1}_${version}_$arch.deb"; }
+v=$version
+deb() { echo "$WORK/${1}_${v}_$arch.deb"; }
 for p in libpam-mfa libpam-mfa-pgsql pam-mfa libpam-mfa-dbgsym \
     libpam-mfa-pgsql-dbgsym pam-mfa-dbgsym; do
 	check "built $p" [ -f "$(deb $p)" ]
@@ -79,6 +82,23 @@ for p in libpam-mfa libpam-mfa-pgsql pam-mfa; do
 	        tar xOf - --wildcards './*inst' './*rm' 2>/dev/null |
 	        grep -v '^[[:space:]]*#' | grep -q pam\\.d"
 done
+
+# The same tree again as the next version (a changelog entry, the build
+# reused): what an upgrade does to the installed files and the tokens.
+next="$version+e2e1"
+{
+	printf 'pam-mfa (%s) unstable; urgency=medium\n\n  * e2e_deb.sh: an upgrade.\n\n' "$next"
+	printf ' -- e2e <e2e@example.invalid>  %s\n\n' "$(date -R)"
+	cat "$WORK/src/debian/changelog"
+} >"$WORK/changelog.next"
+cp "$WORK/changelog.next" "$WORK/src/debian/changelog"
+if (cd "$WORK/src" && dpkg-buildpackage -us -uc -b -nc) >"$WORK/log/build.next" 2>&1
+then
+	pass "dpkg-buildpackage of the next version"
+else
+	fail "dpkg-buildpackage of the next version"
+	tail -20 "$WORK/log/build.next"
+fi
 
 # --- no source install in the way ----------------------------------------
 clean=yes
@@ -146,6 +166,7 @@ pam-mfa enroll -y -q none mfa-e2e >"$WORK/enroll" 2>&1
 check "pam-mfa enroll -y with the shipped config" grep -q '^otpauth://' "$WORK/enroll"
 secret=$(sed -n 's/^otpauth:.*secret=\([A-Z2-7]*\).*/\1/p' "$WORK/enroll")
 backup=$(sed -n 's/^  \([0-9]\{5\}-[0-9]\{5\}\)$/\1/p' "$WORK/enroll" | head -n 1)
+backup2=$(sed -n 's/^  \([0-9]\{5\}-[0-9]\{5\}\)$/\1/p' "$WORK/enroll" | sed -n 2p)
 case $(mode /etc/security/pam_mfa.key) in
 *00:root:root) pass "the first enrollment made the key file (root's alone)" ;;
 *) fail "the first enrollment made the key file (root's alone)" ;;
@@ -163,9 +184,37 @@ c0=$(code 0)
 check "a login with the current code" login "$c0"
 refused "the same code again refused" "$c0"
 n=$(echo "$c0" | sed 's/^0*//')
-refused "a wrong code refused" "$(printf '%06d' $(((${n:-0} + 500000) % 1000000)))"
+wrong=$(printf '%06d' $(((${n:-0} + 500000) % 1000000)))
+refused "a wrong code refused" "$wrong"
 check "a backup code accepted" login "$backup"
 check "the module logged to syslog" grep -q 'pam_mfa(mfa-e2e:auth)' "$log"
+
+# --- upgrade: everything carried over -------------------------------------
+refused "a wrong code before the upgrade" "$wrong"
+status_before=$(pam-mfa status mfa-e2e)
+echo "# a site's edit" >>/etc/security/pam_mfa.conf
+confsum=$(md5sum /etc/security/pam_mfa.conf)
+before=$(find /var/lib/pam_mfa -type f -exec md5sum {} + | sort)
+keysum=$(md5sum /etc/security/pam_mfa.key)
+v=$next
+check "apt-get install: upgrade to $next" installed
+check "upgraded: dpkg has $next" \
+    [ "$(dpkg-query -W -f='${Version}' libpam-mfa)" = "$next" ]
+check "upgraded: the edited config kept, no .dpkg-new" \
+    sh -c "[ \"\$(md5sum /etc/security/pam_mfa.conf)\" = '$confsum' ] &&
+        ! ls /etc/security/pam_mfa.conf.dpkg-* 2>/dev/null"
+check "upgraded: the state files untouched" \
+    [ "$(find /var/lib/pam_mfa -type f -exec md5sum {} + | sort)" = "$before" ]
+check "upgraded: the key untouched" [ "$(md5sum /etc/security/pam_mfa.key)" = "$keysum" ]
+check "upgraded: the state directory still 0700 root" \
+    [ "$(mode /var/lib/pam_mfa)" = 700:root:root ]
+check "upgraded: helper 4750 root:pam_mfa" [ "$(mode $helper)" = 4750:root:pam_mfa ]
+check "upgraded: pam-mfa 4755 root:root" [ "$(mode /usr/bin/pam-mfa)" = 4755:root:root ]
+check "upgraded: status as before (failures, backup codes left, last success)" \
+    [ "$(pam-mfa status mfa-e2e)" = "$status_before" ]
+refused "upgraded: the spent code still refused (replay floor)" "$c0"
+refused "upgraded: the spent backup code still refused" "$backup"
+check "upgraded: the next code logs in" login "$(code 30)"
 
 # --- remove: the tokens stay --------------------------------------------
 statedir_sum() { find /var/lib/pam_mfa -type f -exec md5sum {} + | sort; }
@@ -188,7 +237,7 @@ check "statoverride: helper not setuid" [ "$(mode $helper)" = 755:root:root ]
 check "reinstalled: the key untouched" [ "$(md5sum /etc/security/pam_mfa.key)" = "$keysum" ]
 refused "reinstalled: the replayed code still refused" "$c0"
 refused "reinstalled: the spent backup code still refused" "$backup"
-check "reinstalled: the next code logs in" login "$(code 30)"
+check "reinstalled: another backup code logs in" login "$backup2"
 dpkg-statoverride --remove /usr/bin/pam-mfa
 dpkg-statoverride --remove "$helper"
 
