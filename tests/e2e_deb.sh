@@ -7,7 +7,8 @@
 # the real libpam and the real /etc/pam.d (pamtester, the module found by
 # name in the PAM directory, a user of the name service), an upgrade to
 # the same tree as the next version (an edited config, the tokens, the
-# state, failures, replay floor, key and modes carried over), remove (tokens,
+# state, failures, replay floor, key and modes carried over), a state
+# record a newer pam_mfa wrote refused (a downgrade), remove (tokens,
 # replay floor, key and config kept; a reinstall logs in where it left
 # off; dpkg-statoverride honoured), and purge (state and key gone as
 # README.Debian says, the group kept, /etc/pam.d as it was).
@@ -167,6 +168,7 @@ check "pam-mfa enroll -y with the shipped config" grep -q '^otpauth://' "$WORK/e
 secret=$(sed -n 's/^otpauth:.*secret=\([A-Z2-7]*\).*/\1/p' "$WORK/enroll")
 backup=$(sed -n 's/^  \([0-9]\{5\}-[0-9]\{5\}\)$/\1/p' "$WORK/enroll" | head -n 1)
 backup2=$(sed -n 's/^  \([0-9]\{5\}-[0-9]\{5\}\)$/\1/p' "$WORK/enroll" | sed -n 2p)
+backup3=$(sed -n 's/^  \([0-9]\{5\}-[0-9]\{5\}\)$/\1/p' "$WORK/enroll" | sed -n 3p)
 case $(mode /etc/security/pam_mfa.key) in
 *00:root:root) pass "the first enrollment made the key file (root's alone)" ;;
 *) fail "the first enrollment made the key file (root's alone)" ;;
@@ -240,6 +242,35 @@ refused "reinstalled: the spent backup code still refused" "$backup"
 check "reinstalled: another backup code logs in" login "$backup2"
 dpkg-statoverride --remove /usr/bin/pam-mfa
 dpkg-statoverride --remove "$helper"
+
+# --- a state record a newer pam_mfa wrote (a downgrade): refused, said --
+# Every slot's version raised to 3, its digest made again: well-formed,
+# only newer.  Then the record as it was: the same backup code logs in.
+st=/var/lib/pam_mfa/mfa-e2e.state
+cp -p "$st" "$WORK/state.orig"
+perl -e '
+	use Digest::SHA qw(sha256);
+	local $/;
+	open(my $f, "+<", $ARGV[0]) or die "$ARGV[0]: $!";
+	binmode($f);
+	my $d = <$f>;
+	for my $o (grep { $_ % 512 == 0 } 0 .. length($d) - 512) {
+		next unless substr($d, $o, 4) eq "MFAS";
+		substr($d, $o + 4, 2) = pack("v", 3);
+		substr($d, $o + 224, 32) = sha256(substr($d, $o, 224));
+	}
+	seek($f, 0, 0) or die;
+	print $f $d or die;
+	close($f) or die;' "$st"
+refused "a newer state record: the login refused" "$backup3"
+check "a newer state record: logged as reason=state_version" \
+    grep -q 'result=deny reason=state_version user=mfa-e2e' "$log"
+pam-mfa status mfa-e2e >/dev/null 2>"$WORK/err"
+rc=$?
+check "a newer state record: pam-mfa status fails" [ "$rc" -ne 0 ]
+check "a newer state record: pam-mfa says so" grep -q 'newer version' "$WORK/err"
+cp -p "$WORK/state.orig" "$st"
+check "the record as it was: the same backup code logs in" login "$backup3"
 
 # --- purge: state and key go, /etc/pam.d as it was ----------------------
 rm /etc/pam.d/mfa-e2e
