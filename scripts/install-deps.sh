@@ -1,10 +1,11 @@
 #!/bin/sh
-# install-deps.sh [build|test|all] - install the Debian 12 packages needed
-# to build pam_mfa, and to test it.  Does nothing when all are present.
+# install-deps.sh [build|test|pkg|all] - install the Debian 12 packages
+# needed to build pam_mfa, to test it, and to build and test its Debian
+# packages (pkg; all is every set).  Does nothing when all are present.
 set -eu
 build="build-essential autoconf automake autoconf-archive libtool pkg-config
 libpam0g-dev liboath-dev libssl-dev libconfig-dev libqrencode-dev libpng-dev
-libpq-dev"
+libpq-dev bash-completion"
 test="libcmocka-dev libpam-wrapper libpamtest0-dev oathtool pamtester
 util-linux valgrind mandoc openssl openvpn freeradius freeradius-utils
 libpam-modules perl bsdutils iproute2 procps
@@ -12,14 +13,19 @@ clang libclang-rt-14-dev llvm-14 cppcheck clang-tidy
 zbar-tools libgdk-pixbuf2.0-bin librsvg2-common libxml2-utils expect jq
 libpam-google-authenticator libpam-oath passwd
 postgresql"
+# dpkg-buildpackage (dpkg-dev, in build-essential), dh and lintian; no
+# devscripts: tests/e2e_deb.sh calls dpkg-buildpackage and lintian itself.
+pkg="debhelper dh-autoreconf fakeroot lintian adduser apt"
 # The peers the benchmark compares against.
 bench="libpam-oath libpam-google-authenticator oathtool util-linux
 freeradius freeradius-utils"
 case "${1:-all}" in
 build) pkgs=$build ;;
-test|all) pkgs="$build $test" ;;
+test) pkgs="$build $test" ;;
+pkg) pkgs="$build $pkg" ;;
+all) pkgs="$build $test $pkg" ;;
 bench) pkgs="$build $bench" ;;
-*) echo "usage: $0 [build|test|all|bench]" >&2; exit 2 ;;
+*) echo "usage: $0 [build|test|pkg|all|bench]" >&2; exit 2 ;;
 esac
 missing=""
 for p in $pkgs; do

@@ -127,7 +127,8 @@ tally "mutation stage (tests/mutants: every mutant killed)" sh tests/mutants/run
 # make install puts the module, and only the .so, in the PAM directory,
 # the CLI setuid root (self-service enrollment), and pam_mfa_helper
 # setuid root for its group (4700 root:root into a DESTDIR on a system
-# without the group).
+# without the group), and pam-mfa's bash completion where bash-completion
+# looks.
 install_layout() {
 	d=$(mktemp -d)
 	pamdir=$(sed -n 's/^pamdir = //p' build/pam_mfa/Makefile)
@@ -138,12 +139,18 @@ install_layout() {
 	    case $(stat -c %a:%U:%G \
 	        "$d/usr/local/libexec/pam_mfa/pam_mfa_helper") in
 	    4750:root:pam_mfa|4700:root:root) true ;; *) false ;; esac &&
-	    [ -f "$d/usr/local/etc/security/pam_mfa.conf" ]
+	    [ -f "$d/usr/local/etc/security/pam_mfa.conf" ] &&
+	    [ -f "$d$(sed -n 's/^bashcompletiondir = //p' build/tools/Makefile)/pam-mfa" ]
 	rc=$?
 	rm -rf "$d"
 	return $rc
 }
 stage "make install layout" install_layout
+
+# The Debian packages: built, linted, installed, a login through them,
+# removed and purged (in a private overlay of /etc /usr /var).
+tally "Debian packages (tests/e2e_deb.sh)" env MFA_SRCDIR="$top" \
+    MFA_BUILDDIR="$top/build" PAM_WRAPPER_LIB= sh tests/e2e_deb.sh
 
 stage "make distcheck" sh -c 'cd build && { make -s distcheck >distcheck.log 2>&1 || { tail -40 distcheck.log; false; }; }'
 

@@ -139,6 +139,28 @@ check "no command prints the usage on stderr" \
     cmp -s "$WORK/err" "$golden/usage.txt"
 $cli -x >/dev/null 2>&1; rc=$?
 exits "unknown option exits 2" 2
+# The conventions of packaged tools: --help and -h print the usage on
+# standard output alone and exit 0; --version prints the release that
+# configure.ac's AC_INIT names.
+for opt in -h --help; do
+	$cli $opt >"$WORK/out" 2>"$WORK/err"; rc=$?
+	exits "$opt exits 0" 0
+	check "$opt prints the usage on stdout" cmp -s "$WORK/out" "$golden/usage.txt"
+	check "$opt prints nothing on stderr" [ ! -s "$WORK/err" ]
+done
+release=$(sed -n 's/^AC_INIT(\[pam_mfa\], \[\([^]]*\)\].*/\1/p' "$MFA_SRCDIR/configure.ac")
+$cli --version >"$WORK/out" 2>"$WORK/err"; rc=$?
+exits "--version exits 0" 0
+check "--version prints the release" [ "$(cat "$WORK/out")" = "pam-mfa $release" ]
+check "--version prints nothing on stderr" [ ! -s "$WORK/err" ]
+$cli --frobnicate >"$WORK/out" 2>"$WORK/err"; rc=$?
+exits "unknown long option exits 2" 2
+check "unknown long option is named" grep -q "unrecognized option '--frobnicate'" "$WORK/err"
+check "unknown long option: usage on stderr only" [ ! -s "$WORK/out" ]
+if [ -f "$MFA_SRCDIR/debian/changelog" ]; then
+	check "debian/changelog is at the release" \
+	    [ "$(sed -n '1s/^pam-mfa (\([^)]*\)).*/\1/p' "$MFA_SRCDIR/debian/changelog")" = "$release" ]
+fi
 
 # The shipped sample is valid, and the defaults it documents are the
 # compiled ones: uncommenting every key changes no effective value.

@@ -118,6 +118,23 @@ done
 install -m 0644 "$MFA_SRCDIR/conf/postgresql/pam_mfa.conf" "$WORK/gw.conf"
 check "shipped gateway config is valid" \
     sh -c "'$MFA_BUILDDIR/tools/pam-mfa' -c '$WORK/gw.conf' check | grep -q '^store = \"postgresql\";'"
+# Packaging: pam-mfa(8) names --help and --version; the paths
+# README.Debian's dpkg-statoverride commands name are the packages'.
+check "pam-mfa(8) synopsis: -h, --help, --version" \
+    grep -q '^\.Fl h | Fl Fl help | Fl Fl version$' "$MFA_SRCDIR/man/pam-mfa.8"
+if [ -f "$MFA_SRCDIR/debian/README.Debian" ]; then
+	for f in $(grep -o 'dpkg-statoverride --update --add root root 0755 [^ ]*' \
+	    "$MFA_SRCDIR/debian/README.Debian" | sed 's/.* //'); do
+		case $f in
+		/usr/bin/pam-mfa) inst=pam-mfa.install ;;
+		*) inst=libpam-mfa.install ;;
+		esac
+		check "README.Debian's $f is shipped" \
+		    grep -qx "${f#/}" "$MFA_SRCDIR/debian/$inst"
+	done
+	check "README.Debian: the helper's override is documented" \
+	    grep -q '/usr/libexec/pam_mfa/pam_mfa_helper' "$MFA_SRCDIR/debian/README.Debian"
+fi
 # pam_mfa_helper(8): its exit status table is helper_proto.c's, each
 # number with the reason error.c gives its error; every detail= the helper
 # and the module's helper client log is listed.

@@ -3,6 +3,7 @@
  */
 #include "config.h"
 
+#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -60,7 +61,8 @@ usage(FILE *f)
 {
 	size_t i;
 
-	fprintf(f, "usage: pam-mfa [-c CONFIG] COMMAND [ARGS]\n\n");
+	fprintf(f, "usage: pam-mfa [-c CONFIG] COMMAND [ARGS]\n"
+	    "       pam-mfa -h | --help | --version\n\n");
 	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		fprintf(f, "  %s%s%s\n      %s\n", commands[i].name,
 		    commands[i].args[0] != '\0' ? " " : "", commands[i].args,
@@ -87,11 +89,16 @@ int
 main(int argc, char **argv)
 {
 	struct cli cli = { .conf_path = MFA_CONF_PATH };
+	static const struct option longopts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 }
+	};
 	const struct cli_cmd *cmd;
 	int ch, rc;
 
 	cli_init(&cli);
-	while ((ch = getopt(argc, argv, "+c:h")) != -1) {
+	while ((ch = getopt_long(argc, argv, "+c:h", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'c':
 			if (!cli.root) {
@@ -103,6 +110,9 @@ main(int argc, char **argv)
 			break;
 		case 'h':
 			usage(stdout);
+			return CLI_OK;
+		case 'V':
+			printf("pam-mfa %s\n", PACKAGE_VERSION);
 			return CLI_OK;
 		default:
 			usage(stderr);
