@@ -47,6 +47,8 @@ cat >"$tmp/config.h" <<'EOF'
 #define MFA_CONF_PATH "/etc/security/pam_mfa.conf"
 #define MFA_KEY_PATH "/etc/security/pam_mfa.key"
 #define MFA_HELPER_PATH "/usr/libexec/pam_mfa/pam_mfa_helper"
+#define MFA_HELPER_GROUP "pam_mfa"
+#define MFA_PGSQL_STORE "/usr/local/lib/pam_mfa/store_pgsql.so"
 EOF
 if command -v pkg-config >/dev/null 2>&1 &&
     deps=$(pkg-config --cflags --libs liboath libconfig libcrypto); then
@@ -58,11 +60,12 @@ cflags="-g -O1 -fno-omit-frame-pointer -fno-sanitize-recover=all
 -I$tmp -I$top/pam_mfa"
 san=address,undefined
 
-# The core (libmfacore: every pam_mfa/*.c but the PAM glue), built once.
+# The core (libmfacore: every pam_mfa/*.c but the PAM glue and the
+# PostgreSQL store's own object), built once.
 build_core() {
 	mkdir "$tmp/obj" || return 1
 	for src in "$top"/pam_mfa/*.c; do
-		[ "${src##*/}" = pam_mfa.c ] && continue
+		case ${src##*/} in pam_mfa.c|store_pgsql.c) continue ;; esac
 		obj=$tmp/obj/$(basename "$src" .c).o
 		# shellcheck disable=SC2086
 		$cc $cflags -fsanitize=fuzzer-no-link,$san -c "$src" \
