@@ -76,6 +76,29 @@ check "an escape in the file: not printed" \
     sh -c "! grep -q \"\$(printf '\\033')\" '$WORK/out'"
 
 # The command line.
+# Bounded work: a fan of includes that adds up to more module lines than
+# the linter keeps is a finding, not a hang.
+mkdir "$WORK/fan"
+i=0
+while [ $i -lt 40 ]; do
+	echo "auth required pam_permit.so"
+	i=$((i + 1))
+done >"$WORK/fan/many"
+{
+	echo "auth required pam_mfa.so"
+	i=0
+	while [ $i -lt 120 ]; do
+		echo "auth include many"
+		i=$((i + 1))
+	done
+	echo "account required pam_mfa.so"
+} >"$WORK/fan/svc"
+timeout 60 "$cli" check --pam "$WORK/fan/svc" >"$WORK/out" 2>&1
+check "4,800 auth lines through includes: a finding, exit 1" [ $? -eq 1 ]
+check "... that says the rest was not checked" grep -q \
+    "many:[0-9]*: include: more than 4096 auth lines: the rest not checked" "$WORK/out"
+check "... and the account line past them still read" sh -c \
+    "! grep -q no-account '$WORK/out'"
 "$cli" check --pam "$WORK/nowhere" >"$WORK/out" 2>&1
 check "a missing file: a finding, exit 1" [ $? -eq 1 ]
 check "a missing file: says so" grep -q "nowhere: unreadable: " "$WORK/out"

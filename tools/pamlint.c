@@ -101,6 +101,7 @@ struct lint {
 	char via[PATH_MAX + NAME_MAX + 16];	/* the top-level include
 						 * being read */
 	unsigned loads;			/* included files read so far */
+	unsigned lines;			/* module lines of the type kept */
 	int too_deep;			/* said so once */
 };
 
@@ -403,6 +404,14 @@ parse(struct lint *l, const char *file, char *text, int type, int depth,
 			if (load(l, file, start, w[2], type, depth + 1,
 			    out) != 0)
 				return -1;
+			continue;
+		}
+		/* Bounded memory and time, whatever the files. */
+		if (++l->lines > PAMLINT_LINES_MAX) {
+			if (l->lines == PAMLINT_LINES_MAX + 1)
+				finding(l, file, start, "include: more than %d "
+				    "%s lines: the rest not checked",
+				    PAMLINT_LINES_MAX, type_names[type]);
 			continue;
 		}
 		if ((e = stack_add(out)) == NULL)
@@ -787,7 +796,7 @@ pamlint_check(const char *path, const char *conf_path,
 	if ((auth = calloc(1, sizeof(*auth))) == NULL ||
 	    (acct = calloc(1, sizeof(*acct))) == NULL ||
 	    parse(&l, path, text, T_AUTH, 0, auth) != 0 ||
-	    parse(&l, path, copy, T_ACCOUNT, 0, acct) != 0) {
+	    (l.lines = 0, parse(&l, path, copy, T_ACCOUNT, 0, acct)) != 0) {
 		finding(&l, path, 0, "unreadable: out of memory");
 		goto out;
 	}

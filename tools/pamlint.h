@@ -10,6 +10,7 @@
 
 #define PAMLINT_DEPTH_MAX	8	/* nested includes followed */
 #define PAMLINT_LOADS_MAX	512	/* included files read, in all */
+#define PAMLINT_LINES_MAX	4096	/* module lines kept, per type */
 
 /* One finding: the file and line it is about (line 0: the whole file). */
 typedef void (*pamlint_report)(void *arg, const char *file, unsigned line,
