@@ -14,7 +14,7 @@ libpam-google-authenticator libpam-oath passwd
 postgresql"
 # The peers the benchmark compares against.
 bench="libpam-oath libpam-google-authenticator oathtool util-linux
-freeradius freeradius-utils"
+freeradius freeradius-utils postgresql openssl"
 case "${1:-all}" in
 build) pkgs=$build ;;
 test|all) pkgs="$build $test" ;;
