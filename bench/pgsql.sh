@@ -157,7 +157,8 @@ sql "ALTER ROLE gw1 RESET synchronous_commit" >/dev/null
 rm -f "$pg/fsync.test"
 
 if [ -n "${BENCH_RAW:-}" ]; then
-	cat "$raw" >>"$BENCH_RAW"
+	# The floor of this run, beside the PostgreSQL rows: floor_pg.
+	awk '$1 == "floor" { $1 = "floor_pg" } { print }' "$raw" >>"$BENCH_RAW"
 	exit 0
 fi
 awk '
