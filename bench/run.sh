@@ -5,16 +5,25 @@
 # gateways, the valid login taken apart), and print one table of medians
 # and ratios.  Reproduce with: make bench (as root; BENCH_K="1 1000",
 # BENCH_N=..., BENCH_PG_K="1000", BENCH_PG_N=... shorten it; BENCH_PG_K=""
-# leaves PostgreSQL out).
+# leaves PostgreSQL out).  The raw lines are kept in BENCH_SAVE if set;
+# BENCH_TABLE=FILE prints the table of such a file (one, or several
+# concatenated) without measuring.  Cleaning up a K = 1,000,000 file
+# store (two million files) can take long on a loaded machine.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 : "${MODULE:?}"
 K_LIST=${BENCH_K:-"1 1000 10000 100000 1000000"}
 N=${BENCH_N:-2000}
+PG_K=${BENCH_PG_K-"1000 1000000"}
 work=$(mktemp -d /var/tmp/pam_mfa_bench.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 raw=$work/raw
 : >"$raw"
+if [ -n "${BENCH_TABLE:-}" ]; then
+	cat "$BENCH_TABLE" >"$raw"
+	K_LIST=$(awk '$2 == 1 && $1 == "floor" { print $3 }' "$raw" | sort -nu | tr '\n' ' ')
+	PG_K=$(awk '$2 == 1 && $1 == "floor_pg" { print $3 }' "$raw" | sort -nu | tr '\n' ' ')
+else
 
 # The driver's HOTP against oathtool, the independent oracle.
 for c in 0 1 9 1000; do
@@ -36,7 +45,6 @@ for k in $K_LIST; do
 done
 
 # The PostgreSQL store, from the build directory (pgsql.sh).
-PG_K=${BENCH_PG_K-"1000 1000000"}
 if [ -z "$PG_K" ]; then
 	echo "PostgreSQL rows: left out (BENCH_PG_K is empty)"
 elif [ ! -x /usr/lib/postgresql/15/bin/initdb ] ||
@@ -45,6 +53,8 @@ elif [ ! -x /usr/lib/postgresql/15/bin/initdb ] ||
 else
 	echo "PostgreSQL runs start: $(uptime)"
 	(cd .. && BENCH_PG_K=$PG_K BENCH_RAW=$raw sh "$here/pgsql.sh")
+fi
+[ -z "${BENCH_SAVE:-}" ] || cp "$raw" "$BENCH_SAVE"
 fi
 
 awk -v klist="$K_LIST" -v pgklist="$PG_K" '
