@@ -9,6 +9,10 @@
  *   driver DIR K N PROCS [pg] one line per path (pg: the floor and the
  *                             PostgreSQL store's paths, bench/pgsql.sh):
  *   path procs K n auths/s p50_us p99_us rss_kb [accepts expected]
+ * With pg and two processes the second is the second gateway: it logs in
+ * through the services named with a "2" appended (pg2, pg_locked2), and
+ * every path runs on both.  BENCH_PATH=NAME runs that path alone (no
+ * floor), for pgsql.sh's count of round trips.
  */
 #define _GNU_SOURCE
 #include <openssl/evp.h>
@@ -24,6 +28,7 @@
 
 static const char *confdir;
 static int only_pg;
+static const char *gw = "";	/* the second gateway's services: "2" */
 static char answer[16];
 
 static int
@@ -90,10 +95,14 @@ login(const char *svc, const char *user, double *us)
 {
 	struct pam_conv c = { conv, NULL };
 	pam_handle_t *ph;
-	double t0 = now_us();
+	double t0;
 	int rc;
+	char name[64];
 
-	if (pam_start_confdir(svc, user, &c, confdir, &ph) != PAM_SUCCESS)
+	snprintf(name, sizeof(name), "%s%s", svc, strcmp(svc, "floor") == 0 ?
+	    "" : gw);
+	t0 = now_us();
+	if (pam_start_confdir(name, user, &c, confdir, &ph) != PAM_SUCCESS)
 		exit(3);
 	rc = pam_authenticate(ph, 0);
 	pam_end(ph, rc);
@@ -216,6 +225,7 @@ main(int argc, char **argv)
 	int procs;
 	double *t;
 	size_t j;
+	const char *only = getenv("BENCH_PATH");
 
 	if (argc != 5 && (argc != 6 || strcmp(argv[5], "pg") != 0))
 		return 2;
@@ -241,7 +251,7 @@ main(int argc, char **argv)
 	if ((t = calloc((size_t)n, sizeof(*t))) == NULL)
 		return 1;
 	/* Lock the locked path's user once. */
-	{
+	if (only == NULL || strstr(only, "locked") != NULL) {
 		double d;
 
 		snprintf(answer, sizeof(answer), "000000");
@@ -254,6 +264,8 @@ main(int argc, char **argv)
 		long rss0, ok;
 
 		if (p->kind != FLOOR && only_pg != (p->svc[0] == 'p'))
+			continue;
+		if (only != NULL && strcmp(only, p->name) != 0)
 			continue;
 
 		/* pam_oath rewrites its whole users file per login. */
@@ -268,7 +280,8 @@ main(int argc, char **argv)
 			report(p, 1, np, t, wall, rss_kb() - rss0, ok);
 			continue;
 		}
-		if (p->kind != VALID && p->kind != FLOOR)
+		/* Two gateways: every path; else valid and the floor. */
+		if (p->kind != VALID && p->kind != FLOOR && !only_pg)
 			continue;
 		/* Disjoint users need two of them. */
 		if (K < 2)
@@ -288,7 +301,11 @@ main(int argc, char **argv)
 				if (pipe(fds[k]) != 0)
 					return 1;
 				if ((pid[k] = fork()) == 0) {
-					long a = run(p, m / 2, t, k, 2);
+					long a;
+
+					if (only_pg && k == 1)
+						gw = "2";
+					a = run(p, m / 2, t, k, 2);
 
 					if (write(fds[k][1], &a, sizeof(a)) < 0)
 						_exit(1);
@@ -313,7 +330,7 @@ main(int argc, char **argv)
 			}
 			wall = now_us() - w0;
 			report(p, 2, 2 * (m / 2), t, wall, 0, acc[0] + acc[1]);
-			if (p->kind == FLOOR)
+			if (p->kind != VALID)
 				continue;
 			/* What the children used, the parent skips. */
 			for (i = 0; i < m / 2; i++)
@@ -324,7 +341,11 @@ main(int argc, char **argv)
 				if (pipe(fds[k]) != 0)
 					return 1;
 				if ((pid[k] = fork()) == 0) {
-					long a = run(p, m / 2, t, 0, 1);
+					long a;
+
+					if (only_pg && k == 1)
+						gw = "2";
+					a = run(p, m / 2, t, 0, 1);
 
 					if (write(fds[k][1], &a, sizeof(a)) < 0)
 						_exit(1);

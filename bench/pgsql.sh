@@ -1,22 +1,34 @@
 #!/bin/sh
 # pgsql.sh - the PostgreSQL store's rows of the benchmark: a private
-# cluster (tests/pgcluster.sh: loopback, TLS 1.3, client certificates,
-# synchronous_commit on, fsync off), K HOTP users moved into it from
-# populate's file store with pam-mfa db import-files, then the driver's
-# floor, pg_valid, pg_wrong and pg_locked paths, three runs of one process
-# and one of two (two gateways).  Every login opens its own connection
-# (TCP + TLS + startup) and makes two statement round trips: the SELECT
-# of token and state and the conditional commit (a locked user: the
-# SELECT only).  Run from the build directory as root:
-#   sh ../bench/pgsql.sh   (BENCH_K="1000", BENCH_N=300)
-# The store object is the build tree's, mounted at its fixed path in a
-# private mount namespace.
+# cluster (tests/pgcluster.sh: loopback, TLS 1.3, client certificates),
+# made durable for the measurement (fsync = on, synchronous_commit = on,
+# no standby), 1,000 HOTP users moved into it from populate's file store
+# with pam-mfa db import-files, then the driver's floor, pg_valid,
+# pg_wrong and pg_locked paths, three runs of one process and one of two
+# (two gateways, gw1 and gw2, each with its own certificate, config and
+# service, on disjoint users), at each K of BENCH_PG_K.  K beyond 1,000:
+# filler users u1000... added with INSERT ... SELECT generate_series
+# (tokens and states), their sealed records copied from u0's, so bound to
+# another name and never opened: only the 1,000 real users log in, the
+# tables and their indexes hold K rows.  Every login opens its own
+# connection (TCP + TLS + startup); the statements per login are counted
+# from the server's statement log, not assumed.  Then pgloop takes the
+# valid login apart (connection setup, one statement round trip, a login
+# on an open connection with synchronous_commit on and off) and
+# pg_test_fsync times the disk's fdatasync.  Run from the build
+# directory as root:
+#   sh ../bench/pgsql.sh   (BENCH_PG_K="1000 1000000", BENCH_PG_N=300)
+# Standalone it prints its own table; run.sh sets BENCH_RAW to gather the
+# raw lines into its one table.  The store object is the build tree's,
+# mounted at its fixed path in a private mount namespace.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/.." && pwd)
+bin=${PG_BIN:-/usr/lib/postgresql/15/bin}
 build=$(pwd)
-K=${BENCH_K:-1000}
-N=${BENCH_N:-300}
+PG_K=${BENCH_PG_K:-"1000 1000000"}
+N=${BENCH_PG_N:-300}
+M=1000		# the users that log in
 module=$build/pam_mfa/.libs/pam_mfa.so
 obj=$build/pam_mfa/.libs/store_pgsql.so
 cli=$build/tools/pam-mfa
@@ -24,7 +36,7 @@ cli=$build/tools/pam-mfa
 fixed=$(printf 'p:\n\t@echo $(pkglibdir)/store_pgsql.so\n' |
     make -s --no-print-directory -C "$build/pam_mfa" -f Makefile -f - p)
 if [ "${MFA_IN_NS:-}" != 1 ]; then
-	make -s -C "$build/bench" populate driver >/dev/null
+	make -s -C "$build/bench" populate driver pgloop >/dev/null
 	MFA_IN_NS=1 exec unshare -m --propagation private -- /bin/sh "$0"
 fi
 work=$(mktemp -d /var/tmp/pam_mfa_pgbench.XXXXXX)
@@ -48,38 +60,113 @@ sql "CREATE ROLE mfaadmin LOGIN CREATEROLE" >/dev/null
 sql "CREATE DATABASE mfa OWNER mfaadmin" >/dev/null
 port=$(cat "$pg/port")
 c=$pg/certs
-d=$work/k$K
-"$build/bench/populate" "$d" "$K" "$module"
+d=$work/k$M
+"$build/bench/populate" "$d" "$M" "$module"
 ci="host=127.0.0.1 port=$port dbname=mfa sslmode=verify-full sslrootcert=$c/ca.crt"
-for f in pg pg_locked; do
-	extra="deny = 0;"
-	[ $f = pg_locked ] && extra="deny = 1; unlock_time = 0;"
-	cat >"$d/mfa/$f.conf" <<CONF
+for g in 1 2; do
+	s2=""
+	[ $g = 2 ] && s2=2
+	for f in pg pg_locked; do
+		extra="deny = 0;"
+		[ $f = pg_locked ] && extra="deny = 1; unlock_time = 0;"
+		cat >"$d/mfa/$f$s2.conf" <<CONF
 state_dir = "$d/mfa/state";
 key_file = "$d/mfa/key";
+user_lookup = "exact";
 store = "postgresql";
 $extra
-pg_conninfo = "$ci user=gw1 sslcert=$c/gw1.crt sslkey=$c/gw1.key";
+pg_conninfo = "$ci user=gw$g sslcert=$c/gw$g.crt sslkey=$c/gw$g.key";
 pg_admin_conninfo = "$ci user=mfaadmin sslcert=$c/mfaadmin.crt sslkey=$c/mfaadmin.key";
 CONF
-	printf 'auth required %s conf=%s/mfa/%s.conf\n' "$module" "$d" "$f" \
-	    >"$d/svc/$f"
+		printf 'auth required %s conf=%s/mfa/%s%s.conf\n' "$module" \
+		    "$d" "$f" "$s2" >"$d/svc/$f$s2"
+	done
 done
 "$cli" -c "$d/mfa/pg.conf" db init >/dev/null
 sql "CREATE ROLE gw1 LOGIN IN ROLE pam_mfa_gateway" >/dev/null
+sql "CREATE ROLE gw2 LOGIN IN ROLE pam_mfa_gateway" >/dev/null
 t0=$(date +%s)
-"$cli" -c "$d/mfa/pg.conf" db import-files | tail -1
-echo "imported K=$K in $(( $(date +%s) - t0 )) s"
-echo "machine: $(nproc) cores, $(uname -r); PostgreSQL on loopback, TLS client certificates"
+"$cli" -c "$d/mfa/pg.conf" db import-files >/dev/null
+echo "pgsql: imported $M users in $(( $(date +%s) - t0 )) s" >&2
+# Durable from here on: every commit flushed before it returns.
+sql "ALTER SYSTEM SET fsync = on" >/dev/null
+sql "SELECT pg_reload_conf()" >/dev/null
+mdb() { PGDB=mfa sql "$@"; }
 raw=$work/raw
-for r in 1 2 3; do
-	"$build/bench/driver" "$d/svc" "$K" "$N" 1 pg >>"$raw"
+: >"$raw"
+have=$M
+for K in $PG_K; do
+	if [ "$K" -gt "$have" ]; then
+		t0=$(date +%s)
+		mdb "INSERT INTO pam_mfa.tokens (username, token, token_id, backup_gen)
+		    SELECT 'u' || g, t.token, t.token_id, t.backup_gen
+		    FROM generate_series($have, $K - 1) g, pam_mfa.tokens t
+		    WHERE t.username = 'u0'" >/dev/null
+		mdb "INSERT INTO pam_mfa.state (username, version, token_id,
+		    next_step, fail_count, backup_used, backup_gen, first_fail,
+		    locked_until, last_success, last_fail, last_rhost, lock_step)
+		    SELECT 'u' || g, 1, t.token_id, 1, 0, 0, t.backup_gen, 0, 0, 0,
+		    0, '', 0 FROM generate_series($have, $K - 1) g,
+		    pam_mfa.tokens t WHERE t.username = 'u0'" >/dev/null
+		mdb "VACUUM ANALYZE pam_mfa.tokens" >/dev/null
+		mdb "VACUUM ANALYZE pam_mfa.state" >/dev/null
+		sql "CHECKPOINT" >/dev/null
+		have=$K
+		echo "pgsql: $K users in the tables (filler added in $(( $(date +%s) - t0 )) s): $(mdb "SELECT count(*) FROM pam_mfa.tokens") tokens, $(mdb "SELECT count(*) FROM pam_mfa.state") states" >&2
+	fi
+	# The driver logs in as u0..u999; its lines say K, the tables' size.
+	for r in 1 2 3; do
+		"$build/bench/driver" "$d/svc" "$M" "$N" 1 pg
+	done | awk -v K="$K" '{ $3 = K; print }' >>"$raw"
+	"$build/bench/driver" "$d/svc" "$M" "$N" 2 pg |
+	    awk -v K="$K" '{ $3 = K; print }' >>"$raw"
 done
-"$build/bench/driver" "$d/svc" "$K" "$N" 2 pg >>"$raw"
+
+# Statements and connections per login, from the server's own log.
+log=$pg/log/server.log
+sql "ALTER SYSTEM SET log_min_messages = warning" >/dev/null
+sql "ALTER SYSTEM SET log_statement = 'all'" >/dev/null
+sql "ALTER SYSTEM SET log_connections = on" >/dev/null
+sql "SELECT pg_reload_conf()" >/dev/null
+sleep 1
+for p in pg_valid pg_wrong pg_locked; do
+	before=$(wc -l <"$log")
+	BENCH_PATH=$p "$build/bench/driver" "$d/svc" "$M" 10 1 pg >/dev/null
+	# 3 warm-up logins and 10 timed (and pg_locked: the lock login).
+	n=13
+	[ $p = pg_locked ] && n=14
+	tail -n +"$((before + 1))" "$log" | awk -v p="$p" -v n=$n '
+	/connection authorized: user=gw/ { c++ }
+	/(statement|execute [^:]*): / && /pam_mfa\./ { s++ }
+	END { printf "rt %s %.2f %.2f\n", p, c / n, s / n }' >>"$raw"
+done
+sql "ALTER SYSTEM RESET log_statement" >/dev/null
+sql "ALTER SYSTEM RESET log_connections" >/dev/null
+sql "ALTER SYSTEM SET log_min_messages = fatal" >/dev/null
+sql "SELECT pg_reload_conf()" >/dev/null
+
+# The valid login taken apart, on the largest table.
+"$build/bench/pgloop" "$d/mfa/pg.conf" "$M" "$N" |
+    awk '{ print "pgloop_sync_on", $0 }' >>"$raw"
+sql "ALTER ROLE gw1 SET synchronous_commit = off" >/dev/null
+"$build/bench/pgloop" "$d/mfa/pg.conf" "$M" "$N" |
+    awk '/_open_conn/ { print "pgloop_sync_off", $0 }' >>"$raw"
+sql "ALTER ROLE gw1 RESET synchronous_commit" >/dev/null
+"$bin/pg_test_fsync" -s 1 -f "$pg/fsync.test" 2>/dev/null | awk '
+/fdatasync/ && $2 ~ /^[0-9.]+$/ { print "fsync_test fdatasync_8k", $4; exit }' >>"$raw"
+rm -f "$pg/fsync.test"
+
+if [ -n "${BENCH_RAW:-}" ]; then
+	# The floor of this run, beside the PostgreSQL rows: floor_pg.
+	awk '$1 == "floor" { $1 = "floor_pg" } { print }' "$raw" >>"$BENCH_RAW"
+	exit 0
+fi
 awk '
-$2 == 1 { key = $1; n[key]++; p50[key, n[key]] = $6; p99[key, n[key]] = $7; rate[key, n[key]] = $5; names[key] = 1 }
-$2 == 2 && NF == 9 { two[$1] = sprintf("%s/s p50 %s us %s", $5, $6, $9) }
-/_same_codes/ { same[$1] = $5 " " $6 }
+$1 == "rt" { rt[$2] = sprintf("%s conn + %s stmt", $3, $4); next }
+$1 ~ /^pgloop|^fsync_test/ { print; next }
+$2 == 1 { key = $1 " " $3; n[key]++; p50[key, n[key]] = $6; p99[key, n[key]] = $7; rate[key, n[key]] = $5; ks[$3] = 1 }
+$2 == 2 && NF == 9 { two[$1 " " $3] = sprintf("%s/s p50 %s us %s", $5, $6, $9) }
+/_same_codes/ { same[$1 " " $3] = $5 " " $6 }
 function med(a, key,   v1, v2, v3, t) {
 	v1 = a[key, 1] + 0; v2 = a[key, 2] + 0; v3 = a[key, 3] + 0
 	if (v1 > v2) { t = v1; v1 = v2; v2 = t }
@@ -88,16 +175,18 @@ function med(a, key,   v1, v2, v3, t) {
 	return v2
 }
 END {
-	printf "%-10s %6s %9s %9s %9s %8s\n", "path", "K", "auths/s", "p50 us", "p99 us", "x floor"
-	fl = med(p50, "floor")
-	split("floor pg_valid pg_wrong pg_locked", order, " ")
-	for (i = 1; i <= 4; i++) {
-		k = order[i]
-		if (!((k, 1) in p50)) continue
-		printf "%-10s %6s %9.0f %9.1f %9.1f %8.1f\n", k, K, med(rate, k), med(p50, k), med(p99, k), med(p50, k) / fl
+	printf "%-10s %8s %9s %9s %9s %8s  %s\n", "path", "K", "auths/s", "p50 us", "p99 us", "x floor", "round trips"
+	for (k in ks) {
+		fl = med(p50, "floor " k)
+		split("floor pg_valid pg_wrong pg_locked", order, " ")
+		for (i = 1; i <= 4; i++) {
+			key = order[i] " " k
+			if (!((key, 1) in p50)) continue
+			printf "%-10s %8s %9.0f %9.1f %9.1f %8.1f  %s\n", order[i], k, med(rate, key), med(p50, key), med(p99, key), med(p50, key) / fl, rt[order[i]]
+		}
 	}
-	print "two processes (two gateways, disjoint users):"
+	print "two gateways (disjoint users):"
 	for (x in two) print "  " x ": " two[x]
-	print "two processes, same users and codes (accepted must equal expected):"
+	print "two gateways, same users and codes (accepted must equal expected):"
 	for (x in same) print "  " x ": " same[x]
-}' K="$K" "$raw"
+}' "$raw"

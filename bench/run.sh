@@ -1,17 +1,29 @@
 #!/bin/sh
 # run.sh - the benchmark: for each user count K, populate the fixtures,
-# run the driver three times with one process and once with two, and
-# print medians and ratios.  Reproduce with: make bench
-# (BENCH_K="1 1000" and BENCH_N=... shorten it; as root).
+# run the driver three times with one process and once with two, then
+# the PostgreSQL store's rows (pgsql.sh: K = 1,000 and 1,000,000, two
+# gateways, the valid login taken apart), and print one table of medians
+# and ratios.  Reproduce with: make bench (as root; BENCH_K="1 1000",
+# BENCH_N=..., BENCH_PG_K="1000", BENCH_PG_N=... shorten it; BENCH_PG_K=""
+# leaves PostgreSQL out).  The raw lines are kept in BENCH_SAVE if set;
+# BENCH_TABLE=FILE prints the table of such a file (one, or several
+# concatenated) without measuring.  Cleaning up a K = 1,000,000 file
+# store (two million files) can take long on a loaded machine.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 : "${MODULE:?}"
 K_LIST=${BENCH_K:-"1 1000 10000 100000 1000000"}
 N=${BENCH_N:-2000}
+PG_K=${BENCH_PG_K-"1000 1000000"}
 work=$(mktemp -d /var/tmp/pam_mfa_bench.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 raw=$work/raw
 : >"$raw"
+if [ -n "${BENCH_TABLE:-}" ]; then
+	cat "$BENCH_TABLE" >"$raw"
+	K_LIST=$(awk '$2 == 1 && $1 == "floor" { print $3 }' "$raw" | sort -nu | tr '\n' ' ')
+	PG_K=$(awk '$2 == 1 && $1 == "floor_pg" { print $3 }' "$raw" | sort -nu | tr '\n' ' ')
+else
 
 # The driver's HOTP against oathtool, the independent oracle.
 for c in 0 1 9 1000; do
@@ -20,6 +32,7 @@ for c in 0 1 9 1000; do
 done
 
 echo "machine: $(nproc) cores, $(uname -r), $(df -T /var/tmp | awk 'NR==2 {print $2}') on /var/tmp"
+echo "file store runs start: $(uptime)"
 for k in $K_LIST; do
 	d=$work/k$k
 	echo "populating K=$k ..." >&2
@@ -31,11 +44,28 @@ for k in $K_LIST; do
 	rm -rf "$d"
 done
 
-awk -v klist="$K_LIST" '
+# The PostgreSQL store, from the build directory (pgsql.sh).
+if [ -z "$PG_K" ]; then
+	echo "PostgreSQL rows: left out (BENCH_PG_K is empty)"
+elif [ ! -x /usr/lib/postgresql/15/bin/initdb ] ||
+    [ ! -f ../pam_mfa/.libs/store_pgsql.so ]; then
+	echo "PostgreSQL rows: left out (no PostgreSQL 15 server, or built without libpq)"
+else
+	echo "PostgreSQL runs start: $(uptime)"
+	(cd .. && BENCH_PG_K=$PG_K BENCH_RAW=$raw sh "$here/pgsql.sh")
+fi
+[ -z "${BENCH_SAVE:-}" ] || cp "$raw" "$BENCH_SAVE"
+fi
+
+awk -v klist="$K_LIST" -v pgklist="$PG_K" '
+$1 == "rt" { rt[$2] = sprintf("%gc+%g", $3, $4); next }
+$1 ~ /^pgloop/ { dec[$1 " " $2] = $4; dec99[$1 " " $2] = $5; next }
+$1 == "fsync_test" { fsyncus = $3; next }
 $2 == 1 { key = $1 " " $3; n[key]++; p50[key, n[key]] = $6; p99[key, n[key]] = $7;
 	rate[key, n[key]] = $5; rss[key, n[key]] = $8; ks[$3] = 1; names[$1] = 1 }
 $2 == 1 && $1 ~ /valid/ && $9 != "ok=" $4 { bad = bad "\n  " $0 }
-$2 == 2 && NF == 9 { two[$1 " " $3] = sprintf("%s/s p50 %s %s", $5, $6, $9) }
+$2 == 2 && NF == 9 { two[$1 " " $3] = sprintf("%s/s p50 %s us %s", $5, $6, $9) }
+$2 == 2 && NF == 9 && $1 ~ /^(mfa|pg)_valid/ && $9 != "ok=" $4 { bad = bad "\n  " $0 }
 /_same_codes/ { same[$1 " " $3] = $5 " " $6 }
 function med(a, key, m,   v1, v2, v3, t) {
 	v1 = a[key, 1] + 0; v2 = a[key, 2] + 0; v3 = a[key, 3] + 0
@@ -44,8 +74,16 @@ function med(a, key, m,   v1, v2, v3, t) {
 	if (v1 > v2) { t = v1; v1 = v2; v2 = t }
 	return v2
 }
+function row(name, k, fl, po, pg, rts,   key, v, xo, xg) {
+	key = name " " k
+	if (!((key, 1) in p50)) return
+	v = med(p50, key)
+	xo = po > 0 ? sprintf("%7.2f", v / po) : sprintf("%7s", "-")
+	xg = pg > 0 ? sprintf("%7.2f", v / pg) : sprintf("%7s", "-")
+	printf "%-14s %8s %10.0f %9.1f %9.1f %8.2f %s %s %7s  %s\n", name, k, med(rate, key), v, med(p99, key), v / fl, xo, xg, med(rss, key), rts
+}
 END {
-	printf "%-14s %8s %10s %9s %9s %8s %7s %7s %7s\n", "path", "K", "auths/s", "p50 us", "p99 us", "x floor", "x oath", "x ga", "rss KB"
+	printf "%-14s %8s %10s %9s %9s %8s %7s %7s %7s  %s\n", "path", "K", "auths/s", "p50 us", "p99 us", "x floor", "x oath", "x ga", "rss KB", "round trips"
 	nk = split(klist, kord, " ")
 	for (ki = 1; ki <= nk; ki++) {
 		k = kord[ki]
@@ -53,18 +91,48 @@ END {
 		ow = med(p50, "oath_wrong " k); gw = med(p50, "ga_wrong " k)
 		split("floor mfa_valid mfa_valid_os mfa_wrong mfa_wrong_os mfa_replay mfa_locked oath_valid oath_wrong ga_valid ga_wrong", order, " ")
 		for (i = 1; i <= 11; i++) {
-			key = order[i] " " k
-			if (!((key, 1) in p50)) continue
-			v = med(p50, key)
 			po = (order[i] ~ /wrong|replay|locked/) ? ow : oa
 			pg = (order[i] ~ /wrong|replay|locked/) ? gw : ga
-			printf "%-14s %8s %10.0f %9.1f %9.1f %8.2f %7.2f %7.2f %7s\n", order[i], k, med(rate, key), v, med(p99, key), v / fl, v / po, v / pg, med(rss, key)
+			row(order[i], k, fl, po, pg, order[i] ~ /^mfa/ ? "0 (file)" : "-")
 		}
 	}
+	# The PostgreSQL rows: ratios to the floor measured in their own
+	# run (floor_pg), and to the peers where the file store ran at that K.
+	npk = split(pgklist, pko, " ")
+	for (ki = 1; ki <= npk; ki++) {
+		k = pko[ki]
+		fl = med(p50, "floor_pg " k); oa = med(p50, "oath_valid " k); ga = med(p50, "ga_valid " k)
+		ow = med(p50, "oath_wrong " k); gw = med(p50, "ga_wrong " k)
+		row("floor_pg", k, fl, 0, 0, "-")
+		split("pg_valid pg_wrong pg_locked", order, " ")
+		for (i = 1; i <= 3; i++) {
+			po = (order[i] ~ /wrong|locked/) ? ow : oa
+			pg = (order[i] ~ /wrong|locked/) ? gw : ga
+			row(order[i], k, fl, po, pg, rt[order[i]])
+		}
+	}
+	print "round trips: 0 (file): no network; Nc+M: N connections (TCP + TLS + startup) and M statements per login, counted in the server log"
 	print ""
-	print "two processes (disjoint users):"
+	print "two processes (disjoint users; PostgreSQL: two gateways, gw1 and gw2):"
 	for (x in two) print "  " x ": " two[x]
 	print "two processes sending the same user and codes (accepted must equal expected):"
 	for (x in same) print "  " x ": " same[x]
+	if (("pgloop_sync_on connect") in dec) {
+		fl = med(p50, "floor_pg " pko[npk])
+		con = dec["pgloop_sync_on connect"]; sel = dec["pgloop_sync_on select"]
+		von = dec["pgloop_sync_on valid_open_conn"]; voff = dec["pgloop_sync_off valid_open_conn"]
+		print ""
+		print "PostgreSQL valid login taken apart (pgloop, p50 us; K = " pko[npk] ", one process):"
+		printf "  connection setup (TCP + TLS 1.3 + client cert + startup): %.1f (p99 %.1f)\n", con, dec99["pgloop_sync_on connect"]
+		printf "  first statement on a new connection, whole: %.1f\n", dec["pgloop_sync_on first_stmt_new_conn"]
+		printf "  one statement round trip (SELECT), connection open: %.1f (p99 %.1f)\n", sel, dec99["pgloop_sync_on select"]
+		printf "  valid attempt, connection open, synchronous_commit on: %.1f (p99 %.1f)\n", von, dec99["pgloop_sync_on valid_open_conn"]
+		printf "  valid attempt, connection open, synchronous_commit off: %.1f (p99 %.1f)\n", voff, dec99["pgloop_sync_off valid_open_conn"]
+		printf "  wrong attempt, connection open, on / off: %.1f / %.1f\n", dec["pgloop_sync_on wrong_open_conn"], dec["pgloop_sync_off wrong_open_conn"]
+		printf "  the commit flush (on - off): %.1f; pg_test_fsync fdatasync 8 kB: %s\n", von - voff, fsyncus
+		printf "  target, connection open: floor %.1f + 2 x %.1f + fsync %s = %.1f\n", fl, sel, fsyncus, fl + 2 * sel + fsyncus
+		printf "  measured, connection open: floor + valid attempt = %.1f\n", fl + von
+		printf "  measured, PAM login with its own connection - setup: %.1f\n", med(p50, "pg_valid " pko[npk]) - con
+	}
 	if (bad != "") print "\nWARNING: valid codes refused (timing meaningless):" bad
 }' "$raw"

@@ -18,7 +18,7 @@ postgresql"
 pkg="debhelper dh-autoreconf fakeroot lintian adduser apt"
 # The peers the benchmark compares against.
 bench="libpam-oath libpam-google-authenticator oathtool util-linux
-freeradius freeradius-utils"
+freeradius freeradius-utils postgresql openssl"
 case "${1:-all}" in
 build) pkgs=$build ;;
 test) pkgs="$build $test" ;;

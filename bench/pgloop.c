@@ -1,0 +1,169 @@
+/*
+ * pgloop.c - the PostgreSQL store's login, taken apart (bench/pgsql.sh).
+ * Links libmfacore and goes through the same store interface and
+ * auth_attempt the module uses, without PAM, so that one store handle --
+ * one connection -- can serve many attempts, as a host that kept its
+ * connection would:
+ *   connect  store_open, then the first statement (TCP, TLS 1.3 with the
+ *            client certificate, startup) minus a second one on the
+ *            connection it opened; store_close.  One line each for the
+ *            whole first statement and for the one after it.
+ *   select   one statement round trip on an open connection (the
+ *            token's SELECT, store_token_meta).
+ *   valid    a valid code's auth_attempt on an open connection: the
+ *            SELECT, the verification, the gw_commit and its flush.
+ *   wrong    the same with a wrong code (deny = 0: verified and written).
+ * Codes are computed from each user's token and replay floor, read
+ * before the timed loop.  Nothing is changed in the module for this.
+ *   pgloop CONF K N   lines: "name n p50_us p99_us"
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "account.h"
+#include "auth.h"
+#include "conf.h"
+#include "otp.h"
+#include "store.h"
+
+static double
+now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e6 + (double)ts.tv_nsec / 1e3;
+}
+
+static int
+cmp(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static void
+report(const char *name, double *t, long n)
+{
+	qsort(t, (size_t)n, sizeof(*t), cmp);
+	printf("%s %ld %.1f %.1f\n", name, n, t[n / 2], t[n * 99 / 100]);
+	fflush(stdout);
+}
+
+static void
+die(const char *what, enum mfa_err rc)
+{
+	fprintf(stderr, "pgloop: %s: %s\n", what, mfa_strerror(rc));
+	exit(1);
+}
+
+int
+main(int argc, char **argv)
+{
+	char errmsg[CONF_ERRMSG_MAX], user[32], code[MFA_CODE_MAX + 1];
+	struct mfa_conf *conf;
+	struct mfa_store *s;
+	struct mfa_token tok;
+	struct mfa_state st;
+	struct mfa_txn *txn;
+	struct mfa_account acct;
+	struct auth_request req;
+	struct auth_result res;
+	enum mfa_err rc;
+	uint64_t *next;
+	double *t, *t2, t0, t1;
+	long k, n, i, u;
+	int pass;
+
+	if (argc != 4 || (k = atol(argv[2])) < 1 || (n = atol(argv[3])) < 10)
+		return 2;
+	if ((rc = conf_load(argv[1], &conf, errmsg)) != MFA_OK) {
+		fprintf(stderr, "pgloop: %s\n", errmsg);
+		return 1;
+	}
+	if ((t = calloc((size_t)n, sizeof(*t))) == NULL ||
+	    (t2 = calloc((size_t)n, sizeof(*t2))) == NULL ||
+	    (next = calloc((size_t)n, sizeof(*next))) == NULL)
+		return 1;
+
+	/* A new connection per login, as the module makes them. */
+	for (i = 0; i < n; i++) {
+		snprintf(user, sizeof(user), "u%ld", (i * 7919) % k);
+		t0 = now_us();
+		if ((rc = store_open(conf, &s)) != MFA_OK)
+			die("store_open", rc);
+		if ((rc = store_token_meta(s, user, &tok)) != MFA_OK)
+			die("first statement", rc);
+		t1 = now_us();
+		if ((rc = store_token_meta(s, user, &tok)) != MFA_OK)
+			die("second statement", rc);
+		t2[i] = now_us() - t1;
+		t[i] = t1 - t0;
+		store_close(s);
+	}
+	report("first_stmt_new_conn", t, n);
+	for (i = 0; i < n; i++)
+		t[i] -= t2[i];
+	report("connect", t, n);
+	report("stmt_after_connect", t2, n);
+
+	/* One connection for all that follows. */
+	if ((rc = store_open(conf, &s)) != MFA_OK)
+		die("store_open", rc);
+	for (i = 0; i < n; i++) {
+		snprintf(user, sizeof(user), "u%ld", (i * 7919) % k);
+		t0 = now_us();
+		if ((rc = store_token_meta(s, user, &tok)) != MFA_OK)
+			die("select", rc);
+		t[i] = now_us() - t0;
+	}
+	report("select", t, n);
+
+	/* Each user's replay floor, read untimed; users distinct. */
+	if (n > k)
+		n = k;
+	for (pass = 0; pass < 2; pass++) {
+		for (i = 0; i < n; i++) {
+			u = (i * 7919) % k;
+			snprintf(user, sizeof(user), "u%ld", u);
+			if (account_resolve(user, MFA_LOOKUP_EXACT, &acct) !=
+			    MFA_OK)
+				return 1;
+			if (pass == 0) {
+				if ((rc = store_begin(s, user, &tok, &st, &txn)) !=
+				    MFA_OK)
+					die("begin", rc);
+				next[i] = st.next_step;
+				store_abort(txn);
+			}
+			if ((rc = store_token_get(s, user, &tok)) != MFA_OK)
+				die("token", rc);
+			if ((rc = otp_generate(&tok, next[i], code)) != MFA_OK)
+				die("code", rc);
+			token_wipe(&tok);
+			if (pass == 1)	/* wrong: the last digit moved */
+				code[5] = (char)('0' + (code[5] - '0' + 1) % 10);
+			memset(&req, 0, sizeof(req));
+			memset(&res, 0, sizeof(res));
+			req.user = acct.name;
+			req.acct = &acct;
+			req.code = code;
+			req.code_len = strlen(code);
+			req.now = (int64_t)time(NULL);
+			t0 = now_us();
+			rc = auth_attempt(conf, s, &req, &res);
+			t[i] = now_us() - t0;
+			if (rc != (pass == 0 ? MFA_OK : MFA_EBADCODE))
+				die(pass == 0 ? "valid" : "wrong", rc);
+		}
+		report(pass == 0 ? "valid_open_conn" : "wrong_open_conn", t, n);
+	}
+	store_close(s);
+	conf_free(conf);
+	return 0;
+}
