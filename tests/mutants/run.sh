@@ -57,6 +57,10 @@ tmp=$(mktemp -d "${TMPDIR:-/tmp}/pam_mfa-mutants.XXXXXX") || exit 1
 keep=${MUTANT_KEEP:-0}
 trap '[ "$keep" -eq 1 ] || rm -rf "$tmp"' EXIT
 trap 'exit 130' INT TERM HUP
+# test_helper.sh runs the module as a throwaway user, who must reach the
+# build tree: readable and searchable by all (mktemp made it 0700); the
+# tree is the public sources and their build, none of it writable.
+chmod 0755 "$tmp" || exit 1
 src=$tmp/src
 bld=$tmp/build
 mkdir "$src" "$bld" "$tmp/orig"
