@@ -213,6 +213,31 @@ check "after the sweep: zed logs in" login zed "$(code "$zsecret")"
 run rekey; exits "after the sweep: rekey exits 0" 0
 check "after the sweep: alice logs in" login alice "$(code "$asecret")"
 check "after the sweep: bob logs in" login bob "$(code "$bsecret")"
+# A full key ring (keyring.h: KEYRING_MAX, 6) while alice's token can't be
+# read: each rekey adds a key and drops none, until the ring is full; then
+# rekey must make room by dropping the keys nobody uses -- and still keep
+# the one alice's unreadable token names.
+kid=$(tok_key "$a")
+chmod 0640 "$a"
+i=0 full=0 lost=0 ok1=0
+while [ $i -lt 8 ]; do
+	run rekey
+	[ "$rc" -eq 1 ] && ok1=$((ok1 + 1))
+	key_has "$kid" || lost=$((lost + 1))
+	[ "$(key_ids | wc -l)" -eq 6 ] && full=$((full + 1))
+	i=$((i + 1))
+done
+check "full ring: the ring filled up (full at $full of 8 rekeys)" \
+    [ "$full" -ge 2 ]
+check "full ring: every rekey exits 1 ($ok1 of 8)" [ "$ok1" -eq 8 ]
+check "full ring: alice's key $kid kept by every rekey ($lost lost it)" \
+    [ "$lost" -eq 0 ]
+says "full ring: rekey names alice" \
+    "could not be read and keep their old key, so no old key was dropped: alice"
+chmod 0600 "$a"
+run rekey; exits "full ring fixed: rekey exits 0" 0
+check "full ring fixed: rekey leaves one key" [ "$(key_ids | wc -l)" -eq 1 ]
+check "full ring fixed: alice logs in" login alice "$(code "$asecret")"
 
 # --- 2. the key file moved away -----------------------------------------
 mv "$key" "$WORK/key.away"

@@ -24,6 +24,7 @@
 #include <string.h>
 #include <signal.h>
 #include <sys/mount.h>
+#include <sys/file.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -33,6 +34,38 @@
 #include "modutil.h"
 #include "testutil.h"
 
+
+/*
+ * The per-user lock (the state file's flock) is exclusive: while anyone
+ * else holds it, even shared, a login waits lock_wait_ms and is refused
+ * as state_busy, its code not spent.  Deterministic, unlike a race.
+ */
+static void
+test_user_lock_exclusive(void **st)
+{
+	char code[16], path[512];
+	int fd;
+
+	(void)st;
+	mu_enroll("shlock", MFA_TOTP, MFA_SHA1, 6, 30, mu_secrets_hex[3]);
+	/* A first login makes the state file. */
+	mu_totp(code, "sha1", 6, 30, mu_secrets_hex[3], -30);
+	assert_int_equal(mu_auth("mfa_lockwait", "shlock", code), PAM_SUCCESS);
+	assert_true(mu_log_wait("result=accept", "user=shlock"));
+	snprintf(path, sizeof(path), "%s/shlock.state", mu_state_dir);
+	assert_true((fd = open(path, O_RDONLY | O_CLOEXEC)) >= 0);
+	assert_int_equal(flock(fd, LOCK_SH | LOCK_NB), 0);
+	mu_totp(code, "sha1", 6, 30, mu_secrets_hex[3], 0);
+	assert_int_equal(mu_auth("mfa_lockwait", "shlock", code),
+	    PAM_AUTH_ERR);
+	assert_true(mu_log_wait("result=deny reason=state_busy user=shlock",
+	    NULL));
+	close(fd);
+	/* Released: the same code, never spent, logs in. */
+	assert_int_equal(mu_auth("mfa_lockwait", "shlock", code), PAM_SUCCESS);
+	assert_true(mu_log_wait("result=accept reason=ok user=shlock",
+	    "service=mfa_lockwait"));
+}
 
 static void
 write_fixtures(void)
@@ -70,6 +103,9 @@ write_fixtures(void)
 	snprintf(body, sizeof(body), "auth required %s conf=%s debug\n",
 	    getenv("MFA_MODULE"), mu_conf_path);
 	mu_write_service("mfa_badarg", body);
+	snprintf(path, sizeof(path), "%s/lockwait.conf", mu_dir);
+	mu_write_conf(path, "deny = 100;\nlock_wait_ms = 200;\n");
+	mu_service_with_conf("mfa_lockwait", path, "");
 }
 
 static void
@@ -568,6 +604,7 @@ main(void)
 		cmocka_unit_test(test_state_write_fails),
 		cmocka_unit_test(test_rhost_logged_and_recorded),
 		cmocka_unit_test(test_race_same_code),
+		cmocka_unit_test(test_user_lock_exclusive),
 		cmocka_unit_test(mu_test_no_secret_in_log),
 	};
 

@@ -144,6 +144,23 @@ refused "gateway may record a failure" \
 refused "a stale version writes nothing" \
     "SELECT pam_mfa.gw_commit('zed', 7, 42, 1000, 7, 3, 1, 100, 9000000000, 50, 140, '', 2)" \
     "^f$"
+# pam-mfa's commit (an unlock) is checked against the version too: a
+# stale one writes nothing, the current one writes.
+adm() {
+	/usr/lib/postgresql/15/bin/psql -X -q -At -v ON_ERROR_STOP=1 \
+	    "host=127.0.0.1 port=$port dbname=mfa user=mfaadmin sslmode=verify-full sslrootcert=$c/ca.crt sslcert=$c/mfaadmin.crt sslkey=$c/mfaadmin.key" \
+	    -c "$1" 2>&1
+}
+out=$(adm "SELECT pam_mfa.adm_commit('zed', 7, 42, 1000, 0, 3, 1, 0, 0, 50, 130, '', 0)")
+if [ "$out" = f ]; then pass "a stale admin commit writes nothing"; else
+	fail "a stale admin commit writes nothing: $out"; fi
+check "a stale admin commit left the failures" test \
+    "$(PGDB=mfa sql "SELECT version, fail_count FROM pam_mfa.state WHERE username = 'zed'")" = "8|6"
+out=$(adm "SELECT pam_mfa.adm_commit('zed', 8, 42, 1000, 0, 3, 1, 0, 0, 50, 130, '', 0)")
+if [ "$out" = t ]; then pass "the current admin commit writes"; else
+	fail "the current admin commit writes: $out"; fi
+check "the current admin commit unlocked" test \
+    "$(PGDB=mfa sql "SELECT version, fail_count FROM pam_mfa.state WHERE username = 'zed'")" = "9|0"
 # After test_pgsql_pam's rekeys: one key seals every record, and a record
 # sealed under another (a pam-mfa that loaded the key file before a
 # rekey) is refused by the server.

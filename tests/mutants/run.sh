@@ -6,7 +6,8 @@
 # only the NAMEs given), its anchor text is replaced (it must occur exactly
 # once in its file, or the mutant fails: so a mutant can't silently stop
 # applying as the code changes), the build is redone incrementally, the
-# mutant's tests run (bounded by MUTANT_TIMEOUT seconds, default 120), and
+# mutant's tests run (bounded by MUTANT_TIMEOUT seconds, default 120; the
+# baseline run of all of them by that much per test), and
 # the file is restored.  A mutant passes if at least one of its tests
 # fails; a survivor, a mutant that does not apply or does not build, and a
 # baseline (unmutated) run of the tests that fails are failures.  Prints a
@@ -56,6 +57,10 @@ tmp=$(mktemp -d "${TMPDIR:-/tmp}/pam_mfa-mutants.XXXXXX") || exit 1
 keep=${MUTANT_KEEP:-0}
 trap '[ "$keep" -eq 1 ] || rm -rf "$tmp"' EXIT
 trap 'exit 130' INT TERM HUP
+# test_helper.sh runs the module as a throwaway user, who must reach the
+# build tree: readable and searchable by all (mktemp made it 0700); the
+# tree is the public sources and their build, none of it writable.
+chmod 0755 "$tmp" || exit 1
 src=$tmp/src
 bld=$tmp/build
 mkdir "$src" "$bld" "$tmp/orig"
@@ -124,11 +129,12 @@ if [ "$only_check" -eq 1 ]; then
 	exit
 fi
 
-# runtests TESTS: the named tests in the scratch build; lint:STAGE runs
-# that stage of scripts/lint.sh on the scratch sources.  Prints the ones
-# that failed; returns 0 if all passed, 1 if any failed, 124 on timeout.
+# runtests TESTS [LIMIT]: the named tests in the scratch build; lint:STAGE
+# runs that stage of scripts/lint.sh on the scratch sources; bounded by
+# LIMIT seconds (default: MUTANT_TIMEOUT).  Prints the ones that failed;
+# returns 0 if all passed, 1 if any failed, 124 on timeout.
 runtests() {
-	mk='' lint='' bad=''
+	mk='' lint='' bad='' tl=${2:-$limit}
 	for t in $1; do
 		case $t in
 		lint:*) lint="$lint ${t#lint:}" ;;
@@ -138,7 +144,7 @@ runtests() {
 	st=0
 	if [ -n "$mk" ]; then
 		(cd "$bld/tests" && rm -f ./*.trs &&
-		    timeout -k 5 "$limit" make -s -j2 check TESTS="${mk# }" \
+		    timeout -k 5 "$tl" make -s -j2 check TESTS="${mk# }" \
 		    >"$tmp/check.out" 2>&1)
 		st=$?
 		[ "$st" -eq 124 ] || [ "$st" -eq 137 ] && st=124
@@ -151,7 +157,7 @@ runtests() {
 		done
 	fi
 	for s in $lint; do
-		if ! (cd "$src" && timeout -k 5 "$limit" sh scripts/lint.sh \
+		if ! (cd "$src" && timeout -k 5 "$tl" sh scripts/lint.sh \
 		    "$s" >"$tmp/lint.out" 2>&1); then
 			bad="$bad lint:$s"
 		fi
@@ -192,7 +198,8 @@ all_tests=$(printf '%s\n' $all_tests | sort -u | tr '\n' ' ')
 
 echo "==> baseline: the mutants' tests pass on the unmutated tree"
 t0=$(date +%s)
-if bad=$(runtests "$all_tests"); then
+# shellcheck disable=SC2086
+if bad=$(runtests "$all_tests" $((limit * $(echo $all_tests | wc -w)))); then
 	echo "PASS: baseline ($all_tests) in $(($(date +%s) - t0)) s"
 	passed=$((passed + 1))
 else
