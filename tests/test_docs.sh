@@ -298,7 +298,7 @@ done
 # Every `key = value` the README writes is a config key (but SSSD's and
 # PostgreSQL's settings).
 for k in $(grep -o '`[a-z_]* = ' "$src/README.md" | sed 's/`//; s/ = //' |
-    sort -u | grep -vx 'case_sensitive\|synchronous_commit'); do
+    sort -u | grep -vx 'case_sensitive\|synchronous_commit\|fsync'); do
 	check "README's key $k is a config key" grep -q "^	{ \"$k\"," \
 	    "$src/pam_mfa/conf.c"
 done
