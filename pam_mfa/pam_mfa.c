@@ -25,12 +25,13 @@
 #include "conf.h"
 #include "crypto.h"
 #include "groups.h"
+#include "logfield.h"
 #include "helper_client.h"
 #include "profile.h"
 #include "store.h"
 #include "user.h"
 
-#define FIELD_MAX	64
+#define FIELD_MAX	LOGFIELD_MAX
 #define KEY_PATH_MAX	200	/* conf.c's bound on key_file */
 
 #define MFA_PUBLIC __attribute__((visibility("default")))
@@ -45,23 +46,6 @@ struct log_ctx {
 	char service[FIELD_MAX + 1];
 	char rhost[FIELD_MAX + 1];
 };
-
-/* Copy a client- or host-supplied string for a log line: printable ASCII
- * without spaces or '=', bounded, "-" when absent. */
-static void
-field_copy(char dst[FIELD_MAX + 1], const char *src)
-{
-	size_t i;
-
-	if (src == NULL || src[0] == '\0') {
-		memcpy(dst, "-", 2);
-		return;
-	}
-	for (i = 0; i < FIELD_MAX && src[i] != '\0'; i++)
-		dst[i] = src[i] > 0x20 && src[i] < 0x7f && src[i] != '=' ?
-		    src[i] : '?';
-	dst[i] = '\0';
-}
 
 /*
  * Copy a user name as the client sent it, whatever it holds, for a log
@@ -937,11 +921,11 @@ pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	c.pamh = pamh;
 	field_escape(c.lc.user, NULL);
 	pam_get_item(pamh, PAM_SERVICE, &item);
-	field_copy(c.lc.service, item);
+	logfield_copy(c.lc.service, item);
 	c.service = item;
 	item = NULL;
 	pam_get_item(pamh, PAM_RHOST, &item);
-	field_copy(c.lc.rhost, item);
+	logfield_copy(c.lc.rhost, item);
 	c.rhost = item;
 
 	if (parse_args(argc, argv, flags, &c.args) != 0) {
@@ -1068,11 +1052,11 @@ pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	c.pamh = pamh;
 	field_escape(c.lc.user, NULL);
 	pam_get_item(pamh, PAM_SERVICE, &item);
-	field_copy(c.lc.service, item);
+	logfield_copy(c.lc.service, item);
 	c.service = item;
 	item = NULL;
 	pam_get_item(pamh, PAM_RHOST, &item);
-	field_copy(c.lc.rhost, item);
+	logfield_copy(c.lc.rhost, item);
 	c.rhost = item;
 
 	/* The auth step's modes mean nothing here. */

@@ -32,10 +32,11 @@
 #include "conf.h"
 #include "crypto.h"
 #include "helper.h"
+#include "logfield.h"
 #include "store.h"
 #include "user.h"
 
-#define FIELD_MAX	64
+#define FIELD_MAX	LOGFIELD_MAX
 /* Seconds to read the request; then the lock wait plus this for the
  * attempt: the helper ends itself (SIGALRM) before the module's own
  * deadline (lock_wait_ms + 10 s) passes. */
@@ -57,22 +58,6 @@ struct logline {
 	const char *op;
 	const char *caller;
 };
-
-/* A field for a log line as the module writes it (pam_mfa.c). */
-static void
-field_copy(char dst[FIELD_MAX + 1], const char *src)
-{
-	size_t i;
-
-	if (src == NULL || src[0] == '\0') {
-		memcpy(dst, "-", 2);
-		return;
-	}
-	for (i = 0; i < FIELD_MAX && src[i] != '\0'; i++)
-		dst[i] = src[i] > 0x20 && src[i] < 0x7f && src[i] != '=' ?
-		    src[i] : '?';
-	dst[i] = '\0';
-}
 
 static void
 log_line(int prio, const char *result, enum mfa_err reason,
@@ -361,9 +346,9 @@ main(int argc, char **argv)
 		return helper_status_of(MFA_EINTERNAL);
 	}
 	memset(&l, 0, sizeof(l));
-	field_copy(l.user, NULL);
-	field_copy(l.service, NULL);
-	field_copy(l.rhost, NULL);
+	logfield_copy(l.user, NULL);
+	logfield_copy(l.service, NULL);
+	logfield_copy(l.rhost, NULL);
 	l.op = "-";
 	l.caller = c.name;
 	errno = 0;
@@ -403,15 +388,15 @@ main(int argc, char **argv)
 		goto out;
 	}
 	l.op = helper_op_name(req.op);
-	field_copy(l.service, req.service);
-	field_copy(l.rhost, req.rhost);
+	logfield_copy(l.service, req.service);
+	logfield_copy(l.rhost, req.rhost);
 	if (!user_valid(req.user, strlen(req.user))) {
 		log_line(LOG_WARNING, "deny", MFA_EINPUT, &l,
 		    "detail=invalid_user_name");
 		status = HELPER_EXIT_BADREQ;
 		goto out;
 	}
-	field_copy(l.user, req.user);
+	logfield_copy(l.user, req.user);
 	if (req.op == HELPER_ATTEMPT &&
 	    !auth_code_wellformed(req.answer, req.answer_len)) {
 		log_line(LOG_WARNING, "deny", MFA_EINPUT, &l,
