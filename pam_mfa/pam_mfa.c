@@ -905,28 +905,37 @@ run_verify(struct call *c)
 	return ret;
 }
 
+/* A call on pamh: its service and remote host, for the store and the
+ * log lines; the user is not known yet. */
+static void
+call_start(struct call *c, pam_handle_t *pamh)
+{
+	const void *item = NULL;
+
+	memset(c, 0, sizeof(*c));
+	c->pamh = pamh;
+	field_escape(c->lc.user, NULL);
+	pam_get_item(pamh, PAM_SERVICE, &item);
+	logfield_copy(c->lc.service, item);
+	c->service = item;
+	item = NULL;
+	pam_get_item(pamh, PAM_RHOST, &item);
+	logfield_copy(c->lc.rhost, item);
+	c->rhost = item;
+}
+
 MFA_PUBLIC int
 pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 {
 	char errmsg[CONF_ERRMSG_MAX];
 	struct auth_result res;
 	struct call c;
-	const void *item = NULL;
 	const char *why = NULL;
 	enum mfa_err rc;
 	int ret = PAM_AUTH_ERR;
 
-	memset(&c, 0, sizeof(c));
 	memset(&res, 0, sizeof(res));
-	c.pamh = pamh;
-	field_escape(c.lc.user, NULL);
-	pam_get_item(pamh, PAM_SERVICE, &item);
-	logfield_copy(c.lc.service, item);
-	c.service = item;
-	item = NULL;
-	pam_get_item(pamh, PAM_RHOST, &item);
-	logfield_copy(c.lc.rhost, item);
-	c.rhost = item;
+	call_start(&c, pamh);
 
 	if (parse_args(argc, argv, flags, &c.args) != 0) {
 		/* No earlier verdict survives a broken line (if this
@@ -1048,16 +1057,7 @@ pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	enum mfa_err rc;
 	int is, ret = PAM_PERM_DENIED;
 
-	memset(&c, 0, sizeof(c));
-	c.pamh = pamh;
-	field_escape(c.lc.user, NULL);
-	pam_get_item(pamh, PAM_SERVICE, &item);
-	logfield_copy(c.lc.service, item);
-	c.service = item;
-	item = NULL;
-	pam_get_item(pamh, PAM_RHOST, &item);
-	logfield_copy(c.lc.rhost, item);
-	c.rhost = item;
+	call_start(&c, pamh);
 
 	/* The auth step's modes mean nothing here. */
 	if (parse_args(argc, argv, flags, &c.args) != 0 ||
