@@ -13,6 +13,15 @@ fi
 ./scripts/install-deps.sh all || exit 1
 passed=0
 failed=0
+t_all=$(date +%s)
+
+# hdr NAME: end the previous stage with its time, and start stage NAME.
+hdr() {
+	now=$(date +%s)
+	[ -n "${t_stage:-}" ] && echo "  ($((now - t_stage)) s)"
+	t_stage=$now
+	echo "==> $*"
+}
 
 # count DIR: add the cases of every test log automake left in DIR.
 count() {
@@ -45,7 +54,7 @@ count() {
 stage() {	# stage NAME CMD...: a whole step that passes or fails as one
 	name=$1
 	shift
-	echo "==> $name"
+	hdr "$name"
 	if "$@"; then
 		passed=$((passed + 1))
 	else
@@ -64,7 +73,7 @@ if [ -f config.status ]; then
 	mkdir "$src"
 	git ls-files -z | xargs -0 tar cf - | tar xf - -C "$src"
 fi
-echo "==> build"
+hdr "build"
 rm -rf build build-asan
 if ! { (cd "$src" && autoreconf -fi >/dev/null 2>&1) && mkdir build &&
     cd build && "$src/configure" -q --enable-werror &&
@@ -74,11 +83,11 @@ if ! { (cd "$src" && autoreconf -fi >/dev/null 2>&1) && mkdir build &&
 	exit 1
 fi
 cd "$top"
-echo "==> make check"
+hdr "make check"
 (cd build && make -s -j2 check >/dev/null 2>&1)
 count build/tests
 
-echo "==> make check under ASan+UBSan"
+hdr "make check under ASan+UBSan"
 mkdir build-asan
 if (cd build-asan && "$src/configure" -q --enable-werror \
     CFLAGS="-O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" \
@@ -94,7 +103,7 @@ else
 	failed=$((failed + 1))
 fi
 
-echo "==> make check under valgrind"
+hdr "make check under valgrind"
 (cd build && MFA_VALGRIND=1 make -s check >/dev/null 2>&1)
 count build/tests
 
@@ -102,7 +111,7 @@ count build/tests
 tally() {
 	name=$1
 	shift
-	echo "==> $name"
+	hdr "$name"
 	out=$("$@" 2>&1)
 	st=$?
 	line=$(printf '%s\n' "$out" | grep -E '^[0-9]+ passed, [0-9]+ failed$' | tail -1)
@@ -154,5 +163,6 @@ tally "Debian packages (tests/e2e_deb.sh)" env MFA_SRCDIR="$top" \
 
 stage "make distcheck" sh -c 'cd build && { make -s distcheck >distcheck.log 2>&1 || { tail -40 distcheck.log; false; }; }'
 
+echo "  ($(($(date +%s) - t_stage)) s; all stages $(($(date +%s) - t_all)) s)"
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

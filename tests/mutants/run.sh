@@ -8,7 +8,10 @@
 # applying as the code changes), the build is redone incrementally, the
 # mutant's tests run (bounded by MUTANT_TIMEOUT seconds, default 120; the
 # baseline run of all of them by that much per test), and
-# the file is restored.  A mutant passes if at least one of its tests
+# the file is restored.  The mutants run in MUTANT_LANES lanes at once
+# (default 2, the machine's cores at most), each with its own copy of the
+# tree and build; the mutants that share a test go to the same lane, so
+# no test runs twice at the same time.  A mutant passes if at least one of its tests
 # fails; a survivor, a mutant that does not apply or does not build, and a
 # baseline (unmutated) run of the tests that fails are failures.  Prints a
 # table (mutant, killed by, seconds) and ends with "N passed, N failed".
@@ -26,6 +29,14 @@ case $limit in
 	echo "run.sh: MUTANT_TIMEOUT must be a whole number above 0" >&2
 	exit 2 ;;
 esac
+lanes=${MUTANT_LANES:-2}
+case $lanes in
+''|*[!0-9]*|0)
+	echo "run.sh: MUTANT_LANES must be a whole number above 0" >&2
+	exit 2 ;;
+esac
+cores=$(nproc 2>/dev/null || echo 1)
+[ "$lanes" -gt "$cores" ] && lanes=$cores
 only_check=0
 if [ "${1:-}" = --check ]; then
 	only_check=1
@@ -61,9 +72,15 @@ trap 'exit 130' INT TERM HUP
 # build tree: readable and searchable by all (mktemp made it 0700); the
 # tree is the public sources and their build, none of it writable.
 chmod 0755 "$tmp" || exit 1
-src=$tmp/src
-bld=$tmp/build
-mkdir "$src" "$bld" "$tmp/orig"
+# Lane N works in $tmp/N: src (the tree), build, orig (a file's saved
+# copy) and its logs; lane 1's is also the --check and baseline tree.
+setlane() {
+	lt=$tmp/$1
+	src=$lt/src
+	bld=$lt/build
+}
+setlane 1
+mkdir -p "$src" "$bld" "$lt/orig"
 passed=0
 failed=0
 
@@ -112,8 +129,8 @@ if [ "$only_check" -eq 1 ]; then
 	for m in $list; do
 		check_mutant "$m" "$top"
 		if [ -z "$why" ]; then
-			cp "$top/$file" "$tmp/orig/f"
-			out=$(apply "$tmp/orig/f" "$anchor" "$repl" 2>&1) ||
+			cp "$top/$file" "$lt/orig/f"
+			out=$(apply "$lt/orig/f" "$anchor" "$repl" 2>&1) ||
 			    why="does not apply to $file: $out (anchor: $anchor)"
 		fi
 		if [ -z "$why" ]; then
@@ -145,7 +162,7 @@ runtests() {
 	if [ -n "$mk" ]; then
 		(cd "$bld/tests" && rm -f ./*.trs &&
 		    timeout -k 5 "$tl" make -s -j2 check TESTS="${mk# }" \
-		    >"$tmp/check.out" 2>&1)
+		    >"$lt/check.out" 2>&1)
 		st=$?
 		[ "$st" -eq 124 ] || [ "$st" -eq 137 ] && st=124
 		for t in $mk; do
@@ -158,7 +175,7 @@ runtests() {
 	fi
 	for s in $lint; do
 		if ! (cd "$src" && timeout -k 5 "$tl" sh scripts/lint.sh \
-		    "$s" >"$tmp/lint.out" 2>&1); then
+		    "$s" >"$lt/lint.out" 2>&1); then
 			bad="$bad lint:$s"
 		fi
 	done
@@ -167,25 +184,46 @@ runtests() {
 	[ -z "$bad" ] && [ "$st" -eq 0 ]
 }
 
-echo "==> copy and build (once)"
+# build LANE: copy the tracked tree into the lane and build it there.
+build() {
+	setlane "$1"
+	mkdir -p "$src" "$bld" "$lt/orig"
+	(cd "$top" && git ls-files -z | xargs -0 tar cf - | tar xf - -C "$src") \
+	    2>"$lt/copy.err" || { echo "copy"; return 1; }
+	{ (cd "$src" && autoreconf -fi) && (cd "$bld" &&
+	    "$src/configure" -q --enable-werror && make -s -j2 &&
+	    make -s -j2 check TESTS=); } >"$lt/build.log" 2>&1 ||
+	    { echo "build"; return 1; }
+}
+
+echo "==> copy and build (once a lane, $lanes lanes)"
 t0=$(date +%s)
-if ! (cd "$top" && git ls-files -z | xargs -0 tar cf - | tar xf - -C "$src") \
-    2>"$tmp/copy.err"; then
-	cat "$tmp/copy.err"
-	echo "run.sh: the tree must be a git checkout (git ls-files)"
-	echo "0 passed, 1 failed"
-	keep=1
-	exit 1
-fi
-if ! { (cd "$src" && autoreconf -fi) && (cd "$bld" &&
-    "$src/configure" -q --enable-werror && make -s -j2 &&
-    make -s -j2 check TESTS=); } >"$tmp/build.log" 2>&1; then
-	tail -30 "$tmp/build.log"
-	echo "FAIL: build of the unmutated tree"
-	echo "0 passed, 1 failed"
-	keep=1
-	exit 1
-fi
+n=1
+while [ "$n" -le "$lanes" ]; do
+	build "$n" >"$tmp/build$n.st" &
+	n=$((n + 1))
+done
+wait
+n=1
+while [ "$n" -le "$lanes" ]; do
+	setlane "$n"
+	case $(cat "$tmp/build$n.st") in
+	copy)
+		cat "$lt/copy.err"
+		echo "run.sh: the tree must be a git checkout (git ls-files)"
+		echo "0 passed, 1 failed"
+		keep=1
+		exit 1 ;;
+	build)
+		tail -30 "$lt/build.log"
+		echo "FAIL: build of the unmutated tree (lane $n)"
+		echo "0 passed, 1 failed"
+		keep=1
+		exit 1 ;;
+	esac
+	n=$((n + 1))
+done
+setlane 1
 echo "  built in $(($(date +%s) - t0)) s"
 
 # Every mutant's file, anchor and tests, checked before any runs.
@@ -204,47 +242,115 @@ if bad=$(runtests "$all_tests" $((limit * $(echo $all_tests | wc -w)))); then
 	passed=$((passed + 1))
 else
 	echo "FAIL: baseline: failed on the unmutated tree: $bad"
-	tail -40 "$tmp/check.out"
+	tail -40 "$lt/check.out"
 	echo "$passed passed, $((failed + 1)) failed"
 	keep=1
 	exit 1
 fi
 
-echo "==> mutants"
-printf '%-34s %-8s %-34s %s\n' MUTANT RESULT "KILLED BY" SECONDS
+# The lanes: mutants with the same tests go together (a test never runs
+# in two lanes at once: some bind ports or share fixed paths); each group
+# to the lane with the least weight so far, a shell test weighing 5 and a
+# unit test 1 (the shell tests are the slow ones).
 for m in $list; do
-	t0=$(date +%s)
-	check_mutant "$m" "$src"
-	if [ -z "$why" ]; then
-		cp -p "$src/$file" "$tmp/orig/f"
-		if ! out=$(apply "$src/$file" "$anchor" "$repl" 2>&1); then
-			why="does not apply to $file: $out (anchor: $anchor)"
-		elif ! (cd "$bld" && make -s -j2 >"$tmp/mbuild.log" 2>&1); then
-			why="does not build: $(grep -m1 'error' "$tmp/mbuild.log")"
-		else
-			killers=$(runtests "$tests")
-			st=$?
-			if [ "$st" -eq 124 ]; then
-				killers="${killers:+$killers }(timeout ${limit}s)"
-			elif [ -z "$killers" ]; then
-				why="SURVIVED: $tests all passed"
-			fi
-		fi
-		# Restored with a new time stamp: the next build redoes it.
-		cp "$tmp/orig/f" "$src/$file"
-		touch "$src/$file"
-	fi
-	secs=$(($(date +%s) - t0))
-	if [ -z "$why" ]; then
-		printf '%-34s %-8s %-34s %s\n' "$name" killed "$killers" "$secs"
-		passed=$((passed + 1))
-	else
-		printf '%-34s %-8s %-34s %s\n' "$name" FAIL "-" "$secs"
-		echo "FAIL: $name: $why"
-		failed=$((failed + 1))
-		keep=1
-	fi
+	t=$(field "$m" tests)
+	w=0
+	for x in $t; do
+		case $x in
+		*.sh|lint:*) w=$((w + 5)) ;;
+		*) w=$((w + 1)) ;;
+		esac
+	done
+	printf '%s\t%s\t%s\n' "$w" "$(printf '%s' "$t" | tr -s ' ' '+')" "$m"
+done | sort -t "$(printf '\t')" -k1,1nr -k2,2 >"$tmp/plan"
+n=1
+while [ "$n" -le "$lanes" ]; do
+	: >"$tmp/lane$n"
+	echo 0 >"$tmp/weight$n"
+	n=$((n + 1))
 done
+prev=
+while IFS="$(printf '\t')" read -r w t m; do
+	if [ "$t" != "$prev" ]; then
+		best=1
+		n=2
+		while [ "$n" -le "$lanes" ]; do
+			[ "$(cat "$tmp/weight$n")" -lt "$(cat "$tmp/weight$best")" ] &&
+			    best=$n
+			n=$((n + 1))
+		done
+		prev=$t
+	fi
+	echo "$m" >>"$tmp/lane$best"
+	echo $(($(cat "$tmp/weight$best") + w)) >"$tmp/weight$best"
+done <"$tmp/plan"
+
+# lane N: run the lane's mutants in its own tree; one table row per
+# mutant on standard output, and "passed failed" in $tmp/tally$N.
+lane() {
+	setlane "$1"
+	lp=0 lf=0
+	while read -r m; do
+		t0=$(date +%s)
+		check_mutant "$m" "$src"
+		if [ -z "$why" ]; then
+			cp -p "$src/$file" "$lt/orig/f"
+			if ! out=$(apply "$src/$file" "$anchor" "$repl" 2>&1); then
+				why="does not apply to $file: $out (anchor: $anchor)"
+			elif ! (cd "$bld" && make -s -j2 >"$lt/mbuild.log" 2>&1); then
+				why="does not build: $(grep -m1 'error' "$lt/mbuild.log")"
+			else
+				killers=$(runtests "$tests")
+				st=$?
+				if [ "$st" -eq 124 ]; then
+					killers="${killers:+$killers }(timeout ${limit}s)"
+				elif [ -z "$killers" ]; then
+					why="SURVIVED: $tests all passed"
+				fi
+			fi
+			# Restored with a new time stamp: the next build
+			# redoes it.
+			cp "$lt/orig/f" "$src/$file"
+			touch "$src/$file"
+		fi
+		secs=$(($(date +%s) - t0))
+		if [ -z "$why" ]; then
+			printf '%-34s %-8s %-34s %s\n' "$name" killed \
+			    "$killers" "$secs"
+			lp=$((lp + 1))
+		else
+			printf '%-34s %-8s %-34s %s\n' "$name" FAIL "-" "$secs"
+			echo "FAIL: $name: $why"
+			lf=$((lf + 1))
+		fi
+	done <"$tmp/lane$1"
+	echo "$lp $lf" >"$tmp/tally$1"
+}
+
+echo "==> mutants ($lanes lanes)"
+t0=$(date +%s)
+n=1
+while [ "$n" -le "$lanes" ]; do
+	lane "$n" >"$tmp/out$n" 2>&1 &
+	n=$((n + 1))
+done
+wait
+printf '%-34s %-8s %-34s %s\n' MUTANT RESULT "KILLED BY" SECONDS
+n=1
+while [ "$n" -le "$lanes" ]; do
+	cat "$tmp/out$n"
+	if [ -f "$tmp/tally$n" ]; then
+		read -r lp lf <"$tmp/tally$n"
+	else
+		echo "FAIL: lane $n ended without its tally"
+		lp=0 lf=1
+	fi
+	passed=$((passed + lp))
+	failed=$((failed + lf))
+	n=$((n + 1))
+done
+echo "  mutants run in $(($(date +%s) - t0)) s"
+[ "$failed" -eq 0 ] || keep=1
 [ "$keep" -eq 1 ] && echo "scratch tree kept: $tmp"
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
