@@ -1,7 +1,7 @@
 #!/bin/sh
 # run.sh [NAME...] - the mutation stage: proof that the tests fail when a
 # guarantee breaks.  Each tests/mutants/*.mut file is one small, plausible
-# security bug (format in tests/mutants/README).  The tracked tree is
+# security bug (format: README.md, "The mutation stage").  The tracked tree is
 # copied to a scratch directory and built once; then, for each mutant (or
 # only the NAMEs given), its anchor text is replaced (it must occur exactly
 # once in its file, or the mutant fails: so a mutant can't silently stop
