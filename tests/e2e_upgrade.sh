@@ -140,11 +140,11 @@ check "dpkg has $prev" at "$prev"
 check "$prev: the packaged modes" modes_ok
 
 # --- the previous release in use -----------------------------------------
-# A site's edit of the conffile: a wider TOTP window (4 steps, 2 minutes
+# A site's edit of the conffile: a wider TOTP window (8 steps, 4 minutes
 # each way), so that a code accepted before the upgrade is still inside
 # the window after it, and refused only by the replay floor.
 conf=/etc/security/pam_mfa.conf
-printf '\n# a site'"'"'s edit\nwindow = 4;\n' >>"$conf"
+printf '\n# a site'"'"'s edit\nwindow = 8;\n' >>"$conf"
 confsum=$(md5sum "$conf")
 echo "auth required pam_mfa.so" >/etc/pam.d/mfa-up
 tu=mfa-up-totp hu=mfa-up-hotp lu=mfa-up-lock nu=mfa-up-new
@@ -176,7 +176,7 @@ totp() {	# totp USER [SECONDS_FROM_NOW]
 hotp() {	# hotp USER N: the code N presses past the enrolled counter
 	oathtool --hotp -b "$(secret "$1")" -c "$(($(cat "$WORK/$1.counter") + $2))"
 }
-# wrong USER: 6 digits that no code in reach matches (TOTP: 5 minutes
+# wrong USER: 6 digits that no code in reach matches (TOTP: 15 steps
 # each way; HOTP: the next 50 counter values).
 wrong() {
 	if [ -s "$WORK/$1.counter" ]; then
@@ -184,7 +184,7 @@ wrong() {
 		    -w 50 >"$WORK/near"
 	else
 		oathtool --totp -b "$(secret "$1")" \
-		    --now="@$(($(date +%s) - 300))" -w 20 >"$WORK/near"
+		    --now="@$(($(date +%s) - 450))" -w 30 >"$WORK/near"
 	fi
 	n=$(( $(head -1 "$WORK/near" | sed 's/^0*//') + 500000 ))
 	w=$(printf '%06d' $((n % 1000000)))
