@@ -14,8 +14,9 @@ zbar-tools libgdk-pixbuf2.0-bin librsvg2-common libxml2-utils expect jq
 libpam-google-authenticator libpam-oath passwd
 postgresql"
 # dpkg-buildpackage (dpkg-dev, in build-essential), dh and lintian; no
-# devscripts: tests/e2e_deb.sh calls dpkg-buildpackage and lintian itself.
-pkg="debhelper dh-autoreconf fakeroot lintian adduser apt"
+# devscripts: tests/e2e_deb.sh calls dpkg-buildpackage and lintian itself;
+# git: tests/e2e_upgrade.sh builds the previous release from its tag.
+pkg="debhelper dh-autoreconf fakeroot lintian adduser apt git"
 # The peers the benchmark compares against.
 bench="libpam-oath libpam-google-authenticator oathtool util-linux
 freeradius freeradius-utils postgresql openssl"

@@ -46,7 +46,7 @@ cat >"$tmp/config.h" <<'EOF'
 #define MFA_CONF_DIR "/etc/security/pam_mfa.d"
 #define MFA_HELPER_PATH "/usr/libexec/pam_mfa/pam_mfa_helper"
 #define MFA_HELPER_GROUP "pam_mfa"
-#define PACKAGE_VERSION "0.1.0"
+#define PACKAGE_VERSION "0.2.0"
 EOF
 # The schema store_pgsql.c compiles in (the build generates it).
 echo '#define SCHEMA_SQL ""' >"$tmp/schema_sql.h"

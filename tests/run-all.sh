@@ -160,6 +160,11 @@ stage "make install layout" install_layout
 # removed and purged (in a private overlay of /etc /usr /var).
 tally "Debian packages (tests/e2e_deb.sh)" env MFA_SRCDIR="$top" \
     MFA_BUILDDIR="$top/build" PAM_WRAPPER_LIB= sh tests/e2e_deb.sh
+# An upgrade from the previous release's packages (built from its tag, or
+# its commit), a downgrade back to them, and the upgrade again.
+tally "Upgrade from the previous release (tests/e2e_upgrade.sh)" \
+    env MFA_SRCDIR="$top" MFA_BUILDDIR="$top/build" PAM_WRAPPER_LIB= \
+    sh tests/e2e_upgrade.sh
 
 stage "make distcheck" sh -c 'cd build && { make -s distcheck >distcheck.log 2>&1 || { tail -40 distcheck.log; false; }; }'
 

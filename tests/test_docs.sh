@@ -134,6 +134,23 @@ if [ -f "$MFA_SRCDIR/debian/README.Debian" ]; then
 	done
 	check "README.Debian: the helper's override is documented" \
 	    grep -q '/usr/libexec/pam_mfa/pam_mfa_helper' "$MFA_SRCDIR/debian/README.Debian"
+	# The downgrade message README.md and README.Debian quote is the
+	# prerm's, and names what the module and pam-mfa say (error.c).
+	check "the prerm prints the downgrade line the READMEs quote" \
+	    grep -qF 'libpam-mfa: downgrade from $this to $2.' \
+	    "$MFA_SRCDIR/debian/libpam-mfa.prerm"
+	for d in README.md debian/README.Debian; do
+		check "$d quotes the prerm's downgrade line" \
+		    sh -c "tr '\n' ' ' <'$MFA_SRCDIR/$d' | tr -s ' ' |
+		        grep -qF 'libpam-mfa: downgrade from X to Y.'"
+	done
+	for s in 'reason=state_version' '"record from a newer version"'; do
+		check "the prerm's downgrade message names $s" \
+		    grep -qF "$s" "$MFA_SRCDIR/debian/libpam-mfa.prerm"
+	done
+	check "error.c: a newer record is state_version, \"record from a newer version\"" \
+	    grep -qF '[MFA_EVERSION] =	{ "state_version", "record from a newer version" },' \
+	    "$MFA_SRCDIR/pam_mfa/error.c"
 fi
 # pam_mfa_helper(8): its exit status table is helper_proto.c's, each
 # number with the reason error.c gives its error; every detail= the helper
