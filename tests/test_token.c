@@ -477,7 +477,7 @@ static void
 test_decode_newer(void **state)
 {
 	static const uint16_t versions[] = { TOKEN_VERSION + 1, 0x100, 0xffff };
-	static const unsigned char ciphers[] = { 4, 0x80, 0xff };
+	static const unsigned char ciphers[] = { 5, 0x80, 0xff };
 	unsigned char buf[TOKEN_FILE_SIZE];
 	struct mfa_token tok;
 	size_t i;

@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "auth.h"
+#include "clock.h"
 #include "cli.h"
 #include "crypto.h"
 #include "store.h"
@@ -739,6 +740,7 @@ cli_current_code(struct cli *cli, struct mfa_store *store, const char *user,
 	req.code = code;
 	req.code_len = strlen(code);
 	req.now = (int64_t)time(NULL);
+	req.clock_unsynced = clock_unsynced(cli->conf);
 	if (ret != CLI_OK || !auth_code_wellformed(code, req.code_len)) {
 		rc = MFA_EINPUT;
 	} else {
