@@ -601,6 +601,12 @@ cli_key_hint(enum mfa_err err)
 void
 cli_audit(const char *action, const char *user)
 {
+	cli_audit_detail(action, user, NULL);
+}
+
+void
+cli_audit_detail(const char *action, const char *user, const char *detail)
+{
 	struct passwd *pw = getpwuid(caller_uid);
 	char by[64];
 
@@ -616,7 +622,8 @@ cli_audit(const char *action, const char *user)
 	if (caller_setuid && geteuid() != caller_uid)
 		die("audit while raised");
 	openlog("pam-mfa", LOG_PID, LOG_AUTHPRIV);
-	syslog(LOG_NOTICE, "action=%s user=%s by=%s", action, user, by);
+	syslog(LOG_NOTICE, "action=%s user=%s by=%s%s%s", action, user, by,
+	    detail != NULL ? " " : "", detail != NULL ? detail : "");
 	closelog();
 }
 
