@@ -176,7 +176,8 @@ done
 # the code.
 lman=$MFA_SRCDIR/man/pam_mfa-log.7
 src=$MFA_SRCDIR
-sed -n '/^cli_audit(/,/^}/p' "$src/tools/cli.c" >"$WORK/cli_audit.c"
+sed -n '/^cli_audit(/,/^}/p;/^cli_audit_detail(/,/^}/p' "$src/tools/cli.c" \
+    >"$WORK/cli_audit.c"
 check "cli_audit found" grep -q 'syslog(' "$WORK/cli_audit.c"
 # String literals, then the "name=" in them; conf=, onefield= and
 # profile= are pam_mfa.c's module arguments, not log fields.
@@ -232,7 +233,7 @@ check "pam_mfa-log(7) lists every reason, and only those" \
 # action= values: what cli_audit is given (literals; "enroll..." strings
 # passed on through activate(); X_denied for each cli_current_code(X)).
 {
-	grep -oh 'cli_audit("[a-z_]*"' "$src"/tools/*.c |
+	grep -ohE 'cli_audit(_detail)?\("[a-z_]*"' "$src"/tools/*.c |
 	    sed 's/.*("\(.*\)"/\1/'
 	grep -oh '"enroll[a-z_]*"' "$src/tools/cmd_enroll.c" | tr -d '"'
 	grep -q '"%s_denied", action' "$src/tools/cli.c" &&
