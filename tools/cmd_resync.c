@@ -80,11 +80,13 @@ cmd_resync(struct cli *cli, int argc, char **argv)
 		if (res.type == MFA_HOTP)
 			fprintf(stderr, "pam-mfa: resync: no two consecutive "
 			    "codes within %u counters of the next one (it "
-			    "counts as a failed login)\n", RESYNC_HOTP_MAX);
+			    "counts as a failed login)\n",
+			    (unsigned)RESYNC_HOTP_MAX);
 		else
 			fprintf(stderr, "pam-mfa: resync: no two consecutive "
 			    "codes within %u periods of this host's time (it "
-			    "counts as a failed login)\n", RESYNC_TOTP_MAX);
+			    "counts as a failed login)\n",
+			    (unsigned)RESYNC_TOTP_MAX);
 		return CLI_DENIED;
 	case MFA_EINPUT:
 		fprintf(stderr, "pam-mfa: resync: those are not codes of the "
