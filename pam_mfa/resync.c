@@ -88,7 +88,7 @@ out:
 static enum mfa_err
 resync_once(const struct mfa_conf *conf, struct mfa_store *store,
     const char *user, const struct mfa_account *acct, const char *code1,
-    size_t len1, const char *code2, size_t len2, int64_t now,
+    size_t len1, const char *code2, size_t len2, int64_t now, int unsynced,
     struct resync_result *res, struct mfa_token *tok)
 {
 	struct lockout_policy policy;
@@ -117,6 +117,10 @@ resync_once(const struct mfa_conf *conf, struct mfa_store *store,
 	res->locked_until = st.locked_until;
 	if (lockout_locked(&policy, &st, now)) {
 		rc = MFA_ELOCKED;
+		goto out_abort;
+	}
+	if (unsynced && tok->type == MFA_TOTP) {
+		rc = MFA_EUNSYNCED;
 		goto out_abort;
 	}
 	if ((rc = store_unseal(store, user, tok)) != MFA_OK)
@@ -153,7 +157,7 @@ out_abort:
 enum mfa_err
 resync_run(const struct mfa_conf *conf, struct mfa_store *store,
     const char *user, const struct mfa_account *acct, const char *code1,
-    size_t len1, const char *code2, size_t len2, int64_t now,
+    size_t len1, const char *code2, size_t len2, int64_t now, int unsynced,
     struct resync_result *res)
 {
 	struct mfa_token tok;
@@ -168,7 +172,7 @@ resync_run(const struct mfa_conf *conf, struct mfa_store *store,
 	do {
 		token_wipe(&tok);
 		rc = resync_once(conf, store, user, acct, code1, len1, code2,
-		    len2, now, res, &tok);
+		    len2, now, unsynced, res, &tok);
 	} while (rc == MFA_ECONFLICT && ++tries < RESYNC_RETRIES);
 	/* TOTP: the offset goes into the token, sealed and bound
 	 * (token.h), for this token only: had it been replaced since,

@@ -58,11 +58,14 @@ struct resync_result {
  * codes through it; a pair found spends both codes (the replay floor
  * moves past code2, never back) and, for TOTP, then records the offset
  * in the token (store_install: the same token, its floor kept).
- * MFA_ENOTENROLLED without an active token.
+ * MFA_ENOTENROLLED without an active token; MFA_EUNSYNCED for a TOTP
+ * token with unsynced set (clock_unsynced: an offset measured against a
+ * clock the kernel calls unsynchronised would carry its error), nothing
+ * counted or written.
  */
 enum mfa_err resync_run(const struct mfa_conf *conf, struct mfa_store *store,
     const char *user, const struct mfa_account *acct, const char *code1,
-    size_t len1, const char *code2, size_t len2, int64_t now,
+    size_t len1, const char *code2, size_t len2, int64_t now, int unsynced,
     struct resync_result *res);
 
 #endif

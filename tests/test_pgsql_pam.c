@@ -711,7 +711,7 @@ resync(const char *user, const char *c1, const char *c2,
 	assert_int_equal(account_resolve(user, conf->user_lookup, &acct),
 	    MFA_OK);
 	rc = resync_run(conf, store, user, &acct, c1, strlen(c1), c2,
-	    strlen(c2), (int64_t)time(NULL), res);
+	    strlen(c2), (int64_t)time(NULL), 0, res);
 	mu_store_close(store, conf);
 	return rc;
 }

@@ -49,7 +49,14 @@ exits() {
 }
 says() { check "$1" grep -qF -- "$2" "$WORK/err"; }
 prints() { check "$1" grep -qxF -- "$2" "$WORK/out"; }
-logged() { check "$1" grep -qE -- "$2" "$log"; }
+logged() {	# logged NAME ERE: a log line matches, waiting up to 2 s
+	i=0
+	while ! grep -qE -- "$2" "$log" && [ $i -lt 40 ]; do
+		sleep 0.05
+		i=$((i + 1))
+	done
+	check "$1" grep -qE -- "$2" "$log"
+}
 hotp() { "$OATHTOOL" --hotp -b "$1" -c "$2" | tee -a "$WORK/codes"; }
 totp() { "$OATHTOOL" --totp -b "$1" --now="@$(($NOW + $2))" |
     tee -a "$WORK/codes"; }
@@ -145,6 +152,26 @@ refused "unsync: a TOTP code is refused" sync tina "$(totp "$ts" $((41 * 30 + 30
 logged "unsync: logged clock_unsynced" 'result=deny reason=clock_unsynced user=tina'
 MFA_FAKE_NTP=synced
 accepted "synced: the same code passes" sync tina "$(totp "$ts" $((41 * 30 + 30)))"
+# A TOTP resync is refused on an unsynchronised clock (nothing counted);
+# an HOTP one is not.
+tf=$(field tina failures)
+MFA_FAKE_NTP=unsync
+export MFA_FAKE_NTP
+printf '%s\n%s\n' "$(totp "$ts" 1500)" "$(totp "$ts" 1530)" |
+    $cli -c "$sconf" resync tina >"$WORK/out" 2>"$WORK/err"
+rc=$?
+exits "unsync: a TOTP resync is refused (exit 1)" 1
+says "unsync: says why" "this host's clock is not synchronised"
+logged "unsync: audited resync_denied" 'action=resync_denied user=tina by=root$'
+unset MFA_FAKE_NTP
+check "unsync: nothing counted" [ "$(field tina failures)" = "$tf" ]
+$cli -c "$conf" unlock bob >/dev/null
+MFA_FAKE_NTP=unsync
+export MFA_FAKE_NTP
+printf '%s\n%s\n' "$(hotp "$hs" 800)" "$(hotp "$hs" 801)" |
+    $cli -c "$sconf" resync bob >"$WORK/out" 2>"$WORK/err"
+rc=$?
+exits "unsync: an HOTP resync passes" 0
 unset MFA_FAKE_NTP
 run_in "" check
 $cli -c "$sconf" check >"$WORK/out" 2>&1

@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "cli.h"
+#include "clock.h"
 #include "crypto.h"
 #include "resync.h"
 #include "store.h"
@@ -46,7 +47,8 @@ cmd_resync(struct cli *cli, int argc, char **argv)
 	}
 	cli_priv_raise(cli);
 	rc = resync_run(cli->conf, store, user, &cli->acct, code1,
-	    strlen(code1), code2, strlen(code2), (int64_t)time(NULL), &res);
+	    strlen(code1), code2, strlen(code2), (int64_t)time(NULL),
+	    clock_unsynced(cli->conf), &res);
 	store_close(store);
 	cli_priv_lower(cli);
 	crypto_wipe(code1, sizeof(code1));
@@ -97,6 +99,12 @@ cmd_resync(struct cli *cli, int argc, char **argv)
 		fprintf(stderr, "pam-mfa: resync: %s is locked out: pam-mfa "
 		    "unlock %s first\n", user, user);
 		return CLI_DENIED;
+	case MFA_EUNSYNCED:
+		cli_audit("resync_denied", user);
+		fprintf(stderr, "pam-mfa: resync: this host's clock is not "
+		    "synchronised (require_clock_sync): a TOTP offset can't "
+		    "be measured against it\n");
+		return CLI_FAIL;
 	case MFA_ENOTENROLLED:
 		fprintf(stderr, "pam-mfa: resync: %s has no active token\n",
 		    user);
