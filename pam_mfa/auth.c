@@ -202,6 +202,13 @@ attempt_once(const struct mfa_conf *conf, struct mfa_store *store,
 		rc = MFA_ELOCKED;
 		goto out_abort;
 	}
+	/* The clock decides a TOTP code only: HOTP and backup codes
+	 * don't depend on it.  Nothing is counted: the user is not at
+	 * fault. */
+	if (req->clock_unsynced && !pre.is_backup && tok.type == MFA_TOTP) {
+		rc = MFA_EUNSYNCED;
+		goto out_abort;
+	}
 	if (pre.is_backup) {
 		/* New codes since the match (rare): open them here. */
 		if ((tok.id != pre.token_id || tok.backup_gen != pre.gen) &&

@@ -24,6 +24,8 @@ struct auth_request {
 	size_t code_len;
 	const char *rhost;	/* PAM_RHOST or NULL, kept for status */
 	int64_t now;		/* unix time, read once by the caller */
+	int clock_unsynced;	/* clock_unsynced(conf), read with now:
+				 * a TOTP code is then refused */
 };
 
 struct auth_result {
@@ -56,7 +58,10 @@ int auth_code_wellformed(const char *code, size_t len);
  * else as a one-time code; both count alike for the lockout.  MFA_ELOCKED
  * is returned before any code is checked and without a write, and so is
  * MFA_EUID or MFA_ENOUSER for a token enrolled for another account
- * (account_token_check).  Any error leaves the login denied.
+ * (account_token_check), and MFA_EUNSYNCED for a TOTP code (not an HOTP
+ * or a backup code) with req->clock_unsynced set, before the secret is
+ * opened and without counting a failure.  Any error leaves the login
+ * denied.
  */
 enum mfa_err auth_attempt(const struct mfa_conf *conf, struct mfa_store *store,
     const struct auth_request *req, struct auth_result *res);

@@ -408,6 +408,7 @@ static const struct conf_key conf_keys[] = {
 	{ "pg_conninfo",	set_string,	OFF(pg_conninfo), 1, 1024 },
 	{ "pg_admin_conninfo",	set_string,	OFF(pg_admin_conninfo), 1, 1024 },
 	{ "pg_timeout_ms",	set_uint,	OFF(pg_timeout_ms), 100, 10000 },
+	{ "require_clock_sync",	set_bool,	OFF(require_clock_sync), 0, 0 },
 };
 #undef OFF
 

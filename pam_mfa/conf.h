@@ -67,6 +67,8 @@ struct mfa_conf {
 	char *pg_conninfo;		/* libpq string of the gateways */
 	char *pg_admin_conninfo;	/* the CLI's (NULL: pg_conninfo) */
 	unsigned pg_timeout_ms;		/* deadline of one attempt's store work */
+	bool require_clock_sync;	/* TOTP refused while the kernel says
+					 * the clock is unsynchronised */
 };
 
 #define CONF_ERRMSG_MAX 256

@@ -40,6 +40,8 @@ enum mfa_err {
 	MFA_ETIMEOUT,		/* shared store did not answer in time */
 	MFA_EUNKNOWN,		/* connection lost after a write was sent:
 				 * whether it happened is unknown */
+	MFA_EUNSYNCED,		/* require_clock_sync: the kernel says the
+				 * clock is not synchronised (clock.h) */
 	MFA_ERR_MAX
 };
 

@@ -153,6 +153,11 @@ otp_verify(const struct mfa_token *tok, const struct otp_params *p,
 		if (now <= 0)
 			return MFA_ECLOCK;
 		t = otp_step(tok, now);
+		/* The token's own step: the host's, moved by its resync. */
+		if (tok->totp_offset < 0 &&
+		    t < (uint64_t)-(int64_t)tok->totp_offset)
+			return MFA_ECLOCK;
+		t = (uint64_t)((int64_t)t + tok->totp_offset);
 		first = t >= p->window ? t - p->window : 0;
 		last = t + p->window;
 	} else {

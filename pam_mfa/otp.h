@@ -22,7 +22,8 @@ int otp_code_wellformed(const struct mfa_token *tok, const char *code,
     size_t len);
 
 /*
- * Check code against tok at unix time now.  Only steps (TOTP) or counters
+ * Check code against tok at unix time now (TOTP: the host's step moved by
+ * tok->totp_offset, pam-mfa resync's).  Only steps (TOTP) or counters
  * (HOTP) >= next_step are acceptable; on MFA_OK *matched is the lowest
  * acceptable one that matched, and the caller must raise its floor past it.
  * MFA_EREPLAY: the code matches only steps below the floor.  MFA_EBADCODE:

@@ -22,6 +22,7 @@
 
 #include "account.h"
 #include "auth.h"
+#include "clock.h"
 #include "conf.h"
 #include "crypto.h"
 #include "groups.h"
@@ -489,6 +490,7 @@ report(pam_handle_t *pamh, const struct mfa_conf *conf,
 	case MFA_ETIMEOUT:
 	case MFA_EUNKNOWN:
 	case MFA_ECONFLICT:
+	case MFA_EUNSYNCED:	/* require_clock_sync: can't decide */
 		log_decision(pamh, LOG_ERR, "deny", rc, lc, why);
 		deny_feedback(pamh, conf, a, 0);
 		return PAM_AUTHINFO_UNAVAIL;
@@ -655,6 +657,7 @@ verify(struct call *c, const char *code, size_t len, const char *note)
 		if ((req.now = clock_now()) == 0)
 			return report(c->pamh, c->conf, &c->args, &c->lc,
 			    MFA_ECLOCK, &res, NULL);
+		req.clock_unsynced = clock_unsynced(c->conf);
 		rc = auth_attempt(c->conf, c->store, &req, &res);
 	}
 	if (rc != MFA_OK)

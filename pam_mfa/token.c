@@ -33,6 +33,7 @@
 #define OFF_BITER	912
 #define OFF_REPLACES	916
 #define OFF_UID		924
+#define OFF_OFFSET	928
 #define BSLOT_SIZE	(TOKEN_BACKUP_SALT + TOKEN_BACKUP_HASH)
 #define OFF_DIGEST	(TOKEN_FILE_SIZE - CRYPTO_DIGEST_LEN)
 
@@ -43,7 +44,7 @@ _Static_assert(OFF_BSLOTS + TOKEN_BACKUP_MAX * BSLOT_SIZE <= OFF_BITER,
 static const unsigned char token_magic[4] = { 'M', 'F', 'A', 'T' };
 
 #define TOKEN_KNOWN_FLAGS	(TOKEN_F_PENDING | TOKEN_F_UID)
-#define CIPHER_MAX		3
+#define CIPHER_MAX		4
 
 enum mfa_err
 token_check(const struct mfa_token *tok)
@@ -79,6 +80,15 @@ token_check(const struct mfa_token *tok)
 	    ((tok->flags & TOKEN_F_UID) || tok->uid != 0))
 		return MFA_ECORRUPT;
 	if (!(tok->flags & TOKEN_F_UID) && tok->uid != 0)
+		return MFA_ECORRUPT;
+	/* An offset is TOTP's, bounded, and bound by cipher 4 alone (or
+	 * in clear, in memory). */
+	if (tok->totp_offset != 0 && (tok->type != MFA_TOTP ||
+	    tok->totp_offset > TOKEN_OFFSET_MAX ||
+	    tok->totp_offset < -TOKEN_OFFSET_MAX ||
+	    (tok->cipher != 0 && tok->cipher != 4)))
+		return MFA_ECORRUPT;
+	if (tok->cipher == 4 && tok->totp_offset == 0)
 		return MFA_ECORRUPT;
 	if (tok->id == 0)
 		return MFA_ECORRUPT;
@@ -116,6 +126,7 @@ token_encode(const struct mfa_token *tok, unsigned char buf[TOKEN_FILE_SIZE])
 	put_u32(buf + OFF_BITER, tok->backup_iter);
 	put_u64(buf + OFF_REPLACES, tok->replaces);
 	put_u32(buf + OFF_UID, tok->uid);
+	put_u32(buf + OFF_OFFSET, (uint32_t)tok->totp_offset);
 	for (i = 0; i < tok->backup_count; i++) {
 		unsigned char *s = buf + OFF_BSLOTS + i * BSLOT_SIZE;
 
@@ -175,6 +186,7 @@ token_decode(const unsigned char buf[TOKEN_FILE_SIZE], struct mfa_token *tok)
 	tok->backup_iter = get_u32(buf + OFF_BITER);
 	tok->replaces = get_u64(buf + OFF_REPLACES);
 	tok->uid = get_u32(buf + OFF_UID);
+	tok->totp_offset = (int32_t)get_u32(buf + OFF_OFFSET);
 	if (tok->backup_count > TOKEN_BACKUP_MAX) {
 		token_wipe(tok);
 		return MFA_ECORRUPT;
@@ -196,13 +208,16 @@ token_decode(const unsigned char buf[TOKEN_FILE_SIZE], struct mfa_token *tok)
 #define AAD_LABEL_1	"pam_mfa/token/v1"	/* cipher 1 */
 #define AAD_LABEL_2	"pam_mfa/token/v2"	/* cipher 2 */
 #define AAD_LABEL_3	"pam_mfa/token/v3"	/* cipher 3 */
+#define AAD_LABEL_4	"pam_mfa/token/v4"	/* cipher 4 */
 #define AAD_LABEL_LEN	sizeof(AAD_LABEL_1)
 #define AAD_FIELDS	60	/* what token_aad3 binds, before the name */
-#define AAD_MAX		(AAD_LABEL_LEN + AAD_FIELDS + MFA_USER_MAX)
+#define AAD_FIELDS4	(AAD_FIELDS + 4)	/* and cipher 4 */
+#define AAD_MAX		(AAD_LABEL_LEN + AAD_FIELDS4 + MFA_USER_MAX)
 #define SEALED_MAX	(MFA_SECRET_MAX + TOKEN_BACKUP_MAX * BSLOT_SIZE)
 
 _Static_assert(sizeof(AAD_LABEL_1) == sizeof(AAD_LABEL_2) &&
-    sizeof(AAD_LABEL_1) == sizeof(AAD_LABEL_3), "labels");
+    sizeof(AAD_LABEL_1) == sizeof(AAD_LABEL_3) &&
+    sizeof(AAD_LABEL_1) == sizeof(AAD_LABEL_4), "labels");
 
 /* Cipher 3 binds every field that decides what the token does: all but
  * the sealed bytes themselves, the nonce, the tag and the cipher (the
@@ -233,8 +248,8 @@ token_aad3(unsigned char *p, const struct mfa_token *tok)
 }
 
 /* The associated data: the cipher's label, then for cipher 3 the fields
- * (token_aad3), for 1 and 2 the token id, then the user name.  0 if the
- * name is too long. */
+ * (token_aad3), for cipher 4 those and the TOTP offset, for 1 and 2 the
+ * token id, then the user name.  0 if the name is too long. */
 static size_t
 token_aad(unsigned char aad[AAD_MAX], const struct mfa_token *tok,
     unsigned cipher, const char *user)
@@ -244,9 +259,13 @@ token_aad(unsigned char aad[AAD_MAX], const struct mfa_token *tok,
 	if (ulen > MFA_USER_MAX)
 		return 0;
 	memcpy(aad, cipher == 1 ? AAD_LABEL_1 : cipher == 2 ? AAD_LABEL_2 :
-	    AAD_LABEL_3, AAD_LABEL_LEN);
-	if (cipher == 3) {
+	    cipher == 3 ? AAD_LABEL_3 : AAD_LABEL_4, AAD_LABEL_LEN);
+	if (cipher == 3 || cipher == 4) {
 		n += token_aad3(aad + n, tok);
+		if (cipher == 4) {
+			put_u32(aad + n, (uint32_t)tok->totp_offset);
+			n += 4;
+		}
 	} else {
 		put_u64(aad + n, tok->id);
 		n += 8;
@@ -295,6 +314,7 @@ token_seal(struct mfa_token *tok, const char *user,
 	struct mfa_token sealed;
 	enum mfa_err rc;
 	size_t aadlen, len;
+	unsigned cipher;
 
 	if (tok->cipher != 0 || kr->n == 0 ||
 	    tok->secret_len > MFA_SECRET_MAX ||
@@ -305,7 +325,9 @@ token_seal(struct mfa_token *tok, const char *user,
 	/* The key id is one of the fields bound: set before the data. */
 	sealed = *tok;
 	sealed.key_id = kr->k[0].id;
-	if ((aadlen = token_aad(aad, &sealed, 3, user)) == 0) {
+	/* Cipher 4 only when it must: an earlier version reads 3. */
+	cipher = tok->totp_offset != 0 ? 4 : 3;
+	if ((aadlen = token_aad(aad, &sealed, cipher, user)) == 0) {
 		rc = MFA_EINPUT;
 		goto out;
 	}
@@ -317,7 +339,7 @@ token_seal(struct mfa_token *tok, const char *user,
 	    len, ct, sealed.tag);
 	if (rc == MFA_OK) {
 		sealed_put(&sealed, ct);
-		sealed.cipher = 3;
+		sealed.cipher = cipher;
 		*tok = sealed;
 	}
 out:

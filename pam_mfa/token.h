@@ -12,7 +12,7 @@
  * 140 backup count u16  142 backup code digits u8  143 reserved u8
  * 144 backup slots[16] of salt[16] hash[32]
  * 912 backup PBKDF2 iterations u32  916 replaces u64  924 uid u32
- * 928 reserved   992 digest[32]
+ * 928 TOTP offset s32 (cipher 4 only)   932 reserved   992 digest[32]
  * cipher 0: the secret in clear (only ever in memory: the store refuses
  * such a file); cipher 3 (what is written): the secret and the backup
  * slots in use sealed together with AES-256-GCM under key id (nonce,
@@ -33,6 +33,12 @@
  * refused as a newer version's.  The uid (flag TOKEN_F_UID, cipher 3
  * only) is the account's the token was enrolled for (account.h); a
  * token without it is checked by name alone.
+ * Cipher 4 is cipher 3 with one more field bound, the TOTP offset
+ * (pam-mfa resync), under the label "pam_mfa/token/v4": written only for
+ * a token whose offset is not 0, so that every other token stays in the
+ * format an earlier version reads (which refuses cipher 4 as a newer
+ * version's rather than ignore the offset).  Ciphers 1 to 3 carry no
+ * offset.
  */
 #ifndef MFA_TOKEN_H
 #define MFA_TOKEN_H
@@ -47,6 +53,8 @@
 #define TOKEN_BACKUP_MAX	16
 #define TOKEN_BACKUP_SALT	16
 #define TOKEN_BACKUP_HASH	32
+/* The largest TOTP offset, in periods either way (pam-mfa resync). */
+#define TOKEN_OFFSET_MAX	1000
 
 enum mfa_otp_type {
 	MFA_TOTP = 1,
@@ -89,6 +97,8 @@ struct mfa_token {
 	uint64_t replaces;		/* pending: the id of the active token
 					 * it was made to replace (0: none) */
 	uint32_t uid;			/* with TOKEN_F_UID: the account's */
+	int32_t totp_offset;		/* TOTP: periods added to the host's
+					 * step for this token (resync) */
 	struct mfa_backup_slot backup[TOKEN_BACKUP_MAX];
 };
 
@@ -100,10 +110,11 @@ enum mfa_err token_encode(const struct mfa_token *tok,
 enum mfa_err token_decode(const unsigned char buf[TOKEN_FILE_SIZE],
     struct mfa_token *tok);
 /* Encrypt the secret and backup slots in place with the active key
- * (cipher 0 to 3), every other field bound to them. */
+ * (cipher 0 to 3, or to 4 with a TOTP offset), every other field bound
+ * to them. */
 enum mfa_err token_seal(struct mfa_token *tok, const char *user,
     const struct mfa_keyring *kr);
-/* Decrypt in place (cipher 1, 2 or 3 to 0); MFA_ECORRUPT if it fails to open,
+/* Decrypt in place (cipher 1, 2, 3 or 4 to 0); MFA_ECORRUPT if it fails to open,
  * MFA_ECRYPTO if its key is not in the ring. */
 enum mfa_err token_unseal(struct mfa_token *tok, const char *user,
     const struct mfa_keyring *kr);

@@ -88,7 +88,7 @@ for lib in lib none; do
 	check "every command offered ($lib)" [ "$(echo $got | wc -w)" -eq "$ncmd" ]
 	check "enroll among them ($lib)" sh -c "echo ' $got' | grep -q ' enroll '"
 done
-gives "commands by prefix" "rekey revoke " re
+gives "commands by prefix" "rekey resync revoke " re
 gives "db's command" "db " d
 gives "main options" "--help --version -c -h " -
 gives "main long options" "--help --version " --
@@ -110,6 +110,9 @@ gives "revoke: root gets the enrolled users" "alice bob " -c "$conf" revoke ""
 gives "status: by prefix" "alice " -c "$conf" status a
 gives "enroll: users after options" "alice bob " -c "$conf" enroll -t totp ""
 gives "revoke takes one user" "" -c "$conf" revoke alice ""
+gives "resync: root gets the enrolled users" "alice bob " -c "$conf" resync ""
+gives "resync takes one user, no codes" "" -c "$conf" resync alice ""
+gives "resync has no options" "" -c "$conf" resync -
 gives "a user the store doesn't hold: nothing" "" -c "$conf" unlock z
 # Not root: no names (the list is root's; their own account is implied).
 got=$(complete_line none setpriv --reuid=65534 --regid=65534 --clear-groups \

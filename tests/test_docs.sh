@@ -193,7 +193,8 @@ done
 # the code.
 lman=$MFA_SRCDIR/man/pam_mfa-log.7
 src=$MFA_SRCDIR
-sed -n '/^cli_audit(/,/^}/p' "$src/tools/cli.c" >"$WORK/cli_audit.c"
+sed -n '/^cli_audit(/,/^}/p;/^cli_audit_detail(/,/^}/p' "$src/tools/cli.c" \
+    >"$WORK/cli_audit.c"
 check "cli_audit found" grep -q 'syslog(' "$WORK/cli_audit.c"
 # String literals, then the "name=" in them; conf=, onefield= and
 # profile= are pam_mfa.c's module arguments, not log fields.
@@ -249,7 +250,7 @@ check "pam_mfa-log(7) lists every reason, and only those" \
 # action= values: what cli_audit is given (literals; "enroll..." strings
 # passed on through activate(); X_denied for each cli_current_code(X)).
 {
-	grep -oh 'cli_audit("[a-z_]*"' "$src"/tools/*.c |
+	grep -ohE 'cli_audit(_detail)?\("[a-z_]*"' "$src"/tools/*.c |
 	    sed 's/.*("\(.*\)"/\1/'
 	grep -oh '"enroll[a-z_]*"' "$src/tools/cmd_enroll.c" | tr -d '"'
 	grep -q '"%s_denied", action' "$src/tools/cli.c" &&
@@ -390,4 +391,30 @@ for r in unknown_user enrolled pending file_exists invalid_name; do
 done
 check "pam-mfa(8) has a HELPDESK section" grep -q "^\.Sh HELPDESK" \
     "$MFA_SRCDIR/man/pam-mfa.8"
+# Clock safety: the key on both pages, resync with the bounds the code
+# has (resync.h, token.h), the offset in status.
+hmax=$(sed -n 's/^#define RESYNC_HOTP_MAX[[:space:]]*\([0-9]*\)$/\1/p' \
+    "$MFA_SRCDIR/pam_mfa/resync.h")
+tmax=$(sed -n 's/^#define TOKEN_OFFSET_MAX[[:space:]]*\([0-9]*\)$/\1/p' \
+    "$MFA_SRCDIR/pam_mfa/token.h")
+check "resync bounds found" [ "$hmax" = 10000 ] && [ "$tmax" = 1000 ]
+check "pam_mfa(8) documents require_clock_sync" \
+    grep -q "^\.Cm require_clock_sync No = Cm true" "$MFA_SRCDIR/man/pam_mfa.8"
+check "README documents require_clock_sync" \
+    grep -q "require_clock_sync = true;" "$MFA_SRCDIR/README.md"
+check "the CLI has resync" grep -q '"resync", "USER"' \
+    "$MFA_SRCDIR/tools/pam-mfa.c"
+check "pam-mfa(8) documents resync" \
+    grep -q "^\.It Cm resync Ar user" "$MFA_SRCDIR/man/pam-mfa.8"
+check "pam-mfa(8) gives resync's HOTP bound" grep -q "to $hmax past it" \
+    "$MFA_SRCDIR/man/pam-mfa.8"
+check "pam-mfa(8) gives resync's TOTP bound" grep -q "up to $tmax periods" \
+    "$MFA_SRCDIR/man/pam-mfa.8"
+check "README gives resync's bounds" sh -c "grep -q 'up to 10,000 counters' \
+    '$MFA_SRCDIR/README.md' && grep -q 'up to 1,000 periods' \
+    '$MFA_SRCDIR/README.md'"
+check "pam-mfa(8) names totp_offset" grep -q "totp_offset=" \
+    "$MFA_SRCDIR/man/pam-mfa.8"
+check "status prints totp_offset" grep -q 'totp_offset=%+d' \
+    "$MFA_SRCDIR/tools/cmd_status.c"
 finish

@@ -9,7 +9,9 @@
  * (PAM_AUTHINFO_UNAVAIL), nothing lost or doubled after; a server that
  * never answers: the deadline holds; a file-store login never maps
  * libpq; pam-mfa status/list/unlock/revoke/backup-codes on the database;
- * the key file lost, unusable or from elsewhere (t_key_loss).
+ * the key file lost, unusable or from elsewhere (t_key_loss); a resync
+ * on the database moves an HOTP counter and records a TOTP offset that
+ * both gateways then apply (t_resync).
  */
 #include "config.h"
 
@@ -30,8 +32,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "account.h"
 #include "conf.h"
 #include "modutil.h"
+#include "resync.h"
 #include "store.h"
 #include "testutil.h"
 
@@ -693,6 +697,58 @@ t_import_files(void **st)
 	assert_int_equal(mu_auth("gw2", "ivan", c1), PAM_AUTH_ERR);
 }
 
+/* pam-mfa resync's core on the database (the admin connection). */
+static enum mfa_err
+resync(const char *user, const char *c1, const char *c2,
+    struct resync_result *res)
+{
+	struct mfa_account acct;
+	struct mfa_conf *conf;
+	struct mfa_store *store;
+	enum mfa_err rc;
+
+	store = mu_store_open(&conf);
+	assert_int_equal(account_resolve(user, conf->user_lookup, &acct),
+	    MFA_OK);
+	rc = resync_run(conf, store, user, &acct, c1, strlen(c1), c2,
+	    strlen(c2), (int64_t)time(NULL), 0, res);
+	mu_store_close(store, conf);
+	return rc;
+}
+
+/* An HOTP counter moved past the look-ahead, and a TOTP token 20
+ * periods ahead given its offset, on the database: the gateways agree
+ * (the second code spent on both, the next one good). */
+static void
+t_resync(void **st)
+{
+	struct resync_result res;
+	char c1[16], c2[16], c3[16];
+
+	(void)st;
+	mu_enroll("rita", MFA_HOTP, MFA_SHA1, 6, 30, mu_secrets_hex[1]);
+	hotp(c1, 1, 700);
+	hotp(c2, 1, 701);
+	hotp(c3, 1, 702);
+	assert_int_equal(mu_auth("gw1", "rita", c3), PAM_AUTH_ERR);
+	assert_int_equal(resync("rita", c1, c2, &res), MFA_OK);
+	assert_int_equal(res.floor, 702);
+	assert_int_equal(mu_auth("gw2", "rita", c2), PAM_AUTH_ERR);
+	assert_true(mu_log_wait("reason=replay user=rita", "service=gw2"));
+	assert_int_equal(mu_auth("gw1", "rita", c3), PAM_SUCCESS);
+
+	mu_enroll("tom", MFA_TOTP, MFA_SHA1, 6, 30, mu_secrets_hex[2]);
+	mu_totp(c1, "sha1", 6, 30, mu_secrets_hex[2], 570);
+	mu_totp(c2, "sha1", 6, 30, mu_secrets_hex[2], 600);
+	mu_totp(c3, "sha1", 6, 30, mu_secrets_hex[2], 630);
+	assert_int_equal(resync("tom", c1, c2, &res), MFA_OK);
+	/* 19 if a period began between the codes and the resync. */
+	assert_in_range(res.offset, 19, 20);
+	assert_int_equal(mu_auth("gw2", "tom", c2), PAM_AUTH_ERR);
+	assert_true(mu_log_wait("reason=replay user=tom", "service=gw2"));
+	assert_int_equal(mu_auth("gw1", "tom", c3), PAM_SUCCESS);
+}
+
 int
 main(void)
 {
@@ -712,6 +768,7 @@ main(void)
 		cmocka_unit_test(t_store_object_checked),
 		cmocka_unit_test(t_rekey),
 		cmocka_unit_test(t_key_loss),
+		cmocka_unit_test(t_resync),
 		cmocka_unit_test(mu_test_no_secret_in_log),
 	};
 

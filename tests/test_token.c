@@ -39,6 +39,7 @@
 #define OFF_BITER	912
 #define OFF_REPLACES	916
 #define OFF_UID		924
+#define OFF_OFFSET	928
 #define OFF_DIGEST	992
 
 /* A valid TOTP token whose fields all differ from their zero values. */
@@ -477,7 +478,7 @@ static void
 test_decode_newer(void **state)
 {
 	static const uint16_t versions[] = { TOKEN_VERSION + 1, 0x100, 0xffff };
-	static const unsigned char ciphers[] = { 4, 0x80, 0xff };
+	static const unsigned char ciphers[] = { 5, 0x80, 0xff };
 	unsigned char buf[TOKEN_FILE_SIZE];
 	struct mfa_token tok;
 	size_t i;
@@ -862,6 +863,82 @@ test_keyring(void **state)
 	keyring_wipe(&back);
 }
 
+/* A TOTP offset (pam-mfa resync) is sealed as cipher 4, bound like every
+ * other field: it comes back, and no change of it, nor the record passed
+ * off as cipher 3, opens.  Without one the record stays cipher 3, what an
+ * earlier version reads.  Bounded, TOTP's only. */
+static void
+test_seal_offset(void **state)
+{
+	static const int32_t offsets[] = { 1, -1, 37, -TOKEN_OFFSET_MAX,
+	    TOKEN_OFFSET_MAX - 7 };
+	unsigned char buf[TOKEN_FILE_SIZE], good[TOKEN_FILE_SIZE];
+	struct mfa_keyring kr;
+	struct mfa_token tok;
+	size_t i;
+
+	(void)state;
+	memset(&kr, 0, sizeof(kr));
+	assert_int_equal(keyring_add(&kr), MFA_OK);
+	for (i = 0; i < sizeof(offsets) / sizeof(offsets[0]); i++) {
+		tok_fill(&tok, 20, 2);
+		tok.totp_offset = offsets[i];
+		assert_int_equal(token_seal(&tok, "alice", &kr), MFA_OK);
+		assert_int_equal(tok.cipher, 4);
+		assert_int_equal(token_encode(&tok, good), MFA_OK);
+		assert_int_equal(token_decode(good, &tok), MFA_OK);
+		assert_int_equal(tok.totp_offset, offsets[i]);
+		assert_int_equal(token_unseal(&tok, "alice", &kr), MFA_OK);
+		assert_int_equal(tok.totp_offset, offsets[i]);
+		/* Another offset: it does not open. */
+		memcpy(buf, good, sizeof(buf));
+		buf[OFF_OFFSET] ^= 0x06;
+		forge(buf);
+		assert_int_equal(token_decode(buf, &tok), MFA_OK);
+		assert_int_not_equal(tok.totp_offset, offsets[i]);
+		assert_int_equal(token_unseal(&tok, "alice", &kr),
+		    MFA_ECORRUPT);
+		/* Passed off as cipher 3, which has no offset: refused. */
+		memcpy(buf, good, sizeof(buf));
+		buf[OFF_CIPHER] = 3;
+		forge(buf);
+		assert_decode_fails(buf, MFA_ECORRUPT);
+		/* Nor cipher 3 with the offset dropped. */
+		memcpy(buf, good, sizeof(buf));
+		buf[OFF_CIPHER] = 3;
+		memset(buf + OFF_OFFSET, 0, 4);
+		forge(buf);
+		assert_int_equal(token_decode(buf, &tok), MFA_OK);
+		assert_int_equal(token_unseal(&tok, "alice", &kr),
+		    MFA_ECORRUPT);
+		/* Nor cipher 4 with none. */
+		memcpy(buf, good, sizeof(buf));
+		memset(buf + OFF_OFFSET, 0, 4);
+		forge(buf);
+		assert_decode_fails(buf, MFA_ECORRUPT);
+	}
+	/* No offset: cipher 3, the offset bytes 0. */
+	tok_fill(&tok, 20, 0);
+	assert_int_equal(token_seal(&tok, "alice", &kr), MFA_OK);
+	assert_int_equal(tok.cipher, 3);
+	assert_int_equal(token_encode(&tok, buf), MFA_OK);
+	assert_int_equal(buf[OFF_OFFSET] | buf[OFF_OFFSET + 1] |
+	    buf[OFF_OFFSET + 2] | buf[OFF_OFFSET + 3], 0);
+	/* Past the bound, or on an HOTP token: refused. */
+	tok_fill(&tok, 20, 0);
+	tok.totp_offset = TOKEN_OFFSET_MAX;
+	assert_int_equal(token_check(&tok), MFA_OK);
+	tok.totp_offset = TOKEN_OFFSET_MAX + 1;
+	assert_int_equal(token_check(&tok), MFA_ECORRUPT);
+	tok.totp_offset = -TOKEN_OFFSET_MAX - 1;
+	assert_int_equal(token_check(&tok), MFA_ECORRUPT);
+	tok.totp_offset = 1;
+	tok.type = MFA_HOTP;
+	assert_int_equal(token_check(&tok), MFA_ECORRUPT);
+	keyring_wipe(&kr);
+	token_wipe(&tok);
+}
+
 int
 main(void)
 {
@@ -881,6 +958,7 @@ main(void)
 		cmocka_unit_test(test_unseal_cipher1),
 		cmocka_unit_test(test_unseal_cipher2),
 		cmocka_unit_test(test_seal_binds_fields),
+		cmocka_unit_test(test_seal_offset),
 		cmocka_unit_test(test_keyring),
 		cmocka_unit_test(test_algo_names),
 	};

@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "auth.h"
+#include "clock.h"
 #include "cli.h"
 #include "crypto.h"
 #include "store.h"
@@ -600,6 +601,12 @@ cli_key_hint(enum mfa_err err)
 void
 cli_audit(const char *action, const char *user)
 {
+	cli_audit_detail(action, user, NULL);
+}
+
+void
+cli_audit_detail(const char *action, const char *user, const char *detail)
+{
 	struct passwd *pw = getpwuid(caller_uid);
 	char by[64];
 
@@ -615,7 +622,8 @@ cli_audit(const char *action, const char *user)
 	if (caller_setuid && geteuid() != caller_uid)
 		die("audit while raised");
 	openlog("pam-mfa", LOG_PID, LOG_AUTHPRIV);
-	syslog(LOG_NOTICE, "action=%s user=%s by=%s", action, user, by);
+	syslog(LOG_NOTICE, "action=%s user=%s by=%s%s%s", action, user, by,
+	    detail != NULL ? " " : "", detail != NULL ? detail : "");
 	closelog();
 }
 
@@ -739,6 +747,7 @@ cli_current_code(struct cli *cli, struct mfa_store *store, const char *user,
 	req.code = code;
 	req.code_len = strlen(code);
 	req.now = (int64_t)time(NULL);
+	req.clock_unsynced = clock_unsynced(cli->conf);
 	if (ret != CLI_OK || !auth_code_wellformed(code, req.code_len)) {
 		rc = MFA_EINPUT;
 	} else {

@@ -78,6 +78,7 @@ int cmd_backup_codes(struct cli *, int, char **);
 int cmd_import(struct cli *, int, char **);
 int cmd_db(struct cli *, int, char **);
 int cmd_enroll_batch(struct cli *, int, char **);
+int cmd_resync(struct cli *, int, char **);
 /* A new token for cli->acct: random id and secret (secret_bytes), bound
  * to the account; type, algorithm, digits and period as set in *tok. */
 enum mfa_err enroll_new_token(struct cli *cli, struct mfa_token *tok);
@@ -145,6 +146,9 @@ void cli_error(const char *what, enum mfa_err err);
 void cli_key_hint(enum mfa_err err);
 /* Audit line in syslog (LOG_AUTHPRIV): action, target user, invoker. */
 void cli_audit(const char *action, const char *user);
+/* The same with detail (fixed fields, no secret) after by=. */
+void cli_audit_detail(const char *action, const char *user,
+    const char *detail);
 /* Open the configured store; prints why not and returns CLI_FAIL. */
 int cli_open_store(struct cli *cli, struct mfa_store **store);
 /*

@@ -84,6 +84,7 @@ cmd_check(struct cli *cli, int argc, char **argv)
 	printf("lock_wait_ms = %u;\n", c->lock_wait_ms);
 	printf("window = %u;\n", c->window);
 	printf("hotp_lookahead = %u;\n", c->hotp_lookahead);
+	printf("require_clock_sync = %s;\n", yesno(c->require_clock_sync));
 	printf("unenrolled = \"%s\";\n",
 	    c->unenrolled == MFA_UNENROLLED_DENY ? "deny" : "ignore");
 	printf("unenrolled_groups = [");

@@ -141,6 +141,8 @@ print_text(const char *user, const struct status *s)
 	    host[0] != '\0' ? host : "-", uid);
 	/* Only for a token that doesn't open, so a healthy line is as it
 	 * always was. */
+	if (s->active && s->tok.totp_offset != 0)
+		printf(" totp_offset=%+d", (int)s->tok.totp_offset);
 	if (s->tok_err != MFA_OK)
 		printf(" token_error=%s", mfa_reason(s->tok_err));
 	if (s->pend_err != MFA_OK)
@@ -194,6 +196,10 @@ print_json(const char *user, const struct status *s)
 		    "hotp", token_algo_name(s->tok.algo), s->tok.digits);
 		if (s->tok.type == MFA_TOTP)
 			printf(", \"period\": %u", s->tok.period);
+		/* pam-mfa resync's, only when there is one. */
+		if (s->tok.totp_offset != 0)
+			printf(", \"totp_offset\": %d",
+			    (int)s->tok.totp_offset);
 		json_time("created", s->tok.created);
 		printf(", \"backup_codes_left\": %u, \"backup_codes\": %u",
 		    s->backup_left, s->tok.backup_count);

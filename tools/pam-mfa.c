@@ -40,6 +40,9 @@ static const struct cli_cmd commands[] = {
 	    "codes and state", cmd_revoke },
 	{ "unlock", "USER", "clear USER's failed attempts and lock",
 	    cmd_unlock },
+	{ "resync", "USER", "read two consecutive codes of USER's token "
+	    "(stdin) and move an HOTP counter to them, or record a TOTP "
+	    "token's clock offset", cmd_resync },
 	{ "import", "[-n] [-f] google-authenticator FILE|USER=FILE ...",
 	    "import users' tokens from google-authenticator files", cmd_import },
 	{ "import", "[-n] [-f] oath FILE",

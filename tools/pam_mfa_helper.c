@@ -29,6 +29,7 @@
 
 #include "account.h"
 #include "auth.h"
+#include "clock.h"
 #include "conf.h"
 #include "crypto.h"
 #include "helper.h"
@@ -234,6 +235,7 @@ run(const struct mfa_conf *conf, const struct helper_req *req,
 		ar.code_len = req->answer_len;
 		ar.rhost = req->rhost[0] != '\0' ? req->rhost : NULL;
 		ar.now = now;
+		ar.clock_unsynced = clock_unsynced(conf);
 		rc = now == 0 ? MFA_ECLOCK :
 		    auth_attempt(conf, store, &ar, &res);
 		break;
