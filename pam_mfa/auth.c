@@ -12,6 +12,7 @@
 #include "crypto.h"
 #include "lockout.h"
 #include "otp.h"
+#include "pending.h"
 
 int
 auth_split_field(const char *field, size_t len, unsigned digits,
@@ -276,13 +277,17 @@ auth_attempt(const struct mfa_conf *conf, struct mfa_store *store,
 	policy_from_conf(conf, &policy);
 	/* The backup code's hashing (CPU, before any lock) is not the
 	 * store's time: the attempt's deadline starts after it. */
-	if ((rc = backup_prematch(conf, store, req, res, &pre)) != MFA_OK)
-		return rc;
-	store_deadline_start(store);
-	do
-		rc = attempt_once(conf, store, req, &policy, &pre, res);
-	while (rc == MFA_ECONFLICT && ++tries < AUTH_RETRIES);
-	store_deadline_end(store);
+	if ((rc = backup_prematch(conf, store, req, res, &pre)) == MFA_OK) {
+		store_deadline_start(store);
+		do
+			rc = attempt_once(conf, store, req, &policy, &pre,
+			    res);
+		while (rc == MFA_ECONFLICT && ++tries < AUTH_RETRIES);
+		store_deadline_end(store);
+	}
+	/* No active token: the first login may activate a pending one. */
+	if (rc == MFA_ENOTENROLLED && conf->enroll_at_login)
+		rc = pending_login(conf, store, req, res);
 	return rc;
 }
 

@@ -34,6 +34,8 @@ struct auth_result {
 	uint64_t token_id;	/* accepted: the id of the token used */
 	int backup;		/* accepted a backup code */
 	unsigned backup_left;	/* then: unused backup codes left */
+	int activated;		/* accepted a pending token's code, which
+				 * made it active (pending.h) */
 };
 
 /*

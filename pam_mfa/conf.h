@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "mfa.h"
 #include "token.h"
@@ -67,6 +68,11 @@ struct mfa_conf {
 	char *pg_conninfo;		/* libpq string of the gateways */
 	char *pg_admin_conninfo;	/* the CLI's (NULL: pg_conninfo) */
 	unsigned pg_timeout_ms;		/* deadline of one attempt's store work */
+	bool enroll_at_login;		/* a pending token's code activates it */
+	unsigned pending_lifetime;	/* seconds a pending token lasts (0:
+					 * for ever) */
+	int64_t enroll_deadline;	/* unenrolled = "ignore" ends at this
+					 * unix time (0: never) */
 };
 
 #define CONF_ERRMSG_MAX 256

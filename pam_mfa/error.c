@@ -43,6 +43,10 @@ static const struct {
 	[MFA_EUNAVAIL] =	{ "store_unavailable", "database unavailable or refusing" },
 	[MFA_ETIMEOUT] =	{ "store_timeout", "database did not answer in time" },
 	[MFA_EUNKNOWN] =	{ "store_outcome_unknown", "connection lost: outcome unknown" },
+	[MFA_EEXPIRED] =	{ "pending_expired", "the pending token has "
+				    "expired (pending_lifetime)" },
+	[MFA_EDEADLINE] =	{ "enroll_deadline", "not enrolled, and the "
+				    "enrollment deadline has passed" },
 };
 
 const char *

@@ -50,6 +50,8 @@ static const struct {
 	{ MFA_EUNAVAIL, 24 },
 	{ MFA_ETIMEOUT, 25 },
 	{ MFA_EUNKNOWN, 26 },
+	{ MFA_EEXPIRED, 27 },
+	{ MFA_EDEADLINE, 28 },
 };
 #define N_STATUS (sizeof(status_table) / sizeof(status_table[0]))
 

@@ -40,6 +40,8 @@ enum mfa_err {
 	MFA_ETIMEOUT,		/* shared store did not answer in time */
 	MFA_EUNKNOWN,		/* connection lost after a write was sent:
 				 * whether it happened is unknown */
+	MFA_EEXPIRED,		/* the pending token outlived pending_lifetime */
+	MFA_EDEADLINE,		/* unenrolled after enroll_deadline */
 	MFA_ERR_MAX
 };
 
