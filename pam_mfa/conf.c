@@ -375,7 +375,7 @@ fail:
 /*
  * enroll_deadline: "YYYY-MM-DD", a date of the Gregorian calendar in UTC
  * (1970-01-01 to 9999-12-31); the unenrolled pass through the end of that
- * day, so the deadline is the first second of the next day.
+ * day, so the deadline is the first second of the next day.  "": none.
  */
 static enum mfa_err
 set_deadline(struct mfa_conf *c, const config_setting_t *s,
@@ -389,6 +389,9 @@ set_deadline(struct mfa_conf *c, const config_setting_t *s,
 
 	if ((v = get_string(s, k, errmsg)) == NULL)
 		return MFA_ECONFIG;
+	c->enroll_deadline = 0;
+	if (v[0] == '\0')
+		return MFA_OK;		/* none */
 	for (i = 0; i < 10; i++)
 		if (i == 4 || i == 7 ? v[i] != '-' : v[i] < '0' || v[i] > '9')
 			break;
@@ -456,7 +459,7 @@ static const struct conf_key conf_keys[] = {
 	{ "enroll_at_login",	set_bool,	OFF(enroll_at_login), 0, 0 },
 	{ "pending_lifetime",	set_uint,	OFF(pending_lifetime), 0,
 	    31536000 },
-	{ "enroll_deadline",	set_deadline,	0,		10, 10 },
+	{ "enroll_deadline",	set_deadline,	0,		0, 10 },
 };
 #undef OFF
 
