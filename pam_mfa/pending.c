@@ -42,7 +42,9 @@ pending_activate(const struct mfa_conf *conf, struct mfa_store *store,
 	tok->replaces = 0;	/* a pending token's only */
 	if ((rc = backup_generate(tok, nbackup, codes)) != MFA_OK)
 		return rc;
-	rc = store_install(store, user, tok, expect_id, STORE_ANY_GEN,
+	/* None active: only while the pending token is still this one. */
+	rc = expect_id == 0 ? store_activate(store, user, tok, matched + 1) :
+	    store_install(store, user, tok, expect_id, STORE_ANY_GEN,
 	    matched + 1);
 	if (rc == MFA_OK)
 		res->token_id = tok->id;
