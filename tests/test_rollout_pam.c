@@ -323,6 +323,20 @@ test_deadline(void **st)
 	mu_enroll("gus", MFA_TOTP, MFA_SHA1, 6, 30, mu_secrets_hex[1]);
 	totp(code, 1, 0);
 	assert_int_equal(mu_auth("grace", "gus", code), PAM_SUCCESS);
+	/* pam-mfa report reads the module's own lines: three exempt
+	 * logins (two in the grace, one without a deadline), one denial. */
+	{
+		char out[4096];
+
+		assert_int_equal(mu_log_count("user=gus ", 5), 5);
+		assert_int_equal(mu_cli(out, sizeof(out), conf_grace, "report",
+		    "--log", mu_logfile, (char *)NULL), 0);
+		if (strstr(out, "\ngus enrolled exempt_logins=3 "
+		    "deadline_denials=1\n") == NULL)
+			fail_msg("report: %s", out);
+		assert_non_null(strstr(out, "enroll_deadline=2030-03-20 "
+		    "passed\n"));
+	}
 }
 
 /* Under the grace, a user with a pending token to activate is asked for
