@@ -30,7 +30,8 @@ now=$T0
 run() { run_in /dev/null "$@"; }
 run_in() {
 	f=$1; shift
-	env LD_PRELOAD="$MFA_FAKETIME_LIB" MFA_FAKE_TIME="$now" \
+	env LD_PRELOAD="${MFA_PRELOAD:+$MFA_PRELOAD:}$MFA_FAKETIME_LIB" \
+	    MFA_FAKE_TIME="$now" \
 	    $VG "$MFA_CLI" -c "$conf" "$@" <"$f" >"$WORK/out" 2>"$WORK/err"
 	rc=$?
 }
