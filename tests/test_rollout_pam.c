@@ -68,6 +68,11 @@ fixtures(void)
 	mu_service_with_conf("ignore", conf_ignore, "");
 	mu_service_with_conf("grace", conf_grace, "");
 	mu_service_with_conf("grace_login", conf_grace_login, "");
+	/* The account step alone (auth never ran pam_mfa: sshd by key). */
+	snprintf(body, sizeof(body), "auth required pam_permit.so\n"
+	    "account required %s conf=%s\naccount required pam_permit.so\n",
+	    m, conf_grace);
+	mu_write_service("grace_acct", body);
 	assert_int_equal(tu_write_file(checkpw, "#!/bin/sh\n"
 	    "pw=$(tr -d '\\000')\n[ \"$pw\" = '" PASSWORD "' ]\n", 0755), 0);
 	assert_int_equal(chmod(checkpw, 0755), 0);
@@ -339,6 +344,81 @@ test_deadline(void **st)
 	}
 }
 
+/* The account step, when pam_mfa's auth never ran, ends the exemption
+ * at the deadline too. */
+static void
+test_deadline_account_step(void **st)
+{
+	struct pamtest_conv_data conv = { 0 };
+	struct pam_testcase t[2] = {
+		pam_test(PAMTEST_AUTHENTICATE, PAM_SUCCESS),
+		pam_test(PAMTEST_ACCOUNT, PAM_SUCCESS),
+	};
+
+	(void)st;
+	set_clock(T0);
+	/* Exempt: PAM_IGNORE, and pam_permit behind it decides. */
+	assert_int_equal(_pamtest("grace_acct", "ivy", &conv, t, 2, NULL),
+	    PAMTEST_ERR_OK);
+	assert_true(mu_log_wait("result=ignore reason=not_enrolled user=ivy ",
+	    "grace_days_left=4"));
+	set_clock(DEADLINE);
+	t[1].expected_rv = PAM_PERM_DENIED;
+	assert_int_equal(_pamtest("grace_acct", "ivy", &conv, t, 2, NULL),
+	    PAMTEST_ERR_OK);
+	assert_true(mu_log_wait("result=deny reason=enroll_deadline user=ivy ",
+	    "detail=unenrolled"));
+}
+
+/* store_activate makes the pending token active only while the user has
+ * none and only as that pending token. */
+static void
+test_store_activate_guards(void **st)
+{
+	struct mfa_conf *conf;
+	struct mfa_store *store;
+	struct mfa_token tok, other;
+	uint64_t pid, a, p;
+
+	(void)st;
+	set_clock(T0 + 6000);
+	store = mu_store_open(&conf);
+	/* No pending token at all. */
+	mu_token(&tok, MFA_TOTP, MFA_SHA1, 6, 30, mu_secrets_hex[0]);
+	assert_int_equal(store_activate(store, "jon", &tok, 0), MFA_EEXIST);
+	token_wipe(&tok);
+	mu_store_close(store, conf);
+	ids("jon", &a, &p);
+	assert_true(a == 0 && p == 0);
+	/* Another token than the pending one (replaced meanwhile). */
+	pid = put_pending("jon", 1, T0 + 6000);
+	store = mu_store_open(&conf);
+	mu_token(&other, MFA_TOTP, MFA_SHA1, 6, 30, mu_secrets_hex[1]);
+	assert_true(other.id != pid);
+	assert_int_equal(store_activate(store, "jon", &other, 0), MFA_EEXIST);
+	/* Still flagged pending: refused as a caller's mistake. */
+	other.id = pid;
+	other.flags |= TOKEN_F_PENDING;
+	assert_int_equal(store_activate(store, "jon", &other, 0),
+	    MFA_EINTERNAL);
+	other.flags &= (uint16_t)~TOKEN_F_PENDING;
+	token_wipe(&other);
+	mu_store_close(store, conf);
+	ids("jon", &a, &p);
+	assert_true(a == 0 && p == pid);
+	/* An active token: the pending one is not made active over it. */
+	mu_enroll("kim", MFA_TOTP, MFA_SHA1, 6, 30, mu_secrets_hex[2]);
+	pid = put_pending("kim", 3, T0 + 6000);
+	store = mu_store_open(&conf);
+	assert_int_equal(store_pending_get(store, "kim", &tok), MFA_OK);
+	tok.flags &= (uint16_t)~TOKEN_F_PENDING;
+	assert_int_equal(store_activate(store, "kim", &tok, 0), MFA_EEXIST);
+	token_wipe(&tok);
+	mu_store_close(store, conf);
+	ids("kim", &a, &p);
+	assert_true(a != pid && a != 0 && p == pid);
+}
+
 /* Under the grace, a user with a pending token to activate is asked for
  * its code (not exempt), and after the deadline still activates. */
 static void
@@ -373,6 +453,8 @@ main(void)
 		cmocka_unit_test(test_onefield_activation),
 		cmocka_unit_test(test_deadline),
 		cmocka_unit_test(test_grace_pending_asked),
+		cmocka_unit_test(test_deadline_account_step),
+		cmocka_unit_test(test_store_activate_guards),
 		cmocka_unit_test(mu_test_no_secret_in_log),
 	};
 
