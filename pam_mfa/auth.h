@@ -58,7 +58,9 @@ int auth_code_wellformed(const char *code, size_t len);
  * else as a one-time code; both count alike for the lockout.  MFA_ELOCKED
  * is returned before any code is checked and without a write, and so is
  * MFA_EUID or MFA_ENOUSER for a token enrolled for another account
- * (account_token_check).  Any error leaves the login denied.
+ * (account_token_check).  Any error leaves the login denied.  With
+ * enroll_at_login, a user without an active token has the code checked
+ * against their pending token, which it activates (pending_login).
  */
 enum mfa_err auth_attempt(const struct mfa_conf *conf, struct mfa_store *store,
     const struct auth_request *req, struct auth_result *res);

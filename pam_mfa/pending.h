@@ -46,8 +46,9 @@ enum mfa_err pending_activate(const struct mfa_conf *conf,
  * codes (the user makes them later: pam-mfa backup-codes), as `enroll -C`
  * would; res->activated on success.  MFA_ENOTENROLLED if the user has no
  * pending token, MFA_EEXPIRED if it has expired, MFA_EEXIST if a token
- * became active meanwhile (the login is refused), MFA_EUID if it was
- * made for another account.
+ * became active meanwhile or the pending token was replaced (auth_attempt
+ * then runs the attempt on the active token), MFA_EUID if it was made
+ * for another account.
  */
 enum mfa_err pending_login(const struct mfa_conf *conf,
     struct mfa_store *store, const struct auth_request *req,

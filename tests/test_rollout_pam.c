@@ -56,7 +56,7 @@ fixtures(void)
 	paths(mu_dir);
 	mu_write_conf(conf_main, "deny = 100;\n");
 	mu_write_conf(conf_login, "deny = 100;\nenroll_at_login = true;\n"
-	    "pending_lifetime = 86400;\n");
+	    "pending_lifetime = 86400;\nlock_wait_ms = 10000;\n");
 	mu_write_conf(conf_ignore, "deny = 100;\nunenrolled = \"ignore\";\n");
 	mu_write_conf(conf_grace, "deny = 100;\nunenrolled = \"ignore\";\n"
 	    "enroll_deadline = \"2030-03-20\";\n");
@@ -179,6 +179,37 @@ test_activate_at_login(void **st)
 	totp(next, 0, 0);
 	assert_int_equal(mu_auth("code", "ada", next), PAM_SUCCESS);
 	assert_int_equal(mu_log_count("action=enroll_confirm by=login", 1), 1);
+}
+
+static int
+race_login(int i, void *code)
+{
+	(void)i;
+	return mu_auth("login", "lou", code) == PAM_SUCCESS ? 0 : 1;
+}
+
+/* 12 logins at once with the pending token's one code: one activates,
+ * every other one is a replay of it (counted). */
+static void
+test_race_activation(void **st)
+{
+	enum { N = 12 };
+	char code[16];
+	uint64_t pid, a, p;
+
+	(void)st;
+	set_clock(T0 + 7000);
+	pid = put_pending("lou", 0, T0 + 7000);
+	totp(code, 0, 0);
+	assert_int_equal(mu_race(N, race_login, code), 1);
+	assert_int_equal(mu_log_count("result=accept reason=ok user=lou ", 1),
+	    1);
+	assert_int_equal(mu_log_count("user=lou service=login rhost=- "
+	    "action=enroll_confirm by=login", 1), 1);
+	assert_int_equal(mu_log_count("result=deny reason=replay user=lou ",
+	    N - 1), N - 1);
+	ids("lou", &a, &p);
+	assert_true(a == pid && p == 0);
 }
 
 /* A wrong code is a failed login, and activates nothing. */
@@ -447,6 +478,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_activate_at_login),
 		cmocka_unit_test(test_wrong_code_counted),
+		cmocka_unit_test(test_race_activation),
 		cmocka_unit_test(test_no_key_no_activation),
 		cmocka_unit_test(test_active_token_wins),
 		cmocka_unit_test(test_expired_pending),
