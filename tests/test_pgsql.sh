@@ -71,6 +71,29 @@ check "db init again (idempotent)" "$here/with-logsink.sh" "$WORK/cli.log" \
     "$MFA_CLI" -c "$conf" db init
 check "db init audited" grep -q "action=db_init user=- by=root" "$WORK/cli.log"
 check "schema version 2" test "$(PGDB=mfa sql 'SELECT max(version) FROM pam_mfa.schema_version')" = 2
+# A version 1 database (version 2's functions not there yet): db init
+# migrates it, and the new functions are the gateway's and the admin's
+# alone, never PUBLIC's.
+PGDB=mfa sql "DROP FUNCTION pam_mfa.gw_activate(text, bytea, numeric); DROP FUNCTION pam_mfa.adm_activate(text, bytea, numeric); DROP FUNCTION pam_mfa.pending_to_active(text, bytea, numeric, boolean); DROP FUNCTION pam_mfa.gw_pending(text); DELETE FROM pam_mfa.schema_version WHERE version = 2" ||
+    exit 1
+check "a version 1 database" test "$(PGDB=mfa sql 'SELECT max(version) FROM pam_mfa.schema_version')" = 1
+check "db init migrates it" "$here/with-logsink.sh" "$WORK/cli.log" \
+    "$MFA_CLI" -c "$conf" db init
+check "... to version 2" test "$(PGDB=mfa sql 'SELECT max(version) FROM pam_mfa.schema_version')" = 2
+fpriv() {	# fpriv ROLE FUNCTION: t or f
+	PGDB=mfa sql "SELECT has_function_privilege('$1', 'pam_mfa.$2', 'EXECUTE')"
+}
+check "gw_activate: the gateway's" test "$(fpriv pam_mfa_gateway 'gw_activate(text, bytea, numeric)')" = t
+check "gw_pending: the gateway's" test "$(fpriv pam_mfa_gateway 'gw_pending(text)')" = t
+check "adm_activate: the admin's" test "$(fpriv pam_mfa_admin 'adm_activate(text, bytea, numeric)')" = t
+check "adm_activate: not the gateway's" test "$(fpriv pam_mfa_gateway 'adm_activate(text, bytea, numeric)')" = f
+check "pending_to_active: neither role's" test \
+    "$(fpriv pam_mfa_gateway 'pending_to_active(text, bytea, numeric, boolean)')$(fpriv pam_mfa_admin 'pending_to_active(text, bytea, numeric, boolean)')" = ff
+for fn in 'gw_activate(text, bytea, numeric)' 'gw_pending(text)' \
+    'adm_activate(text, bytea, numeric)' 'rec_u64(bytea, integer)' \
+    'rec_i64(bytea, integer)'; do
+	check "$fn: not PUBLIC's" test "$(fpriv public "$fn")" = f
+done
 sql "CREATE ROLE gw1 LOGIN IN ROLE pam_mfa_gateway" &&
     sql "CREATE ROLE gw2 LOGIN IN ROLE pam_mfa_gateway" &&
     sql "CREATE ROLE gwro LOGIN IN ROLE pam_mfa_gateway" &&
