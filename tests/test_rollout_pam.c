@@ -1,11 +1,13 @@
 /*
  * test_rollout_pam.c - the rollout through the real libpam: a pending
  * token activated by the first login's code (enroll_at_login), exactly
- * once (the activating code is spent), a wrong code counted and
- * activating nothing, nothing read without the key or while a token is
- * active, an expired pending token refused (pending_lifetime), and the
- * unenrolled exemption ending at enroll_deadline.  Runs on the test
- * clock (faketime.c).
+ * once (the activating code is spent; 12 racing logins: one accept, 11
+ * replays), a wrong code counted and activating nothing, nothing read
+ * without the key or while a token is active, the one field, an expired
+ * pending token refused (pending_lifetime), store_activate's guards, the
+ * unenrolled exemption ending at enroll_deadline (auth and account
+ * steps), and pam-mfa report reading the module's own lines.  Runs on
+ * the test clock (faketime.c).
  */
 #include "config.h"
 
