@@ -12,6 +12,7 @@
 #include "crypto.h"
 #include "lockout.h"
 #include "otp.h"
+#include "pending.h"
 
 int
 auth_split_field(const char *field, size_t len, unsigned digits,
@@ -266,8 +267,8 @@ out_abort:
  * at most once and every failure counts, across gateways, and no verdict
  * is returned before its state is saved.
  */
-enum mfa_err
-auth_attempt(const struct mfa_conf *conf, struct mfa_store *store,
+static enum mfa_err
+attempt_active(const struct mfa_conf *conf, struct mfa_store *store,
     const struct auth_request *req, struct auth_result *res)
 {
 	struct lockout_policy policy;
@@ -275,11 +276,6 @@ auth_attempt(const struct mfa_conf *conf, struct mfa_store *store,
 	enum mfa_err rc;
 	unsigned tries = 0;
 
-	memset(res, 0, sizeof(*res));
-	if (!auth_code_wellformed(req->code, req->code_len))
-		return MFA_EINPUT;
-	if (req->now <= 0)
-		return MFA_ECLOCK;
 	policy_from_conf(conf, &policy);
 	/* The backup code's hashing (CPU, before any lock) is not the
 	 * store's time: the attempt's deadline starts after it. */
@@ -290,6 +286,27 @@ auth_attempt(const struct mfa_conf *conf, struct mfa_store *store,
 		rc = attempt_once(conf, store, req, &policy, &pre, res);
 	while (rc == MFA_ECONFLICT && ++tries < AUTH_RETRIES);
 	store_deadline_end(store);
+	return rc;
+}
+
+enum mfa_err
+auth_attempt(const struct mfa_conf *conf, struct mfa_store *store,
+    const struct auth_request *req, struct auth_result *res)
+{
+	enum mfa_err rc;
+
+	memset(res, 0, sizeof(*res));
+	if (!auth_code_wellformed(req->code, req->code_len))
+		return MFA_EINPUT;
+	if (req->now <= 0)
+		return MFA_ECLOCK;
+	rc = attempt_active(conf, store, req, res);
+	/* No active token: the first login may activate a pending one.  A
+	 * token made active meanwhile (a login racing with this code, an
+	 * admin) takes the attempt: the code is then a replay, or wrong. */
+	if (rc == MFA_ENOTENROLLED && conf->enroll_at_login &&
+	    (rc = pending_login(conf, store, req, res)) == MFA_EEXIST)
+		rc = attempt_active(conf, store, req, res);
 	return rc;
 }
 

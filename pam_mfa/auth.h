@@ -36,6 +36,8 @@ struct auth_result {
 	uint64_t token_id;	/* accepted: the id of the token used */
 	int backup;		/* accepted a backup code */
 	unsigned backup_left;	/* then: unused backup codes left */
+	int activated;		/* accepted a pending token's code, which
+				 * made it active (pending.h) */
 };
 
 /*
@@ -61,7 +63,9 @@ int auth_code_wellformed(const char *code, size_t len);
  * (account_token_check), and MFA_EUNSYNCED for a TOTP code (not an HOTP
  * or a backup code) with req->clock_unsynced set, before the secret is
  * opened and without counting a failure.  Any error leaves the login
- * denied.
+ * denied.  With enroll_at_login, a user without an active token has the
+ * code checked against their pending token, which it activates
+ * (pending_login).
  */
 enum mfa_err auth_attempt(const struct mfa_conf *conf, struct mfa_store *store,
     const struct auth_request *req, struct auth_result *res);

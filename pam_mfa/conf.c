@@ -372,6 +372,54 @@ fail:
 	return MFA_ECONFIG;
 }
 
+/*
+ * enroll_deadline: "YYYY-MM-DD", a date of the Gregorian calendar in UTC
+ * (1970-01-01 to 9999-12-31); the unenrolled pass through the end of that
+ * day, so the deadline is the first second of the next day.  "": none.
+ */
+static enum mfa_err
+set_deadline(struct mfa_conf *c, const config_setting_t *s,
+    const struct conf_key *k, char *errmsg)
+{
+	static const unsigned mdays[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30,
+	    31, 30, 31 };
+	const char *v;
+	unsigned y, m, d, i, leap;
+	int64_t days;
+
+	if ((v = get_string(s, k, errmsg)) == NULL)
+		return MFA_ECONFIG;
+	c->enroll_deadline = 0;
+	if (v[0] == '\0')
+		return MFA_OK;		/* none */
+	for (i = 0; i < 10; i++)
+		if (i == 4 || i == 7 ? v[i] != '-' : v[i] < '0' || v[i] > '9')
+			break;
+	if (i != 10 || v[10] != '\0')
+		goto bad;
+	y = (unsigned)(v[0] - '0') * 1000 + (unsigned)(v[1] - '0') * 100 +
+	    (unsigned)(v[2] - '0') * 10 + (unsigned)(v[3] - '0');
+	m = (unsigned)(v[5] - '0') * 10 + (unsigned)(v[6] - '0');
+	d = (unsigned)(v[8] - '0') * 10 + (unsigned)(v[9] - '0');
+	leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+	if (y < 1970 || m < 1 || m > 12 || d < 1 ||
+	    d > mdays[m - 1] + (m == 2 && leap))
+		goto bad;
+	/* Days from 1970-01-01 to the day after (civil to days). */
+	days = 0;
+	for (i = 1970; i < y; i++)
+		days += 365 + ((i % 4 == 0 && i % 100 != 0) || i % 400 == 0);
+	for (i = 1; i < m; i++)
+		days += mdays[i - 1] + (i == 2 && leap);
+	days += d;
+	c->enroll_deadline = days * 86400;
+	return MFA_OK;
+bad:
+	conf_err(errmsg, s, "must be a date \"YYYY-MM-DD\" (UTC) from "
+	    "1970-01-01");
+	return MFA_ECONFIG;
+}
+
 #define OFF(f) offsetof(struct mfa_conf, f)
 static const struct conf_key conf_keys[] = {
 	{ "state_dir",		set_state_dir,	OFF(state_dir),	2, 200 },
@@ -409,6 +457,10 @@ static const struct conf_key conf_keys[] = {
 	{ "pg_admin_conninfo",	set_string,	OFF(pg_admin_conninfo), 1, 1024 },
 	{ "pg_timeout_ms",	set_uint,	OFF(pg_timeout_ms), 100, 10000 },
 	{ "require_clock_sync",	set_bool,	OFF(require_clock_sync), 0, 0 },
+	{ "enroll_at_login",	set_bool,	OFF(enroll_at_login), 0, 0 },
+	{ "pending_lifetime",	set_uint,	OFF(pending_lifetime), 0,
+	    31536000 },
+	{ "enroll_deadline",	set_deadline,	0,		0, 10 },
 };
 #undef OFF
 
@@ -568,6 +620,11 @@ conf_parse(const char *text, size_t len, struct mfa_conf **out,
 	if (c->unenrolled == MFA_UNENROLLED_DENY && c->n_unenrolled_groups) {
 		snprintf(errmsg, CONF_ERRMSG_MAX,
 		    "unenrolled_groups needs unenrolled = \"ignore\"");
+		goto out;
+	}
+	if (c->unenrolled == MFA_UNENROLLED_DENY && c->enroll_deadline) {
+		snprintf(errmsg, CONF_ERRMSG_MAX,
+		    "enroll_deadline needs unenrolled = \"ignore\"");
 		goto out;
 	}
 	rc = MFA_OK;

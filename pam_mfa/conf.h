@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "mfa.h"
 #include "token.h"
@@ -69,6 +70,11 @@ struct mfa_conf {
 	unsigned pg_timeout_ms;		/* deadline of one attempt's store work */
 	bool require_clock_sync;	/* TOTP refused while the kernel says
 					 * the clock is unsynchronised */
+	bool enroll_at_login;		/* a pending token's code activates it */
+	unsigned pending_lifetime;	/* seconds a pending token lasts (0:
+					 * for ever) */
+	int64_t enroll_deadline;	/* unenrolled = "ignore" ends at this
+					 * unix time (0: never) */
 };
 
 #define CONF_ERRMSG_MAX 256

@@ -45,6 +45,10 @@ static const struct {
 	[MFA_EUNKNOWN] =	{ "store_outcome_unknown", "connection lost: outcome unknown" },
 	[MFA_EUNSYNCED] =	{ "clock_unsynced",
 	    "the system clock is not synchronised (require_clock_sync)" },
+	[MFA_EEXPIRED] =	{ "pending_expired", "the pending token has "
+				    "expired (pending_lifetime)" },
+	[MFA_EDEADLINE] =	{ "enroll_deadline", "not enrolled, and the "
+				    "enrollment deadline has passed" },
 };
 
 const char *

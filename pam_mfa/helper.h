@@ -61,6 +61,7 @@ struct helper_reply {
 	uint32_t digits;	/* HELPER_META: the token's code length */
 	uint32_t backup_len;	/* HELPER_META: backup codes', 0: none */
 	uint32_t lock_step;	/* the lock's step in a row (lockout.h) */
+	uint32_t activated;	/* a pending token activated (pending.h) */
 	int64_t locked_until;	/* locked: until when (unix time) */
 };
 #define HELPER_REPLY_MAGIC	0x6d666132u	/* "mfa2" */

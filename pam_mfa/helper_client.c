@@ -167,6 +167,7 @@ verdict(int st, int whole, const struct helper_reply *rep,
 	res->backup_left = rep->backup_left;
 	res->locked_until = rep->locked_until;
 	res->lock_step = rep->lock_step;
+	res->activated = rep->activated != 0;
 	*digits = rep->digits;
 	*backup_len = rep->backup_len;
 	return err;

@@ -51,6 +51,8 @@ static const struct {
 	{ MFA_ETIMEOUT, 25 },
 	{ MFA_EUNKNOWN, 26 },
 	{ MFA_EUNSYNCED, 27 },
+	{ MFA_EEXPIRED, 28 },
+	{ MFA_EDEADLINE, 29 },
 };
 #define N_STATUS (sizeof(status_table) / sizeof(status_table[0]))
 

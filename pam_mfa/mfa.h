@@ -42,6 +42,8 @@ enum mfa_err {
 				 * whether it happened is unknown */
 	MFA_EUNSYNCED,		/* require_clock_sync: the kernel says the
 				 * clock is not synchronised (clock.h) */
+	MFA_EEXPIRED,		/* the pending token outlived pending_lifetime */
+	MFA_EDEADLINE,		/* unenrolled after enroll_deadline */
 	MFA_ERR_MAX
 };
 

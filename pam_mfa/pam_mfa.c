@@ -25,9 +25,11 @@
 #include "clock.h"
 #include "conf.h"
 #include "crypto.h"
+#include "enrollgrace.h"
 #include "groups.h"
 #include "logfield.h"
 #include "helper_client.h"
+#include "pending.h"
 #include "profile.h"
 #include "store.h"
 #include "user.h"
@@ -446,6 +448,13 @@ report(pam_handle_t *pamh, const struct mfa_conf *conf,
 			    "detail=backup_code backup_left=%u%s%s",
 			    res->backup_left, why != NULL ? " " : "",
 			    why != NULL ? why : "");
+		/* The first login activated the pending token (pending.h). */
+		if (res->activated) {
+			snprintf(detail, sizeof(detail),
+			    "action=enroll_confirm by=login%s%s",
+			    why != NULL ? " " : "", why != NULL ? why : "");
+			why = detail;
+		}
 		/* A backup code means a lost phone, or a stolen code list. */
 		log_decision(pamh, res->backup ? LOG_NOTICE : LOG_INFO,
 		    "accept", rc, lc, res->backup ? detail : why);
@@ -475,6 +484,8 @@ report(pam_handle_t *pamh, const struct mfa_conf *conf,
 	case MFA_ENOTENROLLED:
 	case MFA_ENOUSER:
 	case MFA_EINPUT:
+	case MFA_EEXPIRED:
+	case MFA_EDEADLINE:
 		log_decision(pamh, LOG_NOTICE, "deny", rc, lc, why);
 		deny_feedback(pamh, conf, a, 0);
 		return PAM_AUTH_ERR;
@@ -704,6 +715,10 @@ enrolled(struct call *c, unsigned *digits, unsigned *backup_len)
 		if (rc == MFA_OK)
 			rc = account_token_check(&c->acct, &tok);
 		token_wipe(&tok);
+		/* None active: one to activate now? (pending.h) */
+		if (rc == MFA_ENOTENROLLED && (rc = pending_usable(c->conf,
+		    c->store, &c->acct, clock_now(), digits)) == MFA_OK)
+			yes = 1;
 	}
 	if (rc != MFA_OK && rc != MFA_ENOTENROLLED) {
 		log_decision(c->pamh, rc == MFA_EUID ? LOG_WARNING : LOG_ERR,
@@ -749,14 +764,22 @@ static int
 exempt(struct call *c)
 {
 	struct auth_result res;
+	char detail[64];
+	unsigned days;
 	enum mfa_err rc;
 
-	if ((rc = verdict_set(c->pamh, VERDICT_EXEMPT)) != MFA_OK) {
-		memset(&res, 0, sizeof(res));
+	memset(&res, 0, sizeof(res));
+	/* Exempt until the enrollment deadline, if any (enrollgrace.h). */
+	if ((rc = enrollgrace_check(c->conf, clock_now(), &days)) != MFA_OK)
+		return report(c->pamh, c->conf, &c->args, &c->lc, rc, &res,
+		    "detail=unenrolled");
+	if ((rc = verdict_set(c->pamh, VERDICT_EXEMPT)) != MFA_OK)
 		return report(c->pamh, c->conf, &c->args, &c->lc, rc, &res,
 		    "detail=verdict");
-	}
+	snprintf(detail, sizeof(detail), "detail=exempt_by_config%s%u",
+	    " grace_days_left=", days);
 	log_decision(c->pamh, LOG_NOTICE, "ignore", MFA_ENOTENROLLED, &c->lc,
+	    c->conf->enroll_deadline != 0 ? detail :
 	    "detail=exempt_by_config");
 	return PAM_IGNORE;
 }

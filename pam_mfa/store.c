@@ -241,6 +241,17 @@ store_install(struct mfa_store *s, const char *user,
 }
 
 enum mfa_err
+store_activate(struct mfa_store *s, const char *user,
+    const struct mfa_token *tok, uint64_t next_step)
+{
+	if (!user_valid(user, strlen(user)))
+		return MFA_EINPUT;
+	if (tok->flags & TOKEN_F_PENDING)
+		return MFA_EINTERNAL;
+	return s->ops->activate(s->be, user, tok, next_step);
+}
+
+enum mfa_err
 store_token_put(struct mfa_store *s, const char *user,
     const struct mfa_token *tok)
 {

@@ -100,6 +100,18 @@ enum mfa_err store_init(const struct mfa_conf *conf);
 enum mfa_err store_install(struct mfa_store *store, const char *user,
     const struct mfa_token *tok, uint64_t expect_id, uint32_t expect_gen,
     uint64_t next_step);
+/*
+ * Make the pending token tok (secret in clear, TOKEN_F_PENDING cleared)
+ * the user's active token, as store_install(..., 0, STORE_ANY_GEN,
+ * next_step) would, but only while the user has no active token and the
+ * pending token is still tok's (its id), else MFA_EEXIST and nothing
+ * changes.  The PostgreSQL store's gateway role, which can't write
+ * tokens, does it through the narrow pam_mfa.gw_activate (schema.sql),
+ * which also wants no backup codes in tok: the first login's activation
+ * (pending.h).
+ */
+enum mfa_err store_activate(struct mfa_store *store, const char *user,
+    const struct mfa_token *tok, uint64_t next_step);
 /* store_install(store, user, tok, STORE_ANY, STORE_ANY_GEN, 0). */
 enum mfa_err store_token_put(struct mfa_store *store, const char *user,
     const struct mfa_token *tok);
@@ -160,6 +172,8 @@ struct store_ops {
 	void (*abort)(void *);
 	enum mfa_err (*install)(void *, const char *,
 	    const struct mfa_token *, uint64_t, uint32_t, uint64_t);
+	enum mfa_err (*activate)(void *, const char *,
+	    const struct mfa_token *, uint64_t);
 	enum mfa_err (*pending_put)(void *, const char *,
 	    const struct mfa_token *);
 	enum mfa_err (*pending_get)(void *, const char *,

@@ -604,25 +604,22 @@ fail:
  * caller waited is seen.
  */
 static enum mfa_err
-file_install(void *be, const char *user, const struct mfa_token *tok,
-    uint64_t expect_id, uint32_t expect_gen, uint64_t next_step)
+install_locked(struct file_store *fs, const char *user, int fd,
+    const struct stat *lsb, const struct mfa_token *tok, uint64_t expect_id,
+    uint32_t expect_gen, uint64_t next_step)
 {
-	struct file_store *fs = be;
 	unsigned char sbuf[STATE_FILE_SIZE];
 	char tname[NAME_BUF], pname[NAME_BUF];
 	struct file_txn *t = NULL;
 	struct mfa_token cur;
 	struct mfa_state st;
-	struct stat sb, tsb;
+	struct stat sb = *lsb, tsb;
 	enum mfa_err rc;
 	uint64_t cur_id = 0;
 	uint32_t cur_gen = 0;
-	int fd = -1;
 
 	if ((rc = file_name(tname, user, "token")) != MFA_OK ||
 	    (rc = file_name(pname, user, "pending")) != MFA_OK)
-		return rc;
-	if ((fd = user_lock(fs, user, &sb, &rc)) < 0)
 		goto out;
 	rc = token_read(fs, user, "token", &cur, &tsb);
 	if (rc == MFA_OK) {
@@ -667,6 +664,47 @@ out:
 	if (fd >= 0)
 		close(fd);
 	return rc;
+}
+
+static enum mfa_err
+file_install(void *be, const char *user, const struct mfa_token *tok,
+    uint64_t expect_id, uint32_t expect_gen, uint64_t next_step)
+{
+	struct file_store *fs = be;
+	struct stat sb;
+	enum mfa_err rc;
+	int fd;
+
+	if ((fd = user_lock(fs, user, &sb, &rc)) < 0)
+		return rc;
+	return install_locked(fs, user, fd, &sb, tok, expect_id, expect_gen,
+	    next_step);
+}
+
+/* store_activate: the pending token, still tok's, under the same lock as
+ * the install. */
+static enum mfa_err
+file_activate(void *be, const char *user, const struct mfa_token *tok,
+    uint64_t next_step)
+{
+	struct file_store *fs = be;
+	struct mfa_token p;
+	struct stat sb, psb;
+	enum mfa_err rc;
+	int fd;
+
+	if ((fd = user_lock(fs, user, &sb, &rc)) < 0)
+		return rc;
+	rc = token_read(fs, user, "pending", &p, &psb);
+	if (rc == MFA_OK && p.id != tok->id)
+		rc = MFA_EEXIST;
+	token_wipe(&p);
+	if (rc != MFA_OK) {
+		close(fd);
+		return rc == MFA_ENOTENROLLED ? MFA_EEXIST : rc;
+	}
+	return install_locked(fs, user, fd, &sb, tok, 0, STORE_ANY_GEN,
+	    next_step);
 }
 
 /* Under the user's lock, so that it can't cross an install or a rekey. */
@@ -996,6 +1034,7 @@ const struct store_ops store_file_ops = {
 	.commit = file_commit,
 	.abort = file_abort,
 	.install = file_install,
+	.activate = file_activate,
 	.pending_put = file_pending_put,
 	.pending_get = file_pending_get,
 	.pending_meta = file_pending_meta,

@@ -698,6 +698,8 @@ static const char *const sql_token =
     "SELECT token FROM pam_mfa.tokens WHERE username = $1";
 static const char *const sql_pending =
     "SELECT pending FROM pam_mfa.tokens WHERE username = $1";
+/* The gateway's: only while the user has no active token (schema.sql). */
+static const char *const sql_gw_pending = "SELECT pam_mfa.gw_pending($1)";
 
 /* The active (or pending) token, sealed. */
 static enum mfa_err
@@ -710,8 +712,8 @@ read_token(struct pg_store *ps, const char *user, int pending,
 
 	memset(tok, 0, sizeof(*tok));
 	arm(ps);
-	if ((rc = exec(ps, pending ? sql_pending : sql_token, 1, vals, NULL,
-	    0, &res)) != MFA_OK)
+	if ((rc = exec(ps, !pending ? sql_token : ps->admin ? sql_pending :
+	    sql_gw_pending, 1, vals, NULL, 0, &res)) != MFA_OK)
 		return rc;
 	rc = PQntuples(res) == 1 ? token_from(res, 0, 0, tok) :
 	    MFA_ENOTENROLLED;
@@ -935,6 +937,41 @@ pg_install(void *be, const char *user, const struct mfa_token *tok,
 	arm(ps);
 	rc = exec(ps, "SELECT pam_mfa.adm_install($1, $2, $3, $4, $5, $6, "
 	    "$7, $8, $9)", 9, vals, lens, 1, &res);
+	if (rc == MFA_OK) {
+		if (PQntuples(res) != 1 || PQgetisnull(res, 0, 0))
+			rc = MFA_EUNKNOWN;
+		else if (strcmp(PQgetvalue(res, 0, 0), "0") != 0)
+			rc = MFA_EEXIST;
+		PQclear(res);
+	}
+out:
+	crypto_wipe(buf, sizeof(buf));
+	return rc;
+}
+
+/* store_activate: adm_activate for pam-mfa, gw_activate (which wants
+ * the pending token itself, with no backup codes) for a gateway. */
+static enum mfa_err
+pg_activate(void *be, const char *user, const struct mfa_token *tok,
+    uint64_t next_step)
+{
+	struct pg_store *ps = be;
+	unsigned char buf[TOKEN_FILE_SIZE];
+	char next[NUM_MAX];
+	const char *vals[3];
+	int lens[3] = { 0, TOKEN_FILE_SIZE, 0 };
+	PGresult *res;
+	enum mfa_err rc;
+
+	if ((rc = keyfile_seal(&ps->kf, user, tok, buf)) != MFA_OK)
+		goto out;
+	snprintf(next, sizeof(next), "%llu", (unsigned long long)next_step);
+	vals[0] = user;
+	vals[1] = (const char *)buf;
+	vals[2] = next;
+	arm(ps);
+	rc = exec(ps, ps->admin ? "SELECT pam_mfa.adm_activate($1, $2, $3)" :
+	    "SELECT pam_mfa.gw_activate($1, $2, $3)", 3, vals, lens, 1, &res);
 	if (rc == MFA_OK) {
 		if (PQntuples(res) != 1 || PQgetisnull(res, 0, 0))
 			rc = MFA_EUNKNOWN;
@@ -1247,6 +1284,7 @@ __attribute__((visibility("default"))) const struct store_ops store_pgsql_ops = 
 	.commit = pg_commit,
 	.abort = pg_abort,
 	.install = pg_install,
+	.activate = pg_activate,
 	.pending_put = pg_pending_put,
 	.pending_get = pg_pending_get,
 	.pending_meta = pg_pending_meta,

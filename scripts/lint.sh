@@ -60,8 +60,9 @@ srcs=$(ls pam_mfa/*.c tools/*.c)
 #    _r variant; pam-mfa is a single-threaded program that copies what it
 #    needs at once; so is pam_mfa_helper (getgrnamCalled, getpwuidCalled).
 #    Names are looked up by pam_mfa/account.c alone.  admin_group's gid
-#    (tools/cli.c) and enroll-batch's group members (tools/cmd_batch.c,
-#    getgrnamCalled, getpwentCalled): the same single-threaded CLI.
+#    (tools/cli.c) and enroll-batch's and report's group members
+#    (tools/cmd_batch.c, tools/cmd_report.c; getgrnamCalled,
+#    getpwentCalled): the same single-threaded CLI.
 if ! wants cppcheck; then
 	:
 elif echo "==> cppcheck"; command -v cppcheck >/dev/null 2>&1; then
@@ -77,6 +78,8 @@ elif echo "==> cppcheck"; command -v cppcheck >/dev/null 2>&1; then
 	    --suppress=getgrnamCalled:tools/cli.c \
 	    --suppress=getgrnamCalled:tools/cmd_batch.c \
 	    --suppress=getpwentCalled:tools/cmd_batch.c \
+	    --suppress=getgrnamCalled:tools/cmd_report.c \
+	    --suppress=getpwentCalled:tools/cmd_report.c \
 	    --suppress=getgrnamCalled:tools/pam_mfa_helper.c \
 	    --suppress=getpwuidCalled:tools/pam_mfa_helper.c \
 	    --template='{file}:{line}: {severity}: {message} [{id}]' \
@@ -293,6 +296,7 @@ pam_mfa/store_pgsql.c	pg_connect	strcmp(o->keyword, 	libpq connection keywords
 pam_mfa/store_pgsql.c	pg_connect	strcmp(o->val, "verify-full")	the configured sslmode
 pam_mfa/store_pgsql.c	pg_commit	"t")	the commit function's boolean answer
 pam_mfa/store_pgsql.c	pg_install	"0")	the install function's status answer
+pam_mfa/store_pgsql.c	pg_activate	"0")	the activate function's status answer
 pam_mfa/store_pgsql.c	pg_remove	"t")	the remove function's boolean answer
 pam_mfa/store_pgsql.c	pg_any_sealed	strcmp(v, "	the database's boolean answer: does it hold a token
 pam_mfa/store.c	store_names_finish	l->v[j - 1]	user names, for duplicates in rekey's list of unreadable tokens

@@ -88,7 +88,7 @@ for lib in lib none; do
 	check "every command offered ($lib)" [ "$(echo $got | wc -w)" -eq "$ncmd" ]
 	check "enroll among them ($lib)" sh -c "echo ' $got' | grep -q ' enroll '"
 done
-gives "commands by prefix" "rekey resync revoke " re
+gives "commands by prefix" "rekey report resync revoke " re
 gives "db's command" "db " d
 gives "main options" "--help --version -c -h " -
 gives "main long options" "--help --version " --

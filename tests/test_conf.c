@@ -598,6 +598,67 @@ test_include_never_read(void **state)
 	}
 }
 
+/*
+ * enroll_deadline: a real date in UTC, ending at the next midnight (UTC);
+ * "" is none; anything else, or with unenrolled = "deny", refused.  The
+ * instants are date(1)'s: date -u -d 2027-04-01 +%s and so on.
+ */
+static void
+test_enroll_deadline(void **state)
+{
+	static const struct {
+		const char *date;
+		long long end;
+	} good[] = {
+		{ "2027-03-31", 1806537600LL },	/* 2027-04-01T00:00Z */
+		{ "1970-01-01", 86400LL },
+		{ "2028-02-29", 1835481600LL },	/* a leap day */
+		{ "2000-02-29", 951868800LL },	/* 400 years: leap */
+		{ "2027-12-31", 1830297600LL },
+		{ "", 0 },
+	};
+	static const char *const bad[] = { "2027-02-29", "1900-02-29",
+	    "2027-3-31", "2027-03-3", "2027/03/31", "2027-13-01",
+	    "2027-00-10", "2027-04-31", "2027-04-00", "1969-12-31",
+	    "2027-03-31Z", " 2027-03-3", "2027-03-31 ", "+027-03-31",
+	    "20270331", "2027-03-31T00" };
+	char errmsg[CONF_ERRMSG_MAX], text[128];
+	struct mfa_conf *c;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		snprintf(text, sizeof(text), "unenrolled = \"ignore\";\n"
+		    "enroll_deadline = \"%s\";\n", good[i].date);
+		if (parse(text, &c, errmsg) != MFA_OK)
+			fail_msg("%s refused: %s", good[i].date, errmsg);
+		if (c->enroll_deadline != good[i].end)
+			fail_msg("%s: %lld, want %lld", good[i].date,
+			    (long long)c->enroll_deadline, good[i].end);
+		conf_free(c);
+	}
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(text, sizeof(text), "unenrolled = \"ignore\";\n"
+		    "enroll_deadline = \"%s\";\n", bad[i]);
+		c = NULL;
+		if (parse(text, &c, errmsg) != MFA_ECONFIG)
+			fail_msg("%s accepted", bad[i]);
+		assert_null(c);
+		assert_errmsg_clean(errmsg, NULL);
+	}
+	/* Only an exemption can end. */
+	assert_int_equal(parse("enroll_deadline = \"2027-03-31\";\n", &c,
+	    errmsg), MFA_ECONFIG);
+	assert_non_null(strstr(errmsg, "needs unenrolled"));
+	assert_int_equal(parse("enroll_deadline = \"\";\n", &c, errmsg),
+	    MFA_OK);
+	conf_free(c);
+	assert_int_equal(parse("pending_lifetime = 31536001;\n", &c, errmsg),
+	    MFA_ECONFIG);
+	assert_int_equal(parse("enroll_at_login = 1;\n", &c, errmsg),
+	    MFA_ECONFIG);
+}
+
 /* conf_load(path) must fail with want and a clean errmsg. */
 static void
 assert_load_fails(const char *path, enum mfa_err want)
@@ -799,6 +860,7 @@ main(void)
 		cmocka_unit_test(test_bad_fixtures_controls),
 		cmocka_unit_test(test_state_dir_dot_at_end),
 		cmocka_unit_test(test_nul_and_size),
+		cmocka_unit_test(test_enroll_deadline),
 		cmocka_unit_test_setup_teardown(test_include_never_read,
 		    load_setup, load_teardown),
 		cmocka_unit_test(test_final_comment_without_newline),

@@ -417,4 +417,43 @@ check "pam-mfa(8) names totp_offset" grep -q "totp_offset=" \
     "$MFA_SRCDIR/man/pam-mfa.8"
 check "status prints totp_offset" grep -q 'totp_offset=%+d' \
     "$MFA_SRCDIR/tools/cmd_status.c"
+# The rollout: its keys where operators read them and as check prints
+# them; pam-mfa report in pam-mfa(8)'s synopsis and list and in the
+# README, with the words it prints; what status and list say of an
+# expired pending token.
+for k in enroll_at_login pending_lifetime enroll_deadline; do
+	check "pam_mfa(8) documents $k" grep -q "^\.It Cm $k No" \
+	    "$MFA_SRCDIR/man/pam_mfa.8"
+	check "README documents $k" grep -q "^$k = " "$MFA_SRCDIR/README.md"
+	check "check prints $k" grep -q "\"$k = " "$MFA_SRCDIR/tools/cmd_check.c"
+done
+check "README has the Rolling out section" grep -q \
+    "^### Rolling out: from the first enrollment to the deadline" \
+    "$MFA_SRCDIR/README.md"
+check "the CLI has report" grep -q '{ "report",' "$MFA_SRCDIR/tools/pam-mfa.c"
+check "pam-mfa(8) synopsis: report" grep -q "^\.Cm report\$" \
+    "$MFA_SRCDIR/man/pam-mfa.8"
+check "pam-mfa(8) documents report" grep -q "^\.It Cm report Oo Fl Fl unenrolled" \
+    "$MFA_SRCDIR/man/pam-mfa.8"
+check "README documents pam-mfa report" \
+    grep -q "pam-mfa report --group vpn --log" "$MFA_SRCDIR/README.md"
+for w in enrolled pending pending_expired unenrolled exempt_logins \
+    deadline_denials days_left; do
+	check "cmd_report.c prints $w" grep -q "\"$w\"\|[ \"]$w=" \
+	    "$MFA_SRCDIR/tools/cmd_report.c"
+	check "pam-mfa(8) names report's $w" grep -q "$w" \
+	    "$MFA_SRCDIR/man/pam-mfa.8"
+	check "README names report's $w" grep -q "$w" "$MFA_SRCDIR/README.md"
+done
+for w in '"expired"' '"expired_pending"' '"pending_expired'; do
+	check "cmd_status.c prints $w" grep -qF "$w" "$MFA_SRCDIR/tools/cmd_status.c"
+done
+check "pam-mfa(8) names pending=expired" grep -q "^\.Li pending=expired" \
+    "$MFA_SRCDIR/man/pam-mfa.8"
+check "pam-mfa(8) names expired_pending" grep -q "^\.Li expired_pending" \
+    "$MFA_SRCDIR/man/pam-mfa.8"
+check "the schema is version 2" grep -q "VALUES (2)" \
+    "$MFA_SRCDIR/conf/postgresql/schema.sql"
+check "db init says version 2" grep -q "schema version 2 in place" \
+    "$MFA_SRCDIR/tools/cmd_db.c"
 finish

@@ -296,6 +296,32 @@ check "a malformed answer: refused before the helper" \
 check "... logged as malformed" \
     logged "reason=bad_input user=alice" "detail=malformed_code"
 
+# enroll_at_login through the helper: under unenrolled = "ignore" a user
+# with a pending token is asked for its code (the helper's meta op says
+# so), and the code activates it, as for root.
+write_conf "$CONFDIR/lg.conf" 'lock_wait_ms = 300;
+unenrolled = "ignore";
+enroll_at_login = true;'
+svc lg "$CONFDIR/lg.conf"
+"$MFA_CLI" -c "$CONFDIR/t.conf" enroll -q none gail </dev/null \
+    >"$WORK/gail.enroll" 2>/dev/null
+s_gail=$(sed -n 's/.*[?&]secret=\([A-Z2-7]*\).*/\1/p' "$WORK/gail.enroll")
+check "gail: a pending token" [ ${#s_gail} -eq 32 ]
+check "gail's pending code through the helper: accepted" \
+    login "$IN" lg gail "$(totp "$s_gail")"
+check "... the module's line says it activated the token" \
+    logged "result=accept reason=ok user=gail service=lg" \
+    "action=enroll_confirm by=login"
+check "... and the helper's" helper_logged \
+    "result=accept reason=ok user=gail service=lg" \
+    "action=enroll_confirm by=login"
+check "... gail is enrolled" sh -c "'$MFA_CLI' -c '$CONFDIR/t.conf' status \
+    gail | grep -q 'enrolled=yes pending=no'"
+check "a user without a pending token: still exempt" \
+    denied "$IN" lg hank "123456"
+check "... logged as exempt" \
+    logged "result=ignore reason=not_enrolled user=hank" "exempt_by_config"
+
 # 3. Faults: each denies, with a line naming it.
 check "a caller outside $G (4750): refused" \
     denied "$OUT" t carol "$(totp "$s_carol")"

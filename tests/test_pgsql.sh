@@ -70,7 +70,30 @@ check "db init" "$here/with-logsink.sh" "$WORK/cli.log" "$MFA_CLI" -c "$conf" db
 check "db init again (idempotent)" "$here/with-logsink.sh" "$WORK/cli.log" \
     "$MFA_CLI" -c "$conf" db init
 check "db init audited" grep -q "action=db_init user=- by=root" "$WORK/cli.log"
-check "schema version 1" test "$(PGDB=mfa sql 'SELECT max(version) FROM pam_mfa.schema_version')" = 1
+check "schema version 2" test "$(PGDB=mfa sql 'SELECT max(version) FROM pam_mfa.schema_version')" = 2
+# A version 1 database (version 2's functions not there yet): db init
+# migrates it, and the new functions are the gateway's and the admin's
+# alone, never PUBLIC's.
+PGDB=mfa sql "DROP FUNCTION pam_mfa.gw_activate(text, bytea, numeric); DROP FUNCTION pam_mfa.adm_activate(text, bytea, numeric); DROP FUNCTION pam_mfa.pending_to_active(text, bytea, numeric, boolean); DROP FUNCTION pam_mfa.gw_pending(text); DELETE FROM pam_mfa.schema_version WHERE version = 2" ||
+    exit 1
+check "a version 1 database" test "$(PGDB=mfa sql 'SELECT max(version) FROM pam_mfa.schema_version')" = 1
+check "db init migrates it" "$here/with-logsink.sh" "$WORK/cli.log" \
+    "$MFA_CLI" -c "$conf" db init
+check "... to version 2" test "$(PGDB=mfa sql 'SELECT max(version) FROM pam_mfa.schema_version')" = 2
+fpriv() {	# fpriv ROLE FUNCTION: t or f
+	PGDB=mfa sql "SELECT has_function_privilege('$1', 'pam_mfa.$2', 'EXECUTE')"
+}
+check "gw_activate: the gateway's" test "$(fpriv pam_mfa_gateway 'gw_activate(text, bytea, numeric)')" = t
+check "gw_pending: the gateway's" test "$(fpriv pam_mfa_gateway 'gw_pending(text)')" = t
+check "adm_activate: the admin's" test "$(fpriv pam_mfa_admin 'adm_activate(text, bytea, numeric)')" = t
+check "adm_activate: not the gateway's" test "$(fpriv pam_mfa_gateway 'adm_activate(text, bytea, numeric)')" = f
+check "pending_to_active: neither role's" test \
+    "$(fpriv pam_mfa_gateway 'pending_to_active(text, bytea, numeric, boolean)')$(fpriv pam_mfa_admin 'pending_to_active(text, bytea, numeric, boolean)')" = ff
+for fn in 'gw_activate(text, bytea, numeric)' 'gw_pending(text)' \
+    'adm_activate(text, bytea, numeric)' 'rec_u64(bytea, integer)' \
+    'rec_i64(bytea, integer)'; do
+	check "$fn: not PUBLIC's" test "$(fpriv public "$fn")" = f
+done
 sql "CREATE ROLE gw1 LOGIN IN ROLE pam_mfa_gateway" &&
     sql "CREATE ROLE gw2 LOGIN IN ROLE pam_mfa_gateway" &&
     sql "CREATE ROLE gwro LOGIN IN ROLE pam_mfa_gateway" &&
@@ -144,6 +167,48 @@ refused "gateway may record a failure" \
 refused "a stale version writes nothing" \
     "SELECT pam_mfa.gw_commit('zed', 7, 42, 1000, 7, 3, 1, 100, 9000000000, 50, 140, '', 2)" \
     "^f$"
+# enroll_at_login (schema version 2): the gateway reads a pending token
+# only while its user has no active token, and makes it active only as
+# itself (gw_activate): alice's record T stands for a sealed token.
+T="(SELECT token FROM pam_mfa.tokens WHERE username = 'alice')"
+PGDB=mfa sql "INSERT INTO pam_mfa.tokens (username, pending) SELECT 'quin', set_byte(token, 6, get_byte(token, 6) | 1) FROM pam_mfa.tokens WHERE username = 'alice'" &&
+    PGDB=mfa sql "UPDATE pam_mfa.tokens SET pending = set_byte(token, 6, get_byte(token, 6) | 1) WHERE username = 'alice'" ||
+    exit 1
+refused "gateway reads no pending token of a user with an active one" \
+    "SELECT pam_mfa.gw_pending('alice') IS NULL" "^t$"
+refused "gateway reads the pending token of a user without one" \
+    "SELECT length(pam_mfa.gw_pending('quin'))" "^1024$"
+refused "gateway can't activate over an active token" \
+    "SELECT pam_mfa.gw_activate('alice', $T, 1)" "^1$"
+refused "gateway can't activate another token than the pending one" \
+    "SELECT pam_mfa.gw_activate('quin', set_byte($T, 8, get_byte($T, 8) # 1), 1)" "^1$"
+refused "gateway can't activate for a user with no pending token" \
+    "SELECT pam_mfa.gw_activate('zed', $T, 1)" "^1$"
+refused "gateway can't activate a record still pending" \
+    "SELECT pam_mfa.gw_activate('quin', set_byte($T, 6, get_byte($T, 6) | 1), 1)" \
+    "not the pending token made active"
+refused "gateway can't activate with backup codes of its own" \
+    "SELECT pam_mfa.gw_activate('quin', set_byte($T, 140, 1), 1)" \
+    "not the pending token made active"
+refused "gateway can't activate with other parameters (digits)" \
+    "SELECT pam_mfa.gw_activate('quin', set_byte($T, 26, 8), 1)" \
+    "not the pending token made active"
+refused "gateway can't activate with another uid" \
+    "SELECT pam_mfa.gw_activate('quin', set_byte($T, 924, get_byte($T, 924) # 1), 1)" \
+    "not the pending token made active"
+refused "gateway can't use the admin's activation" \
+    "SELECT pam_mfa.adm_activate('quin', $T, 1)" "permission denied"
+refused "gateway can't call the inner activation" \
+    "SELECT pam_mfa.pending_to_active('quin', $T, 1, false)" \
+    "permission denied"
+check "nothing activated by the refused calls" test \
+    "$(PGDB=mfa sql "SELECT token IS NULL AND pending IS NOT NULL FROM pam_mfa.tokens WHERE username = 'quin'")" = t
+refused "gateway activates the pending token itself" \
+    "SELECT pam_mfa.gw_activate('quin', $T, 77)" "^0$"
+check "... active, no pending, the state following it (floor 77)" test \
+    "$(PGDB=mfa sql "SELECT t.token = a.token, t.pending IS NULL, s.token_id = a.token_id, s.next_step FROM pam_mfa.tokens t, pam_mfa.tokens a, pam_mfa.state s WHERE t.username = 'quin' AND a.username = 'alice' AND s.username = 'quin'")" = "t|t|t|77"
+refused "... once" "SELECT pam_mfa.gw_activate('quin', $T, 78)" "^1$"
+PGDB=mfa sql "UPDATE pam_mfa.tokens SET pending = NULL WHERE username = 'alice'" || exit 1
 # pam-mfa's commit (an unlock) is checked against the version too: a
 # stale one writes nothing, the current one writes.
 adm() {

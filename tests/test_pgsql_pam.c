@@ -42,7 +42,7 @@
 static char conf_gw1[512], conf_gw2[512], conf_file[512], conf_hang[512];
 static char conf_ro[512], conf_multi[512], conf_ro_rw[512];
 static char conf_pw[512], conf_nossl[512], conf_nohost[512];
-static char conf_gw2fast[512];
+static char conf_gw2fast[512], conf_gw1login[512];
 
 static void
 paths(const char *d)
@@ -56,6 +56,7 @@ paths(const char *d)
 	snprintf(conf_ro_rw, sizeof(conf_ro_rw), "%s/rorw.conf", d);
 	snprintf(conf_pw, sizeof(conf_pw), "%s/pw.conf", d);
 	snprintf(conf_gw2fast, sizeof(conf_gw2fast), "%s/gw2fast.conf", d);
+	snprintf(conf_gw1login, sizeof(conf_gw1login), "%s/gw1login.conf", d);
 	snprintf(conf_nossl, sizeof(conf_nossl), "%s/nossl.conf", d);
 	snprintf(conf_nohost, sizeof(conf_nohost), "%s/nohost.conf", d);
 }
@@ -124,6 +125,12 @@ fixtures(void)
 	pg_keys(keys, sizeof(keys), "gw2", getenv("MFA_PG_PORT"), 5000);
 	mu_write_conf(conf_gw2, keys);
 	mu_service_with_conf("gw2", conf_gw2, "");
+	/* A gateway that activates pending tokens at the first login. */
+	pg_keys(keys, sizeof(keys), "gw1", getenv("MFA_PG_PORT"), 5000);
+	strncat(keys, "enroll_at_login = true;\n", sizeof(keys) -
+	    strlen(keys) - 1);
+	mu_write_conf(conf_gw1login, keys);
+	mu_service_with_conf("gw1login", conf_gw1login, "");
 	/* The deadline measured against a stopped server. */
 	pg_keys(keys, sizeof(keys), "gw2", getenv("MFA_PG_PORT"), 1500);
 	mu_write_conf(conf_gw2fast, keys);
@@ -249,6 +256,89 @@ t_replay_across_gateways(void **st)
 	hotp(code, 0, 1);
 	assert_int_equal(mu_auth("gw2", "alice", code), PAM_SUCCESS);
 	assert_int_equal(mu_auth("gw1", "alice", code), PAM_AUTH_ERR);
+}
+
+/* A pending HOTP token for user, as pam-mfa enroll leaves it. */
+static uint64_t
+put_pending(const char *user, int secret)
+{
+	struct mfa_conf *conf;
+	struct mfa_store *store;
+	struct mfa_token tok;
+	uint64_t id;
+
+	mu_token(&tok, MFA_HOTP, MFA_SHA1, 6, 30, mu_secrets_hex[secret]);
+	tok.created = (int64_t)time(NULL);
+	tok.flags |= TOKEN_F_PENDING;
+	store = mu_store_open(&conf);
+	assert_int_equal(store_pending_put(store, user, &tok), MFA_OK);
+	id = tok.id;
+	token_wipe(&tok);
+	mu_store_close(store, conf);
+	return id;
+}
+
+/* The ids of user's active and pending tokens (0: none), as pam-mfa
+ * reads them. */
+static void
+token_ids(const char *user, uint64_t *active, uint64_t *pending)
+{
+	struct mfa_conf *conf;
+	struct mfa_store *store;
+	struct mfa_token tok;
+
+	store = mu_store_open(&conf);
+	*active = store_token_meta(store, user, &tok) == MFA_OK ? tok.id : 0;
+	token_wipe(&tok);
+	*pending = store_pending_meta(store, user, &tok) == MFA_OK ?
+	    tok.id : 0;
+	token_wipe(&tok);
+	mu_store_close(store, conf);
+}
+
+/*
+ * enroll_at_login through the gateway role, which writes no token: the
+ * pending token's code activates it (gw_activate), once; a wrong code is
+ * counted; without the key nothing is read; a user with an active token
+ * keeps it.
+ */
+static void
+t_activate_at_login(void **st)
+{
+	char code[16];
+	uint64_t pid, a, p;
+
+	(void)st;
+	pid = put_pending("pat", 2);
+	hotp(code, 2, 0);
+	/* The gateway without the key: not enrolled, nothing changed. */
+	assert_int_equal(mu_auth("gw2", "pat", code), PAM_AUTH_ERR);
+	assert_true(mu_log_wait("reason=not_enrolled user=pat", "service=gw2"));
+	token_ids("pat", &a, &p);
+	assert_true(a == 0 && p == pid);
+	/* A wrong code: counted, nothing activated. */
+	hotp(code, 3, 0);
+	assert_int_equal(mu_auth("gw1login", "pat", code), PAM_AUTH_ERR);
+	assert_true(mu_log_wait("reason=bad_code user=pat", "failures=1"));
+	token_ids("pat", &a, &p);
+	assert_true(a == 0 && p == pid);
+	hotp(code, 2, 0);
+	assert_int_equal(mu_auth("gw1login", "pat", code), PAM_SUCCESS);
+	assert_true(mu_log_wait("result=accept reason=ok user=pat",
+	    "action=enroll_confirm by=login"));
+	token_ids("pat", &a, &p);
+	assert_true(a == pid && p == 0);
+	/* The activating code is spent on every gateway. */
+	assert_int_equal(mu_auth("gw2", "pat", code), PAM_AUTH_ERR);
+	assert_true(mu_log_wait("reason=replay user=pat", "service=gw2"));
+	hotp(code, 2, 1);
+	assert_int_equal(mu_auth("gw2", "pat", code), PAM_SUCCESS);
+	/* An active token: a pending replacement waits for enroll -C. */
+	pid = put_pending("pat", 3);
+	hotp(code, 3, 0);
+	assert_int_equal(mu_auth("gw1login", "pat", code), PAM_AUTH_ERR);
+	token_ids("pat", &a, &p);
+	assert_true(a != pid && p == pid);
 }
 
 struct race {
@@ -755,6 +845,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(t_file_store_never_maps_libpq),
 		cmocka_unit_test(t_replay_across_gateways),
+		cmocka_unit_test(t_activate_at_login),
 		cmocka_unit_test(t_race_one_code_once),
 		cmocka_unit_test(t_race_wrong_codes_deny5),
 		cmocka_unit_test(t_race_backup_code),

@@ -9,6 +9,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "cli.h"
 #include "pamlint.h"
@@ -58,9 +59,22 @@ yesno(bool b)
 	return b ? "true" : "false";
 }
 
+/* enroll_deadline as written: the day before the instant it ends at. */
+static void
+fmt_deadline(char *buf, size_t len, int64_t t)
+{
+	struct tm tm;
+	time_t day = (time_t)(t - 86400);
+
+	buf[0] = '\0';
+	if (t > 0 && gmtime_r(&day, &tm) != NULL)
+		(void)strftime(buf, len, "%Y-%m-%d", &tm);
+}
+
 int
 cmd_check(struct cli *cli, int argc, char **argv)
 {
+	char deadline[32];
 	const struct mfa_conf *c;
 	size_t i;
 	int ret;
@@ -111,6 +125,10 @@ cmd_check(struct cli *cli, int argc, char **argv)
 	printf("admin_group = \"%s\";\n", c->admin_group);
 	printf("user_lookup = \"%s\";\n",
 	    c->user_lookup == MFA_LOOKUP_NSS ? "nss" : "exact");
+	printf("enroll_at_login = %s;\n", yesno(c->enroll_at_login));
+	printf("pending_lifetime = %u;\n", c->pending_lifetime);
+	fmt_deadline(deadline, sizeof(deadline), c->enroll_deadline);
+	printf("enroll_deadline = \"%s\";\n", deadline);
 	if (c->store == MFA_STORE_POSTGRESQL) {
 		printf("store = \"postgresql\";\n");
 		printf("pg_conninfo = \"%s\";\n", c->pg_conninfo);

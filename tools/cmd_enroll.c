@@ -43,6 +43,7 @@
 #include "backup.h"
 #include "cli.h"
 #include "crypto.h"
+#include "pending.h"
 #include "qr.h"
 #include "store.h"
 #include "token.h"
@@ -296,27 +297,16 @@ print_backup_codes(char codes[][BACKUP_TEXT_MAX + 1], unsigned n)
 }
 
 /*
- * Make tok (secret in clear) the active token with a new set of backup
- * codes, if the active token is still expect_id; codes[] receives them
- * for the caller to show and wipe.  floor: the first step or counter
- * still unused.
+ * What store_install (rc, privileges raised) did with tok: CLI_OK if it
+ * is active, with the audit line; codes[] wiped if not.
  */
 static int
-activate(struct cli *cli, struct mfa_store *store, const char *user,
-    struct mfa_token *tok, uint64_t expect_id, uint64_t floor,
-    const char *action, char codes[][BACKUP_TEXT_MAX + 1])
+installed(struct cli *cli, struct mfa_store *store, const char *user,
+    const struct mfa_token *tok, enum mfa_err rc, const char *action,
+    char codes[][BACKUP_TEXT_MAX + 1])
 {
 	unsigned n = cli->conf->backup_codes;
-	enum mfa_err rc;
 
-	tok->flags &= (uint16_t)~TOKEN_F_PENDING;
-	tok->replaces = 0;	/* a pending token's only */
-	if ((rc = backup_generate(tok, n, codes)) != MFA_OK) {
-		cli_error("making backup codes", rc);
-		return CLI_FAIL;
-	}
-	cli_priv_raise(cli);
-	rc = store_install(store, user, tok, expect_id, STORE_ANY_GEN, floor);
 	/* The token written but not its state: it is active, and so are
 	 * the codes about to be lost with it; show them. */
 	if (rc != MFA_OK && rc != MFA_EEXIST && cli_token_is(store, user, tok)) {
@@ -344,6 +334,40 @@ activate(struct cli *cli, struct mfa_store *store, const char *user,
 }
 
 /*
+ * Make tok (secret in clear) the active token with a new set of backup
+ * codes, if the active token is still expect_id; codes[] receives them
+ * for the caller to show and wipe.
+ */
+static int
+activate(struct cli *cli, struct mfa_store *store, const char *user,
+    struct mfa_token *tok, uint64_t expect_id, const char *action,
+    char codes[][BACKUP_TEXT_MAX + 1])
+{
+	enum mfa_err rc;
+
+	tok->flags &= (uint16_t)~TOKEN_F_PENDING;
+	tok->replaces = 0;	/* a pending token's only */
+	if ((rc = backup_generate(tok, cli->conf->backup_codes, codes)) !=
+	    MFA_OK) {
+		cli_error("making backup codes", rc);
+		return CLI_FAIL;
+	}
+	cli_priv_raise(cli);
+	rc = store_install(store, user, tok, expect_id, STORE_ANY_GEN, 0);
+	return installed(cli, store, user, tok, rc, action, codes);
+}
+
+/* An expired pending token (pending_lifetime): refused, with its line. */
+static int
+pending_gone(const char *user)
+{
+	cli_audit("enroll_expired", user);
+	fprintf(stderr, "pam-mfa: enroll: %s's pending token has expired "
+	    "(pending_lifetime): make a new one with pam-mfa enroll\n", user);
+	return CLI_DENIED;
+}
+
+/*
  * Ask for a code from the pending token until one is right; then make it
  * active, if the active token is still the one it was made to replace
  * (tok->replaces: the one whose code the user typed, or that root
@@ -357,10 +381,11 @@ confirm(struct cli *cli, struct mfa_store *store, const char *user,
 	char codes[TOKEN_BACKUP_MAX][BACKUP_TEXT_MAX + 1];
 	char code[MFA_INPUT_MAX + 1];
 	struct auth_result res;
-	uint64_t matched = 0;
 	enum mfa_err rc;
-	int tries, ret;
+	int tries, ret, confirmed = 0;
 
+	if (pending_expired(cli->conf, tok, (int64_t)time(NULL)))
+		return pending_gone(user);
 	for (tries = 0; tries < CONFIRM_TRIES; tries++) {
 		ret = cli_prompt("Type a code from the app to activate the "
 		    "token: ", code, sizeof(code));
@@ -371,15 +396,21 @@ confirm(struct cli *cli, struct mfa_store *store, const char *user,
 		if (ret != CLI_OK || !auth_code_wellformed(code, strlen(code))) {
 			rc = MFA_EBADCODE;
 		} else {
+			/* The one path, the first login's too (pending.h). */
 			cli_priv_raise(cli);
-			rc = auth_confirm(cli->conf, store, user, tok, code,
-			    strlen(code), (int64_t)time(NULL), &matched, &res);
-			cli_priv_lower(cli);
+			rc = pending_activate(cli->conf, store, user, tok,
+			    tok->replaces, code, strlen(code),
+			    (int64_t)time(NULL), cli->conf->backup_codes, codes,
+			    &confirmed, &res);
+			if (!confirmed)
+				cli_priv_lower(cli);
 		}
 		crypto_wipe(code, sizeof(code));
-		if (rc == MFA_OK) {
-			ret = activate(cli, store, user, tok, tok->replaces,
-			    matched + 1, "enroll_confirm", codes);
+		if (rc == MFA_EEXPIRED)
+			return pending_gone(user);
+		if (confirmed) {
+			ret = installed(cli, store, user, tok, rc,
+			    "enroll_confirm", codes);
 			if (ret != CLI_OK)
 				return ret;
 			printf("\nThe token is active: %s logs in with it "
@@ -586,7 +617,7 @@ cmd_enroll(struct cli *cli, int argc, char **argv)
 	if ((ret = write_qr_file(cli, &o, uri)) != CLI_OK)
 		goto out;
 	if (o.now) {
-		ret = activate(cli, store, user, &tok, expect, 0,
+		ret = activate(cli, store, user, &tok, expect,
 		    cur_id != 0 ? "enroll_replace" : "enroll", codes);
 		if (ret != CLI_OK)
 			unwrite_qr_file(cli, &o);

@@ -21,11 +21,13 @@
 #include "backup.h"
 #include "cli.h"
 #include "lockout.h"
+#include "pending.h"
 #include "store.h"
 #include "token.h"
 
 struct status {
 	int active, pending;
+	int pend_expired;		/* past pending_lifetime (pending.h) */
 	enum mfa_err tok_err;		/* why the active one doesn't open */
 	enum mfa_err pend_err;		/* why the pending one doesn't */
 	struct mfa_token tok;		/* the active one, sealed */
@@ -66,6 +68,9 @@ status_read(struct cli *cli, struct mfa_store *store, const char *user,
 	if (rc == MFA_OK)
 		rc = store_unseal(store, user, &pend);
 	s->pend_err = s->pending ? rc : MFA_OK;
+	/* Its creation time as the unseal authenticated it. */
+	s->pend_expired = rc == MFA_OK && pending_expired(cli->conf, &pend,
+	    now);
 	token_wipe(&pend);
 	rc = store_begin(store, user, &s->tok, &s->st, &txn);
 	if (rc == MFA_OK) {
@@ -134,8 +139,8 @@ print_text(const char *user, const struct status *s)
 	printf("%s enrolled=%s pending=%s token=%s backup_codes=%u/%u "
 	    "failures=%u locked=%s lock_step=%u last_success=%s "
 	    "last_rhost=%s uid=%s",
-	    user, s->active ? "yes" : "no", s->pending ? "yes" : "no",
-	    tokdesc, s->backup_left, s->active ? s->tok.backup_count : 0,
+	    user, s->active ? "yes" : "no", s->pend_expired ? "expired" :
+	    s->pending ? "yes" : "no", tokdesc, s->backup_left, s->active ? s->tok.backup_count : 0,
 	    (unsigned)s->st.fail_count, locked, (unsigned)s->st.lock_step,
 	    last,
 	    host[0] != '\0' ? host : "-", uid);
@@ -190,6 +195,9 @@ print_json(const char *user, const struct status *s)
 	json_string(user);
 	printf(", \"enrolled\": %s, \"pending\": %s", s->active ?
 	    "true" : "false", s->pending ? "true" : "false");
+	/* Only for an expired one, so other lines are as they were. */
+	if (s->pend_expired)
+		printf(", \"pending_expired\": true");
 	if (s->active) {
 		printf(", \"type\": \"%s\", \"algorithm\": \"%s\", "
 		    "\"digits\": %u", s->tok.type == MFA_TOTP ? "totp" :
@@ -368,7 +376,8 @@ cmd_list(struct cli *cli, int argc, char **argv)
 	char **users = NULL;
 	size_t n = 0, i;
 	enum mfa_err rc, prc;
-	int ret;
+	int64_t now;
+	int ret, expired;
 
 	(void)argv;
 	/* Root, or admin_group through the setuid copy. */
@@ -392,18 +401,22 @@ cmd_list(struct cli *cli, int argc, char **argv)
 		cli_priv_lower(cli);
 		return CLI_FAIL;
 	}
+	now = (int64_t)time(NULL);
 	for (i = 0; i < n; i++) {
 		cli_priv_raise(cli);
 		rc = store_token_meta(store, users[i], &tok);
 		token_wipe(&tok);
 		prc = store_pending_meta(store, users[i], &tok);
 		cli_priv_lower(cli);
+		/* Its creation time as read (status opens it). */
+		expired = prc == MFA_OK && pending_expired(cli->conf, &tok,
+		    now);
 		token_wipe(&tok);
 		printf("%s %s%s%s%s\n", users[i],
 		    rc == MFA_OK ? "active" : rc == MFA_ENOTENROLLED ? "" :
 		    "unreadable",
 		    rc != MFA_ENOTENROLLED && prc != MFA_ENOTENROLLED ? "+" :
-		    "", prc == MFA_OK ? "pending" :
+		    "", expired ? "expired_pending" : prc == MFA_OK ? "pending" :
 		    prc == MFA_ENOTENROLLED ? "" : "unreadable_pending",
 		    list_account(cli, users[i], acctbuf, sizeof(acctbuf)));
 		if ((rc != MFA_OK && rc != MFA_ENOTENROLLED) ||

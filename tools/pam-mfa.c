@@ -57,6 +57,10 @@ static const struct cli_cmd commands[] = {
 	    "roles and grants (store = \"postgresql\")", cmd_db },
 	{ "db", "import-files", "copy the file store of state_dir into the "
 	    "database and lock its users there", cmd_db },
+	{ "report", "[--unenrolled] [--group GROUP] [--log FILE]...",
+	    "each member of GROUP (or user of the store) as enrolled, pending "
+	    "or unenrolled, with the exempt logins the syslog FILEs record",
+	    cmd_report },
 };
 
 static void

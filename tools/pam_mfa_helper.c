@@ -34,6 +34,7 @@
 #include "crypto.h"
 #include "helper.h"
 #include "logfield.h"
+#include "pending.h"
 #include "store.h"
 #include "user.h"
 
@@ -213,6 +214,7 @@ run(const struct mfa_conf *conf, const struct helper_req *req,
 	struct auth_result res;
 	struct mfa_token tok;
 	enum mfa_err rc;
+	unsigned digits;
 	int64_t now;
 	time_t t;
 
@@ -261,6 +263,10 @@ run(const struct mfa_conf *conf, const struct helper_req *req,
 			    tok.backup_len : 0;
 		}
 		token_wipe(&tok);
+		/* None active: one to activate now? (pending.h) */
+		if (rc == MFA_ENOTENROLLED && (rc = pending_usable(conf, store,
+		    &acct, now, &digits)) == MFA_OK)
+			rep->digits = digits;
 		break;
 	default:
 		rc = MFA_EINTERNAL;
@@ -273,6 +279,7 @@ run(const struct mfa_conf *conf, const struct helper_req *req,
 	rep->backup_left = res.backup_left;
 	rep->locked_until = res.locked_until;
 	rep->lock_step = res.lock_step;
+	rep->activated = res.activated != 0;
 	return rc;
 }
 
@@ -288,7 +295,8 @@ log_verdict(const struct helper_req *req, enum mfa_err rc,
 		    "detail=backup_code backup_left=%u",
 		    (unsigned)rep->backup_left);
 		log_line(rep->backup ? LOG_NOTICE : LOG_INFO, "accept", rc, l,
-		    rep->backup ? detail : NULL);
+		    rep->backup ? detail : rep->activated ?
+		    "action=enroll_confirm by=login" : NULL);
 		return;
 	}
 	if ((rc == MFA_OK || rc == MFA_ENOTENROLLED) &&

@@ -1,4 +1,4 @@
--- pam_mfa PostgreSQL store: schema, roles and grants (schema version 1).
+-- pam_mfa PostgreSQL store: schema, roles and grants (schema version 2).
 -- Applied by "pam-mfa db init" (compiled into store_pgsql.so), as a role
 -- that may create schemas and roles; idempotent; later releases add their
 -- migrations below the last version and record them in schema_version.
@@ -44,7 +44,7 @@ CREATE TABLE IF NOT EXISTS pam_mfa.schema_version (
 );
 DO $$
 BEGIN
-	IF (SELECT max(version) FROM pam_mfa.schema_version) > 1 THEN
+	IF (SELECT max(version) FROM pam_mfa.schema_version) > 2 THEN
 		RAISE EXCEPTION 'pam_mfa schema is newer than this pam-mfa';
 	END IF;
 END $$;
@@ -365,4 +365,107 @@ GRANT EXECUTE ON FUNCTION pam_mfa.adm_commit(text, bigint, bigint, numeric,
     pam_mfa.adm_remove(text), pam_mfa.adm_set_active_key(bigint),
     pam_mfa.rec_key_id(bytea) TO pam_mfa_admin;
 INSERT INTO pam_mfa.schema_version (version) VALUES (1)
+    ON CONFLICT DO NOTHING;
+
+-- Schema version 2: enrollment at the first login (enroll_at_login).
+-- A gateway may read a user's pending token only while the user has no
+-- active token (gw_pending), and make it active only as itself
+-- (gw_activate): the record it sends must be the pending record's token
+-- (the same id, creation time, type, algorithm, digits, cipher, period,
+-- secret length, HOTP counter, uid and flags, less the pending flag), with
+-- no backup codes and nothing it replaces, sealed under the active key,
+-- for a user who has a pending token and no active token, all under the
+-- user's row lock; the state follows it as adm_install makes it follow.
+-- What the database can't check: the sealed secret itself (it has no
+-- key; a gateway holds the key, so it can read every secret already) and
+-- pending_lifetime (a gateway's setting: the gateway refuses an expired
+-- pending token before it calls).  The gateway still writes no token
+-- otherwise: no replacement, no new token for a user nobody enrolled, no
+-- backup codes, no removal.
+CREATE OR REPLACE FUNCTION pam_mfa.rec_u64(b bytea, off integer)
+    RETURNS numeric
+LANGUAGE sql IMMUTABLE STRICT SET search_path = pam_mfa, pg_temp AS $$
+	SELECT sum(get_byte(b, off + i)::numeric *
+	    (256::numeric ^ i)::numeric(20, 0))::numeric(20, 0)
+	    FROM generate_series(0, 7) AS i;
+$$;
+
+-- A u64 as the bigint of the same bits (store_pgsql.c's token_id).
+CREATE OR REPLACE FUNCTION pam_mfa.rec_i64(b bytea, off integer)
+    RETURNS bigint
+LANGUAGE sql IMMUTABLE STRICT SET search_path = pam_mfa, pg_temp AS $$
+	SELECT ('x' || string_agg(lpad(to_hex(get_byte(b, off + i)), 2, '0'),
+	    '' ORDER BY i DESC))::bit(64)::bigint
+	    FROM generate_series(0, 7) AS i;
+$$;
+
+CREATE OR REPLACE FUNCTION pam_mfa.gw_pending(u text) RETURNS bytea
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pam_mfa, pg_temp AS $$
+	SELECT pending FROM tokens WHERE username = u AND token IS NULL;
+$$;
+
+-- The pending token tok made active if the user has no active token and
+-- the pending one is still tok's (its id); strict: tok as gw_activate
+-- wants it.  0: done, 1: not so (nothing changed).
+CREATE OR REPLACE FUNCTION pam_mfa.pending_to_active(u text, tok bytea,
+    p_next_step numeric, strict boolean) RETURNS integer
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pam_mfa, pg_temp AS $$
+DECLARE
+	cur tokens;
+	first numeric;
+BEGIN
+	PERFORM key_check(tok);
+	IF length(tok) <> 1024 OR p_next_step IS NULL OR p_next_step < 0 THEN
+		RAISE EXCEPTION 'pam_mfa: not a token record'
+		    USING ERRCODE = 'insufficient_privilege';
+	END IF;
+	SELECT * INTO cur FROM tokens WHERE username = u FOR UPDATE;
+	IF NOT FOUND OR cur.token IS NOT NULL OR cur.pending IS NULL OR
+	    substring(tok from 9 for 8) <> substring(cur.pending from 9 for 8)
+	    THEN
+		RETURN 1;
+	END IF;
+	IF get_byte(tok, 6) & 1 <> 0 OR (strict AND (
+	    substring(tok from 9 for 32) <> substring(cur.pending from 9 for 32)
+	    OR substring(tok from 925 for 4) <>
+	    substring(cur.pending from 925 for 4)
+	    OR get_byte(tok, 6) <> get_byte(cur.pending, 6) & 254
+	    OR get_byte(tok, 7) <> get_byte(cur.pending, 7)
+	    OR get_byte(tok, 140) <> 0 OR get_byte(tok, 141) <> 0
+	    OR rec_u64(tok, 916) <> 0)) THEN
+		RAISE EXCEPTION 'pam_mfa: not the pending token made active'
+		    USING ERRCODE = 'insufficient_privilege';
+	END IF;
+	first := CASE WHEN get_byte(tok, 24) = 2 THEN rec_u64(tok, 32)
+	    ELSE 0 END;
+	-- The id and the backup generation (u32 at 136) as the record has
+	-- them, not as a caller says.
+	RETURN adm_install(u, tok, rec_i64(tok, 8), get_byte(tok, 136) +
+	    get_byte(tok, 137) * 256 + get_byte(tok, 138) * 65536 +
+	    get_byte(tok, 139)::bigint * 16777216, true, NULL, NULL, first,
+	    p_next_step);
+END $$;
+
+CREATE OR REPLACE FUNCTION pam_mfa.gw_activate(u text, tok bytea,
+    p_next_step numeric) RETURNS integer
+LANGUAGE sql SECURITY DEFINER SET search_path = pam_mfa, pg_temp AS $$
+	SELECT pending_to_active(u, tok, p_next_step, true);
+$$;
+
+CREATE OR REPLACE FUNCTION pam_mfa.adm_activate(u text, tok bytea,
+    p_next_step numeric) RETURNS integer
+LANGUAGE sql SECURITY DEFINER SET search_path = pam_mfa, pg_temp AS $$
+	SELECT pending_to_active(u, tok, p_next_step, false);
+$$;
+
+REVOKE ALL ON FUNCTION pam_mfa.rec_u64(bytea, integer),
+    pam_mfa.rec_i64(bytea, integer), pam_mfa.gw_pending(text),
+    pam_mfa.pending_to_active(text, bytea, numeric, boolean),
+    pam_mfa.gw_activate(text, bytea, numeric),
+    pam_mfa.adm_activate(text, bytea, numeric) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION pam_mfa.gw_pending(text),
+    pam_mfa.gw_activate(text, bytea, numeric) TO pam_mfa_gateway;
+GRANT EXECUTE ON FUNCTION pam_mfa.adm_activate(text, bytea, numeric)
+    TO pam_mfa_admin;
+INSERT INTO pam_mfa.schema_version (version) VALUES (2)
     ON CONFLICT DO NOTHING;
