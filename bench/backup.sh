@@ -7,7 +7,8 @@
 # code) and pam_permit.  Users with 10 or 16 backup codes, hashed as
 # earlier versions did (a salt per code) or as now (one salt).  Each
 # round: N wrong backup codes, one at a time, for each of them (how long
-# one hostile attempt holds the host); then N logins of a HOTP user, one
+# one hostile attempt holds the host, and radiusd's CPU time for them,
+# from /proc); then N logins of a HOTP user, one
 # after the other, alone and while C clients send wrong backup codes for
 # one of those users as fast as they are answered.  Latencies are taken
 # by the client; the cases take turns, R rounds, and the medians of the
@@ -163,6 +164,11 @@ until echo 'Message-Authenticator = 0x00' | radclient -r 1 -t 1 \
 	sleep 0.1
 done
 used=0
+# ticks: radiusd's CPU time so far (user and system), in clock ticks.
+hz=$(getconf CLK_TCK)
+ticks() {
+	awk '{ print $14 + $15 }' "/proc/$pid/stat"
+}
 # hold NAME USER: N wrong backup codes for USER, one at a time, nothing
 # else running: how long each holds the host.
 hold() {
@@ -172,7 +178,10 @@ hold() {
 		echo pw98765-43210 >>"$work/w"
 		j=$((j + 1))
 	done
+	c0=$(ticks)
 	perl "$work/pap.pl" "$port" "$secret" "$2" time "$work/w" >"$work/out"
+	c1=$(ticks)
+	echo "$1 $(( (c1 - c0) * 1000000 / hz / N ))" >>"$work/cpu"
 	med=$(awk '{ print $1 }' "$work/out" | sort -n |
 	    awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }')
 	p90=$(awk '{ print $1 }' "$work/out" | sort -n |
@@ -244,4 +253,9 @@ for k in hold-per-code10 hold-one10 hold-per-code16 hold-one16 alone \
 	    "$work/results")
 	printf '%-34s %10s %10s %9s\n' "$what" "$(median "$work/m")" \
 	    "$(median "$work/p")" "$a"
+done
+echo "radiusd's CPU time per wrong backup code (median of the rounds):"
+for k in per-code10 one10 per-code16 one16; do
+	awk -v k="hold-$k" '$1 == k { print $2 }' "$work/cpu" >"$work/m"
+	printf '  %-32s %10s us\n' "$k" "$(median "$work/m")"
 done
