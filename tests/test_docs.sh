@@ -373,4 +373,16 @@ for r in unknown_user enrolled pending file_exists invalid_name; do
 done
 check "pam-mfa(8) has a HELPDESK section" grep -q "^\.Sh HELPDESK" \
     "$MFA_SRCDIR/man/pam-mfa.8"
+# Backup codes: the iteration count the README states is backup.h's, and
+# every make bench-* target it names exists.
+iter=$(sed -n 's/^#define BACKUP_ITER_DEFAULT[^0-9]*\([0-9]*\).*/\1/p' \
+    "$MFA_SRCDIR/pam_mfa/backup.h")
+iter_text=$(printf '%s' "$iter" | sed 's/\([0-9]\)\([0-9]\{3\}\)$/\1,\2/')
+check "README states backup.h's PBKDF2 iterations ($iter_text)" \
+    grep -q "PBKDF2-HMAC-SHA256 ($iter_text iterations" "$MFA_SRCDIR/README.md"
+for t in $(grep -o 'make bench-[a-z]*' "$MFA_SRCDIR/README.md" | sort -u |
+    sed 's/make //'); do
+	check "bench/Makefile.am has $t" grep -q "^$t:" \
+	    "$MFA_SRCDIR/bench/Makefile.am"
+done
 finish
