@@ -54,7 +54,7 @@
  *     (W = 1) the set costs S and the first code S / (n + 1).  At 20,000
  *     iterations (4-5 ms a core here), S = 10^10 is about 1.5 core-years:
  *     before, up to 1.5 core-years a code and 15 for ten codes; now 1.5
- *     for the set, about two core-months for the first (GPUs divide all
+ *     for the set, under two core-months for the first (GPUs divide all
  *     of these alike, by about 10^3).  Buying the factor n back costs
  *     the module n PBKDF2 again -- the stall this removes -- so it is
  *     not done: more iterations are that same cost; a pepper derived
