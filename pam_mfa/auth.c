@@ -84,12 +84,13 @@ struct backup_pre {
 };
 
 /*
- * A backup code's hashes are slow (one PBKDF2 per slot): match them
- * before the user's lock is taken, so that the user's other logins never
- * wait on them, and refuse a locked user before any hashing.  Which slot
- * matched is kept with the token's id and generation; under the lock the
- * attempt only checks those are unchanged and the slot unspent.  Nothing
- * here decides the attempt or writes.
+ * A backup code's hash is slow (one PBKDF2; one per slot for a set with
+ * a salt per code, backup.h): match it before the user's lock is taken,
+ * so that the user's other logins never wait on it, and refuse a locked
+ * user before any hashing.  Which slot matched is kept with the token's
+ * id and generation; under the lock the attempt only checks those are
+ * unchanged and the slot unspent.  Nothing here decides the attempt or
+ * writes.
  */
 static enum mfa_err
 backup_prematch(const struct mfa_conf *conf, struct mfa_store *store,

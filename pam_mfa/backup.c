@@ -74,14 +74,13 @@ random_digits(char *out, size_t n)
 	return rc;
 }
 
+/* One code's hash under the generation's salt (backup.h). */
 static enum mfa_err
 hash_one(const char *digits, unsigned len, uint32_t iter,
+    const unsigned char salt[TOKEN_BACKUP_SALT],
     struct mfa_backup_slot *slot)
 {
-	enum mfa_err rc;
-
-	if ((rc = crypto_random(slot->salt, sizeof(slot->salt))) != MFA_OK)
-		return rc;
+	memcpy(slot->salt, salt, TOKEN_BACKUP_SALT);
 	return crypto_kdf(digits, len, slot->salt, sizeof(slot->salt), iter,
 	    slot->hash);
 }
@@ -140,6 +139,7 @@ enum mfa_err
 backup_set(struct mfa_token *tok, const char *const *digits, unsigned n,
     unsigned len)
 {
+	unsigned char salt[TOKEN_BACKUP_SALT];
 	enum mfa_err rc = MFA_OK;
 	unsigned i;
 
@@ -152,9 +152,12 @@ backup_set(struct mfa_token *tok, const char *const *digits, unsigned n,
 	clear_slots(tok);
 	if ((rc = new_generation(tok)) != MFA_OK)
 		return rc;
+	/* One fresh salt for the whole generation: one KDF per attempt. */
+	rc = crypto_random(salt, sizeof(salt));
 	for (i = 0; i < n && rc == MFA_OK; i++)
-		rc = hash_one(digits[i], len, BACKUP_ITER_DEFAULT,
+		rc = hash_one(digits[i], len, BACKUP_ITER_DEFAULT, salt,
 		    &tok->backup[i]);
+	crypto_wipe(salt, sizeof(salt));
 	if (rc != MFA_OK) {
 		clear_slots(tok);
 		return rc;
@@ -170,6 +173,7 @@ backup_match(const struct mfa_token *tok, uint32_t used, const char *digits,
     unsigned *slot)
 {
 	unsigned char h[CRYPTO_DIGEST_LEN];
+	const unsigned char *hsalt = NULL;	/* the salt h was made with */
 	enum mfa_err rc, result = MFA_EBADCODE;
 	unsigned i;
 
@@ -178,11 +182,17 @@ backup_match(const struct mfa_token *tok, uint32_t used, const char *digits,
 	    strlen(digits) != tok->backup_len)
 		return MFA_EBADCODE;
 	for (i = 0; i < tok->backup_count; i++) {
-		rc = crypto_kdf(digits, tok->backup_len, tok->backup[i].salt,
-		    TOKEN_BACKUP_SALT, tok->backup_iter, h);
-		if (rc != MFA_OK) {
-			crypto_wipe(h, sizeof(h));
-			return rc;
+		/* A slot salted as the one before reuses its hash: the
+		 * same function of the same input (backup.h). */
+		if (hsalt == NULL || !crypto_equal(hsalt, tok->backup[i].salt,
+		    TOKEN_BACKUP_SALT)) {
+			hsalt = tok->backup[i].salt;
+			rc = crypto_kdf(digits, tok->backup_len, hsalt,
+			    TOKEN_BACKUP_SALT, tok->backup_iter, h);
+			if (rc != MFA_OK) {
+				crypto_wipe(h, sizeof(h));
+				return rc;
+			}
 		}
 		if (crypto_equal(h, tok->backup[i].hash, sizeof(h)) &&
 		    result == MFA_EBADCODE) {

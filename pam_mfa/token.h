@@ -70,6 +70,9 @@ enum mfa_algo {
 #define TOKEN_F_PENDING	0x0001	/* enrolled but not yet confirmed */
 #define TOKEN_F_UID	0x0002	/* uid holds the account's uid */
 
+/* A code's PBKDF2 hash and its salt: the salt is the same in every slot
+ * of a generation written now, one per slot in older records (both are
+ * read; backup.h). */
 struct mfa_backup_slot {
 	unsigned char salt[TOKEN_BACKUP_SALT];
 	unsigned char hash[TOKEN_BACKUP_HASH];

@@ -2,7 +2,8 @@
  * test_backup.c - backup codes as pure functions: the forms a reply may
  * take, generation (uniform digits, distinct codes, a new generation),
  * the PBKDF2 hashes against RFC 7914's vector and the openssl command,
- * matching once, the spent bitmap, and the token's backup fields.
+ * one salt per generation, matching once, the spent bitmap, records with
+ * a salt per code (written before), and the token's backup fields.
  */
 #include "config.h"
 
@@ -116,6 +117,7 @@ test_generate_and_match(void **st)
 {
 	char codes[TOKEN_BACKUP_MAX][BACKUP_TEXT_MAX + 1];
 	char digits[BACKUP_LEN_NEW + 1];
+	unsigned char salt[TOKEN_BACKUP_SALT];
 	struct mfa_token tok;
 	uint32_t used = 0, gen;
 	unsigned i, j, slot;
@@ -134,11 +136,11 @@ test_generate_and_match(void **st)
 		assert_true(backup_parse(codes[i], 11, 10, 1, digits));
 		for (j = 0; j < i; j++)
 			assert_string_not_equal(codes[i], codes[j]);
-		/* Salts differ, so equal codes would hash apart too. */
-		for (j = 0; j < i; j++)
-			assert_memory_not_equal(tok.backup[i].salt,
-			    tok.backup[j].salt, TOKEN_BACKUP_SALT);
+		/* One salt for the generation: one hash per attempt. */
+		assert_memory_equal(tok.backup[i].salt, tok.backup[0].salt,
+		    TOKEN_BACKUP_SALT);
 	}
+	memcpy(salt, tok.backup[0].salt, sizeof(salt));
 	/* Each matches its own slot once; then it is spent. */
 	for (i = 0; i < 10; i++) {
 		assert_true(backup_parse(codes[i], 11, 10, 0, digits));
@@ -160,6 +162,10 @@ test_generate_and_match(void **st)
 	assert_int_equal(backup_generate(&tok, 3, codes), MFA_OK);
 	assert_int_not_equal(tok.backup_gen, gen);
 	assert_int_equal(tok.backup_count, 3);
+	/* ... under a fresh salt. */
+	assert_memory_not_equal(tok.backup[0].salt, salt, sizeof(salt));
+	assert_memory_equal(tok.backup[2].salt, tok.backup[0].salt,
+	    sizeof(salt));
 	assert_int_equal(backup_match(&tok, 0, digits, &slot), MFA_EBADCODE);
 	/* None: no slots, no length, no match. */
 	assert_int_equal(backup_generate(&tok, 0, codes), MFA_OK);
@@ -170,6 +176,57 @@ test_generate_and_match(void **st)
 	assert_int_equal(backup_generate(&tok, TOKEN_BACKUP_MAX + 1, codes),
 	    MFA_EINTERNAL);
 	crypto_wipe(codes, sizeof(codes));
+}
+
+/*
+ * Records written before one salt per generation have a salt per code
+ * (each hash as PBKDF2(code, its salt)): still matched, each to its own
+ * slot, spent ones refused; so is a record mixing runs of salts.
+ */
+static void
+test_match_salt_per_code(void **st)
+{
+	char codes[TOKEN_BACKUP_MAX][BACKUP_TEXT_MAX + 1];
+	char digits[TOKEN_BACKUP_MAX][BACKUP_LEN_NEW + 1];
+	struct mfa_token tok;
+	unsigned i, slot, pass;
+	uint32_t used;
+
+	(void)st;
+	for (pass = 0; pass < 2; pass++) {
+		token_base(&tok);
+		assert_int_equal(backup_generate(&tok, TOKEN_BACKUP_MAX,
+		    codes), MFA_OK);
+		for (i = 0; i < TOKEN_BACKUP_MAX; i++) {
+			assert_true(backup_parse(codes[i], 11, 10, 1,
+			    digits[i]));
+			/* Pass 0: a salt each; pass 1: runs of three. */
+			if (pass == 0 || i % 3 == 0)
+				assert_int_equal(crypto_random(
+				    tok.backup[i].salt, TOKEN_BACKUP_SALT),
+				    MFA_OK);
+			else
+				memcpy(tok.backup[i].salt,
+				    tok.backup[i - 1].salt,
+				    TOKEN_BACKUP_SALT);
+			assert_int_equal(crypto_kdf(digits[i], 10,
+			    tok.backup[i].salt, TOKEN_BACKUP_SALT,
+			    tok.backup_iter, tok.backup[i].hash), MFA_OK);
+		}
+		used = 0;
+		for (i = TOKEN_BACKUP_MAX; i-- > 0;) {
+			assert_int_equal(backup_match(&tok, used, digits[i],
+			    &slot), MFA_OK);
+			assert_int_equal(slot, i);
+			used |= 1U << slot;
+			assert_int_equal(backup_match(&tok, used, digits[i],
+			    &slot), MFA_EREPLAY);
+		}
+		assert_int_equal(backup_match(&tok, 0, "0000000000", &slot),
+		    MFA_EBADCODE);
+	}
+	crypto_wipe(codes, sizeof(codes));
+	crypto_wipe(digits, sizeof(digits));
 }
 
 /* Every digit about equally often: 16 x 10 x 10 digits, no digit absent
@@ -234,6 +291,7 @@ main(void)
 		cmocka_unit_test(test_parse_table),
 		cmocka_unit_test(test_kdf_vectors),
 		cmocka_unit_test(test_generate_and_match),
+		cmocka_unit_test(test_match_salt_per_code),
 		cmocka_unit_test(test_generate_digits_spread),
 		cmocka_unit_test(test_set_imported),
 	};

@@ -16,6 +16,7 @@
 #include <setjmp.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <dlfcn.h>
 #include <libpamtest.h>
 #include <security/pam_appl.h>
 #include <stdio.h>
@@ -33,7 +34,7 @@
 
 #define T0 1900000000LL		/* the test clock's start: 2030-03-17 */
 #define PASSWORD "s3cret-pw"	/* what the stacks' password check wants */
-#define NCODES_MAX 128
+#define NCODES_MAX 512
 
 static char conf_main[512], conf_deny3[512], conf_race[512];
 static char conf_race5[512], conf_ignore[512], checkpw[512];
@@ -1079,6 +1080,184 @@ test_pending_confirmed_before_any_login(void **st)
 
 /* Every backup code handed out, with or without its hyphen: none in the
  * log, from any program. */
+/* The KDF evaluations kdfcount.c (LD_PRELOADed) counted since reset. */
+static long
+kdf_calls(int reset)
+{
+	long (*get)(void) = (long (*)(void))dlsym(RTLD_DEFAULT,
+	    "kdfcount_get");
+	void (*clear)(void) = (void (*)(void))dlsym(RTLD_DEFAULT,
+	    "kdfcount_reset");
+
+	if (get == NULL || clear == NULL)
+		fail_msg("kdfcount.so is not preloaded");
+	if (reset) {
+		clear();
+		return 0;
+	}
+	return get();
+}
+
+/* One login answering code: its PAM result, and the KDFs it cost. */
+static long
+auth_kdfs(const char *svc, const char *user, const char *code, int want)
+{
+	kdf_calls(1);
+	assert_int_equal(mu_auth(svc, user, code), want);
+	return kdf_calls(0);
+}
+
+/*
+ * A backup-code attempt costs one KDF evaluation whatever the number of
+ * codes (backup.h): right, wrong, spent, and on the one-field stack; a
+ * one-time code none; and wrong and spent ones still count as failures.
+ */
+static void
+test_one_kdf_per_attempt(void **st)
+{
+	static const unsigned sizes[] = { 1, 10, TOKEN_BACKUP_MAX };
+	char codes[TOKEN_BACKUP_MAX][BACKUP_TEXT_MAX + 1];
+	char bad[BACKUP_TEXT_MAX + 1], p[BACKUP_TEXT_MAX + 1];
+	char user[32], field[64], code[16], want[64];
+	unsigned k, n;
+
+	(void)st;
+	set_clock(T0 + 140000);
+	for (k = 0; k < sizeof(sizes) / sizeof(sizes[0]); k++) {
+		n = sizes[k];
+		snprintf(user, sizeof(user), "kdf%u", n);
+		enroll(user, 3, n, codes);
+		wrong_backup(bad, codes, n);
+		assert_int_equal(auth_kdfs("code", user, bad, PAM_AUTH_ERR),
+		    1);
+		assert_deny(user, "bad_code", "failures=1");
+		plain(p, bad);
+		assert_int_equal(auth_kdfs("code", user, p, PAM_AUTH_ERR), 1);
+		assert_deny(user, "bad_code", "failures=2");
+		/* The last code, in the last slot: still one. */
+		assert_int_equal(auth_kdfs("code", user, codes[n - 1],
+		    PAM_SUCCESS), 1);
+		assert_backup_accept(user, n - 1);
+		/* Spent: refused, counted, one KDF. */
+		assert_int_equal(auth_kdfs("code", user, codes[n - 1],
+		    PAM_AUTH_ERR), 1);
+		assert_deny(user, "replay", "failures=1");
+		snprintf(field, sizeof(field), "%s%s", PASSWORD, bad);
+		assert_int_equal(auth_kdfs("onefield", user, field,
+		    PAM_AUTH_ERR), 1);
+		assert_deny(user, "bad_code", "failures=2");
+		snprintf(field, sizeof(field), "%s%s", PASSWORD, codes[0]);
+		if (n > 1) {
+			assert_int_equal(auth_kdfs("onefield", user, field,
+			    PAM_SUCCESS), 1);
+			assert_backup_accept(user, n - 2);
+		}
+		/* A one-time code hashes nothing. */
+		totp(code, 3, 0);
+		assert_int_equal(auth_kdfs("code", user, code, PAM_SUCCESS),
+		    0);
+		snprintf(want, sizeof(want), "backup_codes=%u/%u failures=0",
+		    n > 1 ? n - 2 : 0, n);
+		assert_status(user, want);
+		set_clock(T0 + 140000 + 30 * (k + 1));
+	}
+}
+
+/* The previous format, as earlier versions wrote it: a salt per code. */
+static uint64_t
+enroll_salt_per_code(const char *user, unsigned n,
+    char codes[][BACKUP_TEXT_MAX + 1])
+{
+	char p[BACKUP_TEXT_MAX + 1];
+	struct mfa_conf *conf;
+	struct mfa_store *store;
+	struct mfa_token tok;
+	uint64_t id;
+	unsigned i, j;
+
+	mu_token(&tok, MFA_TOTP, MFA_SHA1, 6, 30, mu_secrets_hex[2]);
+	assert_int_equal(backup_generate(&tok, n, codes), MFA_OK);
+	for (i = 0; i < n; i++) {
+		remember_backup(codes[i]);
+		plain(p, codes[i]);
+		assert_int_equal(crypto_random(tok.backup[i].salt,
+		    TOKEN_BACKUP_SALT), MFA_OK);
+		assert_int_equal(crypto_kdf(p, BACKUP_LEN_NEW,
+		    tok.backup[i].salt, TOKEN_BACKUP_SALT, tok.backup_iter,
+		    tok.backup[i].hash), MFA_OK);
+		for (j = 0; j < i; j++)
+			assert_memory_not_equal(tok.backup[i].salt,
+			    tok.backup[j].salt, TOKEN_BACKUP_SALT);
+	}
+	store = mu_store_open(&conf);
+	assert_int_equal(store_token_put(store, user, &tok), MFA_OK);
+	id = tok.id;
+	token_wipe(&tok);
+	mu_store_close(store, conf);
+	return id;
+}
+
+/*
+ * Codes written before (a salt per code) keep working: each accepted once,
+ * spent refused, a wrong one counted, at one KDF per code as before; new
+ * codes for the same token are written the new way, at one KDF.
+ */
+static void
+test_salt_per_code_codes(void **st)
+{
+	char a[TOKEN_BACKUP_MAX][BACKUP_TEXT_MAX + 1];
+	char b[TOKEN_BACKUP_MAX][BACKUP_TEXT_MAX + 1];
+	char bad[BACKUP_TEXT_MAX + 1], p[BACKUP_TEXT_MAX + 1];
+	struct mfa_conf *conf;
+	struct mfa_store *store;
+	struct mfa_token tok;
+	uint64_t id;
+	uint32_t gen;
+	unsigned i;
+
+	(void)st;
+	set_clock(T0 + 150000);
+	id = enroll_salt_per_code("olda", TOKEN_BACKUP_MAX, a);
+	assert_status("olda", "backup_codes=16/16 failures=0");
+	/* The first slot's code as shown, the last one's plain. */
+	for (i = 0; i < TOKEN_BACKUP_MAX; i += TOKEN_BACKUP_MAX - 1) {
+		plain(p, a[i]);
+		assert_int_equal(auth_kdfs("code", "olda", i > 0 ? p : a[i],
+		    PAM_SUCCESS), TOKEN_BACKUP_MAX);
+		assert_backup_accept("olda", i > 0 ? TOKEN_BACKUP_MAX - 2 :
+		    TOKEN_BACKUP_MAX - 1);
+		assert_int_equal(auth_kdfs("code", "olda", a[i],
+		    PAM_AUTH_ERR), TOKEN_BACKUP_MAX);
+		assert_deny("olda", "replay", "failures=1");
+	}
+	wrong_backup(bad, a, TOKEN_BACKUP_MAX);
+	assert_int_equal(auth_kdfs("code", "olda", bad, PAM_AUTH_ERR),
+	    TOKEN_BACKUP_MAX);
+	assert_deny("olda", "bad_code", "failures=2");
+	assert_status("olda", "backup_codes=14/16 failures=2");
+
+	/* New codes (as pam-mfa backup-codes makes them): one salt. */
+	store = mu_store_open(&conf);
+	assert_int_equal(store_token_get(store, "olda", &tok), MFA_OK);
+	assert_true(tok.id == id);
+	gen = tok.backup_gen;
+	assert_int_equal(backup_generate(&tok, TOKEN_BACKUP_MAX, b), MFA_OK);
+	assert_int_equal(store_install(store, "olda", &tok, id, gen, 0),
+	    MFA_OK);
+	token_wipe(&tok);
+	mu_store_close(store, conf);
+	for (i = 0; i < TOKEN_BACKUP_MAX; i++)
+		remember_backup(b[i]);
+	assert_int_equal(auth_kdfs("code", "olda", a[1], PAM_AUTH_ERR), 1);
+	assert_deny("olda", "bad_code", "failures=3");
+	assert_int_equal(auth_kdfs("code", "olda", b[TOKEN_BACKUP_MAX - 1],
+	    PAM_SUCCESS), 1);
+	assert_backup_accept("olda", TOKEN_BACKUP_MAX - 1);
+	assert_int_equal(auth_kdfs("code", "olda", b[TOKEN_BACKUP_MAX - 1],
+	    PAM_AUTH_ERR), 1);
+	assert_deny("olda", "replay", "failures=1");
+}
+
 static void
 test_no_backup_code_in_log(void **st)
 {
@@ -1123,6 +1302,8 @@ main(void)
 		cmocka_unit_test(test_pending_only_not_enrolled),
 		cmocka_unit_test(test_pending_replacement),
 		cmocka_unit_test(test_pending_confirmed_before_any_login),
+		cmocka_unit_test(test_one_kdf_per_attempt),
+		cmocka_unit_test(test_salt_per_code_codes),
 		cmocka_unit_test(test_no_backup_code_in_log),
 		cmocka_unit_test(mu_test_no_secret_in_log),
 	};

@@ -456,4 +456,16 @@ check "the schema is version 2" grep -q "VALUES (2)" \
     "$MFA_SRCDIR/conf/postgresql/schema.sql"
 check "db init says version 2" grep -q "schema version 2 in place" \
     "$MFA_SRCDIR/tools/cmd_db.c"
+# Backup codes: the iteration count the README states is backup.h's, and
+# every make bench-* target it names exists.
+iter=$(sed -n 's/^#define BACKUP_ITER_DEFAULT[^0-9]*\([0-9]*\).*/\1/p' \
+    "$MFA_SRCDIR/pam_mfa/backup.h")
+iter_text=$(printf '%s' "$iter" | sed 's/\([0-9]\)\([0-9]\{3\}\)$/\1,\2/')
+check "README states backup.h's PBKDF2 iterations ($iter_text)" \
+    grep -q "PBKDF2-HMAC-SHA256 ($iter_text iterations" "$MFA_SRCDIR/README.md"
+for t in $(grep -o 'make bench-[a-z]*' "$MFA_SRCDIR/README.md" | sort -u |
+    sed 's/make //'); do
+	check "bench/Makefile.am has $t" grep -q "^$t:" \
+	    "$MFA_SRCDIR/bench/Makefile.am"
+done
 finish
