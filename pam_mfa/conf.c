@@ -408,6 +408,7 @@ static const struct conf_key conf_keys[] = {
 	{ "pg_conninfo",	set_string,	OFF(pg_conninfo), 1, 1024 },
 	{ "pg_admin_conninfo",	set_string,	OFF(pg_admin_conninfo), 1, 1024 },
 	{ "pg_timeout_ms",	set_uint,	OFF(pg_timeout_ms), 100, 10000 },
+	{ "pg_reuse_s",		set_uint,	OFF(pg_reuse_s), 0, 3600 },
 };
 #undef OFF
 
@@ -434,6 +435,7 @@ conf_defaults(struct mfa_conf *c)
 	c->user_lookup = MFA_LOOKUP_NSS;
 	c->store = MFA_STORE_FILE;
 	c->pg_timeout_ms = 2000;
+	c->pg_reuse_s = 60;
 	if ((c->state_dir = strdup(MFA_STATE_DIR)) == NULL ||
 	    (c->key_file = strdup(MFA_KEY_PATH)) == NULL ||
 	    (c->prompt = strdup("Verification code: ")) == NULL ||

@@ -67,6 +67,7 @@ struct mfa_conf {
 	char *pg_conninfo;		/* libpq string of the gateways */
 	char *pg_admin_conninfo;	/* the CLI's (NULL: pg_conninfo) */
 	unsigned pg_timeout_ms;		/* deadline of one attempt's store work */
+	unsigned pg_reuse_s;		/* idle connection kept (0: none) */
 };
 
 #define CONF_ERRMSG_MAX 256
