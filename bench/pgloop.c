@@ -6,8 +6,12 @@
  * connection would:
  *   connect  store_open, then the first statement (TCP, TLS 1.3 with the
  *            client certificate, startup) minus a second one on the
- *            connection it opened; store_close.  One line each for the
- *            whole first statement and for the one after it.
+ *            connection it opened; store_close (pg_reuse_s = 0).  One
+ *            line each for the whole first statement and for the one
+ *            after it.
+ *   first_stmt_kept_conn  store_open, the first statement on a kept
+ *            connection (pg_reuse_s = 60: taken from the pool and
+ *            checked), store_close giving it back.
  *   select   one statement round trip on an open connection (the
  *            token's SELECT, store_token_meta).
  *   valid    a valid code's auth_attempt on an open connection: the
@@ -91,7 +95,9 @@ main(int argc, char **argv)
 	    (next = calloc((size_t)n, sizeof(*next))) == NULL)
 		return 1;
 
-	/* A new connection per login, as the module makes them. */
+	/* A new connection per login, as the module makes them with
+	 * pg_reuse_s = 0. */
+	conf->pg_reuse_s = 0;
 	for (i = 0; i < n; i++) {
 		snprintf(user, sizeof(user), "u%ld", (i * 7919) % k);
 		t0 = now_us();
@@ -111,6 +117,27 @@ main(int argc, char **argv)
 		t[i] -= t2[i];
 	report("connect", t, n);
 	report("stmt_after_connect", t2, n);
+
+	/* A login's first statement on a kept connection (pg_reuse_s):
+	 * store_open, taking it from the pool, its check, the statement,
+	 * store_close giving it back. */
+	conf->pg_reuse_s = 60;
+	if ((rc = store_open(conf, &s)) != MFA_OK)
+		die("store_open", rc);
+	if ((rc = store_token_meta(s, "u0", &tok)) != MFA_OK)
+		die("first statement", rc);
+	store_close(s);
+	for (i = 0; i < n; i++) {
+		snprintf(user, sizeof(user), "u%ld", (i * 7919) % k);
+		t0 = now_us();
+		if ((rc = store_open(conf, &s)) != MFA_OK)
+			die("store_open", rc);
+		if ((rc = store_token_meta(s, user, &tok)) != MFA_OK)
+			die("first statement", rc);
+		store_close(s);
+		t[i] = now_us() - t0;
+	}
+	report("first_stmt_kept_conn", t, n);
 
 	/* One connection for all that follows. */
 	if ((rc = store_open(conf, &s)) != MFA_OK)
