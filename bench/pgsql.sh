@@ -10,12 +10,15 @@
 # filler users u1000... added with INSERT ... SELECT generate_series
 # (tokens and states), their sealed records copied from u0's, so bound to
 # another name and never opened: only the 1,000 real users log in, the
-# tables and their indexes hold K rows.  Every login opens its own
-# connection (TCP + TLS + startup); the statements per login are counted
-# from the server's statement log, not assumed.  Then pgloop takes the
-# valid login apart (connection setup, one statement round trip, a login
-# on an open connection with synchronous_commit on and off) and
-# pg_test_fsync times the disk's fdatasync.  Run from the build
+# tables and their indexes hold K rows.  The driver is one long-lived
+# process: its pg_* rows keep connections between logins (pg_reuse_s,
+# the default), its pg_*_new rows (three more runs, pg_reuse_s = 0) open
+# a connection per login (TCP + TLS + startup); the connections and
+# statements per login are counted from the server's log, not assumed.
+# Then pgloop takes the valid login apart (connection setup, a first
+# statement on a kept connection, one statement round trip, a login on an
+# open connection with synchronous_commit on and off) and pg_test_fsync
+# times the disk's fdatasync.  Run from the build
 # directory as root:
 #   sh ../bench/pgsql.sh   (BENCH_PG_K="1000 1000000", BENCH_PG_N=300)
 # Standalone it prints its own table; run.sh sets BENCH_RAW to gather the

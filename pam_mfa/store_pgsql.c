@@ -336,12 +336,13 @@ out:
 
 /*
  * The connections kept between logins (rule 4), per process.  They live
- * in this object, which store.c loads with RTLD_NODELETE: libpam unloads
- * pam_mfa.so at every pam_end, never this, so a long-lived host (radiusd,
- * ocserv's sec-mod, OpenVPN's auth-pam process) finds them at its next
- * login; the price is that this object, libpq and what it loads stay
- * mapped, and up to POOL_MAX connections stay open between logins, for
- * the life of the process.  pool_lock guards pool and pool_n and is held
+ * in this object, which store.c loads with RTLD_NODELETE: libpam
+ * dlcloses pam_mfa.so at every pam_end (which -z nodelete keeps mapped
+ * too), and this object stays, so a long-lived host (radiusd, ocserv's
+ * sec-mod, OpenVPN's auth-pam process) finds them at its next login;
+ * the price is that this object, libpq and what it loads stay mapped,
+ * and up to POOL_MAX connections stay open between logins, for the life
+ * of the process.  pool_lock guards pool and pool_n and is held
  * only to move entries, never across a system call on a connection.
  */
 #define POOL_MAX	8

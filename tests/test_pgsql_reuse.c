@@ -166,6 +166,22 @@ backends_become(int i, const char *want)
 	assert_string_equal(now, want);
 }
 
+/* Whether /proc/self/maps names frag. */
+static int
+maps_hold(const char *frag)
+{
+	char line[4096];
+	FILE *f = fopen("/proc/self/maps", "r");
+	int found = 0;
+
+	assert_non_null(f);
+	while (fgets(line, sizeof(line), f) != NULL)
+		if (strstr(line, frag) != NULL)
+			found = 1;
+	fclose(f);
+	return found;
+}
+
 static unsigned long next[4];
 
 /* User u's next HOTP code (secret u). */
@@ -207,6 +223,11 @@ t_many_logins_one_connection(void **st)
 	}
 	assert_int_equal(mu_log_count("result=accept reason=ok user=rita "
 	    "service=r0", 10), 10);
+	/* libpam dlcloses the module at each pam_end: the store's object,
+	 * which holds the kept connection, stays (RTLD_NODELETE; the
+	 * module too, linked with -z nodelete). */
+	assert_true(maps_hold("/pam_mfa.so"));
+	assert_true(maps_hold("store_pgsql.so"));
 }
 
 static void
