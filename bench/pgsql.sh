@@ -168,8 +168,9 @@ sql "ALTER SYSTEM RESET log_connections" >/dev/null
 sql "ALTER SYSTEM SET log_min_messages = fatal" >/dev/null
 sql "SELECT pg_reload_conf()" >/dev/null
 
-# The valid login taken apart, on the largest table.
-"$build/bench/pgloop" "$d/mfa/pg.conf" "$M" "$N" |
+# The valid login taken apart, on the largest table; its target's parts
+# (a round trip, an fdatasync on the cluster's file system) interleaved.
+"$build/bench/pgloop" "$d/mfa/pg.conf" "$M" "$N" "$pg" |
     awk '{ print "pgloop_sync_on", $0 }' >>"$raw"
 sql "ALTER ROLE gw1 SET synchronous_commit = off" >/dev/null
 "$build/bench/pgloop" "$d/mfa/pg.conf" "$M" "$N" |

@@ -134,6 +134,7 @@ END {
 		printf "  measured, connection open: floor + valid attempt = %.1f\n", fl + von
 		printf "  measured, PAM login with its own connection - setup: %.1f\n", med(p50, "pg_valid_new " pko[npk]) - con
 		printf "  measured, PAM login on a kept connection (pg_reuse_s): %.1f\n", med(p50, "pg_valid " pko[npk])
+		printf "  interleaved, same load: SELECT %.1f, fdatasync 8 kB %.1f, target 2 x SELECT + fdatasync %.1f; valid attempt / its target, attempt by attempt: %.2f\n", dec["pgloop_sync_on interleaved_select"], dec["pgloop_sync_on interleaved_fdatasync_8k"], dec["pgloop_sync_on interleaved_target"], dec["pgloop_sync_on interleaved_attempt_over_target"]
 		printf "  first statement of a login on a kept connection (pool, check, statement, give back): %.1f\n", dec["pgloop_sync_on first_stmt_kept_conn"]
 	}
 	if (bad != "") print "\nWARNING: valid codes refused (timing meaningless):" bad
