@@ -9,7 +9,8 @@
  * connection within its deadline; a kept connection gone silent (its
  * relay frozen) is replaced within the deadline; a forked child makes
  * its own connection and its parent's goes on unharmed; two threads
- * logging in at once each hold their own, one code accepted once.
+ * logging in at once each hold their own, one code accepted once; ten at
+ * once make ten, of which eight (the cap) are kept.
  */
 #include "config.h"
 
@@ -420,6 +421,7 @@ t_fork_child_own_connection(void **st)
 
 struct th {
 	const char *code;
+	const char *user;
 	pthread_barrier_t *go;
 	int rc;
 };
@@ -433,35 +435,38 @@ th_login(void *arg)
 
 	pthread_barrier_wait(t->go);
 	t->rc = -1;
-	if (pam_start("r0", "ruth", &conv, &ph) != PAM_SUCCESS)
+	if (pam_start("r0", t->user, &conv, &ph) != PAM_SUCCESS)
 		return NULL;
 	t->rc = pam_authenticate(ph, 0);
 	pam_end(ph, t->rc);
 	return NULL;
 }
 
+/*
+ * n threads of this process log in as user u with one code at once,
+ * while a row lock on u's state is held 3 s: every thread's commit waits
+ * for it, so that n logins hold a connection at the same moment.  Checks
+ * that n backends of r0 wait at once (each thread has its own) and that
+ * the code is accepted once; returns after all are done.
+ */
+#define THREADS_MAX	10
 static void
-t_threads_own_connections(void **st)
+threads_race(int u, const char *user, int n)
 {
-	char code[16], now[64], sql[512];
+	char code[16], now[64], want[16], sql[512];
 	pthread_barrier_t go;
-	pthread_t tid[2];
-	struct th t[2];
+	pthread_t tid[THREADS_MAX];
+	struct th t[THREADS_MAX];
 	pid_t holder;
 	int i, ok = 0, status;
 
-	(void)st;
-	code_for(code, 2);
-	/* ruth's state row, to lock. */
-	assert_int_equal(mu_auth("r0", "ruth", code), PAM_SUCCESS);
-	code_for(code, 2);
-	/* A row lock on ruth's state held 2 s: both threads' commits wait
-	 * for it at once, each on its own connection. */
+	assert_true(n <= THREADS_MAX);
+	code_for(code, u);
 	snprintf(sql, sizeof(sql), "env -u LD_PRELOAD PGDB=mfa sh "
 	    "%s/tests/pgcluster.sh sql %s \"BEGIN; SELECT 1 FROM "
-	    "pam_mfa.state WHERE username = 'ruth' FOR UPDATE; "
-	    "SELECT pg_sleep(2); COMMIT\" >/dev/null",
-	    getenv("MFA_SRCDIR"), getenv("MFA_PG_DIR"));
+	    "pam_mfa.state WHERE username = '%s' FOR UPDATE; "
+	    "SELECT pg_sleep(3); COMMIT\" >/dev/null",
+	    getenv("MFA_SRCDIR"), getenv("MFA_PG_DIR"), user);
 	holder = fork();
 	assert_true(holder >= 0);
 	if (holder == 0) {
@@ -469,26 +474,28 @@ t_threads_own_connections(void **st)
 		_exit(127);
 	}
 	usleep(600 * 1000);
-	assert_int_equal(pthread_barrier_init(&go, NULL, 2), 0);
-	for (i = 0; i < 2; i++) {
+	assert_int_equal(pthread_barrier_init(&go, NULL, (unsigned)n), 0);
+	for (i = 0; i < n; i++) {
 		t[i].code = code;
+		t[i].user = user;
 		t[i].go = &go;
 		assert_int_equal(pthread_create(&tid[i], NULL, th_login, &t[i]),
 		    0);
 	}
-	/* Both waiting for the lock: two backends of r0. */
-	for (i = 0; i < 30; i++) {
+	/* All waiting for the lock: n backends of r0. */
+	snprintf(want, sizeof(want), "%d", n);
+	for (i = 0; i < 45; i++) {
 		snprintf(sql, sizeof(sql), "SELECT count(DISTINCT pid) FROM "
 		    "pg_stat_activity WHERE application_name = 'pam_mfa_r0' "
 		    "AND wait_event_type = 'Lock'");
 		assert_int_equal(cluster(now, sizeof(now), "sql", sql), 0);
-		if (strcmp(now, "2") == 0)
+		if (strcmp(now, want) == 0)
 			break;
 		usleep(50 * 1000);
 	}
-	print_message("backends of two threads waiting at once: %s\n", now);
-	assert_string_equal(now, "2");
-	for (i = 0; i < 2; i++) {
+	print_message("backends of %d threads waiting at once: %s\n", n, now);
+	assert_string_equal(now, want);
+	for (i = 0; i < n; i++) {
 		assert_int_equal(pthread_join(tid[i], NULL), 0);
 		ok += t[i].rc == PAM_SUCCESS;
 		assert_true(t[i].rc == PAM_SUCCESS || t[i].rc == PAM_AUTH_ERR);
@@ -497,10 +504,45 @@ t_threads_own_connections(void **st)
 	assert_int_equal(waitpid(holder, &status, 0), holder);
 	/* One code, accepted once. */
 	assert_int_equal(ok, 1);
+}
+
+static void
+t_threads_own_connections(void **st)
+{
+	char code[16], now[64];
+
+	(void)st;
+	code_for(code, 2);
+	/* ruth's state row, to lock. */
+	assert_int_equal(mu_auth("r0", "ruth", code), PAM_SUCCESS);
+	threads_race(2, "ruth", 2);
 	assert_true(mu_log_wait("reason=replay user=ruth", "service=r0"));
 	/* Both connections kept: two backends now. */
 	backends(now, sizeof(now), 0);
 	assert_non_null(strchr(now, ','));
+}
+
+/* Ten logins at once: ten connections, of which 8 (POOL_MAX) are kept. */
+static void
+t_pool_capped(void **st)
+{
+	char now[256];
+	int i, n = 0;
+
+	(void)st;
+	threads_race(3, "rudy", 10);
+	for (i = 0; i < 40; i++) {
+		char *p;
+
+		backends(now, sizeof(now), 0);
+		for (n = 1, p = now; (p = strchr(p, ',')) != NULL; p++)
+			n++;
+		if (n == 8)
+			break;
+		usleep(50 * 1000);
+	}
+	print_message("kept after ten at once: %d\n", n);
+	assert_int_equal(n, 8);
 }
 
 int
@@ -512,6 +554,7 @@ main(void)
 		cmocka_unit_test(t_idle_past_reuse_closed),
 		cmocka_unit_test(t_fork_child_own_connection),
 		cmocka_unit_test(t_threads_own_connections),
+		cmocka_unit_test(t_pool_capped),
 		cmocka_unit_test(t_silent_connection_replaced),
 		cmocka_unit_test(t_server_restarted_between_logins),
 		cmocka_unit_test(mu_test_no_secret_in_log),
