@@ -6,23 +6,34 @@
  * connection would:
  *   connect  store_open, then the first statement (TCP, TLS 1.3 with the
  *            client certificate, startup) minus a second one on the
- *            connection it opened; store_close.  One line each for the
- *            whole first statement and for the one after it.
+ *            connection it opened; store_close (pg_reuse_s = 0).  One
+ *            line each for the whole first statement and for the one
+ *            after it.
+ *   first_stmt_kept_conn  store_open, the first statement on a kept
+ *            connection (pg_reuse_s = 60: taken from the pool and
+ *            checked), store_close giving it back.
  *   select   one statement round trip on an open connection (the
  *            token's SELECT, store_token_meta).
  *   valid    a valid code's auth_attempt on an open connection: the
  *            SELECT, the verification, the gw_commit and its flush.
  *   wrong    the same with a wrong code (deny = 0: verified and written).
+ *   interleaved  with DIR: after each valid attempt, one SELECT round
+ *            trip and one 8 kB pwrite + fdatasync of a file in DIR (the
+ *            cluster's file system), so that the target (2 round trips +
+ *            the flush) and the attempt are measured under the same load,
+ *            and the attempt over that target, attempt by attempt.
  * Codes are computed from each user's token and replay floor, read
  * before the timed loop.  Nothing is changed in the module for this.
- *   pgloop CONF K N   lines: "name n p50_us p99_us"
+ *   pgloop CONF K N [DIR]   lines: "name n p50_us p99_us"
  */
 #include "config.h"
 
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "account.h"
 #include "auth.h"
@@ -76,22 +87,39 @@ main(int argc, char **argv)
 	struct auth_result res;
 	enum mfa_err rc;
 	uint64_t *next;
-	double *t, *t2, t0, t1;
+	static char page[8192];
+	double *t, *t2, *ts, *tf, *tr, t0, t1;
+	int fd = -1;
 	long k, n, i, u;
 	int pass;
 
-	if (argc != 4 || (k = atol(argv[2])) < 1 || (n = atol(argv[3])) < 10)
+	if ((argc != 4 && argc != 5) || (k = atol(argv[2])) < 1 ||
+	    (n = atol(argv[3])) < 10)
 		return 2;
+	if (argc == 5) {
+		char path[4096];
+
+		snprintf(path, sizeof(path), "%s/pgloop.fsync", argv[4]);
+		if ((fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600)) < 0 ||
+		    pwrite(fd, page, sizeof(page), 0) != (ssize_t)sizeof(page) ||
+		    fsync(fd) != 0 || unlink(path) != 0)
+			return 1;
+	}
 	if ((rc = conf_load(argv[1], &conf, errmsg)) != MFA_OK) {
 		fprintf(stderr, "pgloop: %s\n", errmsg);
 		return 1;
 	}
 	if ((t = calloc((size_t)n, sizeof(*t))) == NULL ||
 	    (t2 = calloc((size_t)n, sizeof(*t2))) == NULL ||
-	    (next = calloc((size_t)n, sizeof(*next))) == NULL)
+	    (next = calloc((size_t)n, sizeof(*next))) == NULL ||
+	    (ts = calloc((size_t)n, sizeof(*ts))) == NULL ||
+	    (tf = calloc((size_t)n, sizeof(*tf))) == NULL ||
+	    (tr = calloc((size_t)n, sizeof(*tr))) == NULL)
 		return 1;
 
-	/* A new connection per login, as the module makes them. */
+	/* A new connection per login, as the module makes them with
+	 * pg_reuse_s = 0. */
+	conf->pg_reuse_s = 0;
 	for (i = 0; i < n; i++) {
 		snprintf(user, sizeof(user), "u%ld", (i * 7919) % k);
 		t0 = now_us();
@@ -111,6 +139,27 @@ main(int argc, char **argv)
 		t[i] -= t2[i];
 	report("connect", t, n);
 	report("stmt_after_connect", t2, n);
+
+	/* A login's first statement on a kept connection (pg_reuse_s):
+	 * store_open, taking it from the pool, its check, the statement,
+	 * store_close giving it back. */
+	conf->pg_reuse_s = 60;
+	if ((rc = store_open(conf, &s)) != MFA_OK)
+		die("store_open", rc);
+	if ((rc = store_token_meta(s, "u0", &tok)) != MFA_OK)
+		die("first statement", rc);
+	store_close(s);
+	for (i = 0; i < n; i++) {
+		snprintf(user, sizeof(user), "u%ld", (i * 7919) % k);
+		t0 = now_us();
+		if ((rc = store_open(conf, &s)) != MFA_OK)
+			die("store_open", rc);
+		if ((rc = store_token_meta(s, user, &tok)) != MFA_OK)
+			die("first statement", rc);
+		store_close(s);
+		t[i] = now_us() - t0;
+	}
+	report("first_stmt_kept_conn", t, n);
 
 	/* One connection for all that follows. */
 	if ((rc = store_open(conf, &s)) != MFA_OK)
@@ -160,9 +209,35 @@ main(int argc, char **argv)
 			t[i] = now_us() - t0;
 			if (rc != (pass == 0 ? MFA_OK : MFA_EBADCODE))
 				die(pass == 0 ? "valid" : "wrong", rc);
+			if (pass == 1 || fd < 0)
+				continue;
+			/* The target's parts, under the same load. */
+			t0 = now_us();
+			if ((rc = store_token_meta(s, user, &tok)) != MFA_OK)
+				die("select", rc);
+			ts[i] = now_us() - t0;
+			token_wipe(&tok);
+			t0 = now_us();
+			if (pwrite(fd, page, sizeof(page), 0) !=
+			    (ssize_t)sizeof(page) || fdatasync(fd) != 0)
+				return 1;
+			tf[i] = now_us() - t0;
+			tr[i] = t[i] / (2 * ts[i] + tf[i]);
 		}
 		report(pass == 0 ? "valid_open_conn" : "wrong_open_conn", t, n);
+		if (pass == 0 && fd >= 0) {
+			report("interleaved_select", ts, n);
+			report("interleaved_fdatasync_8k", tf, n);
+			for (i = 0; i < n; i++)
+				ts[i] = 2 * ts[i] + tf[i];
+			report("interleaved_target", ts, n);
+			qsort(tr, (size_t)n, sizeof(*tr), cmp);
+			printf("interleaved_attempt_over_target %ld %.3f %.3f\n",
+			    n, tr[n / 2], tr[n * 99 / 100]);
+		}
 	}
+	if (fd >= 0)
+		close(fd);
 	store_close(s);
 	conf_free(conf);
 	return 0;

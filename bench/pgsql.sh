@@ -10,12 +10,15 @@
 # filler users u1000... added with INSERT ... SELECT generate_series
 # (tokens and states), their sealed records copied from u0's, so bound to
 # another name and never opened: only the 1,000 real users log in, the
-# tables and their indexes hold K rows.  Every login opens its own
-# connection (TCP + TLS + startup); the statements per login are counted
-# from the server's statement log, not assumed.  Then pgloop takes the
-# valid login apart (connection setup, one statement round trip, a login
-# on an open connection with synchronous_commit on and off) and
-# pg_test_fsync times the disk's fdatasync.  Run from the build
+# tables and their indexes hold K rows.  The driver is one long-lived
+# process: its pg_* rows keep connections between logins (pg_reuse_s,
+# the default), its pg_*_new rows (three more runs, pg_reuse_s = 0) open
+# a connection per login (TCP + TLS + startup); the connections and
+# statements per login are counted from the server's log, not assumed.
+# Then pgloop takes the valid login apart (connection setup, a first
+# statement on a kept connection, one statement round trip, a login on an
+# open connection with synchronous_commit on and off) and pg_test_fsync
+# times the disk's fdatasync.  Run from the build
 # directory as root:
 #   sh ../bench/pgsql.sh   (BENCH_PG_K="1000 1000000", BENCH_PG_N=300)
 # Standalone it prints its own table; run.sh sets BENCH_RAW to gather the
@@ -92,6 +95,14 @@ echo "pgsql: imported $M users in $(( $(date +%s) - t0 )) s" >&2
 sql "ALTER SYSTEM SET fsync = on" >/dev/null
 sql "SELECT pg_reload_conf()" >/dev/null
 mdb() { PGDB=mfa sql "$@"; }
+# noreuse on|off: pg_reuse_s = 0 in the gateways' configs, or the default.
+noreuse() {
+	for f in "$d"/mfa/pg*.conf; do
+		grep -v '^pg_reuse_s' "$f" >"$f.new"
+		[ "$1" = on ] && echo 'pg_reuse_s = 0;' >>"$f.new"
+		mv "$f.new" "$f"
+	done
+}
 raw=$work/raw
 : >"$raw"
 have=$M
@@ -120,6 +131,12 @@ for K in $PG_K; do
 	done | awk -v K="$K" '{ $3 = K; print }' >>"$raw"
 	"$build/bench/driver" "$d/svc" "$M" "$N" 2 pg |
 	    awk -v K="$K" '{ $3 = K; print }' >>"$raw"
+	# The same logins with pg_reuse_s = 0: a new connection each.
+	noreuse on
+	for r in 1 2 3; do
+		"$build/bench/driver" "$d/svc" "$M" "$N" 1 pg
+	done | awk -v K="$K" '$1 != "floor" { $1 = $1 "_new" } { $3 = K; print }' >>"$raw"
+	noreuse off
 done
 
 # Statements and connections per login, from the server's own log.
@@ -129,24 +146,31 @@ sql "ALTER SYSTEM SET log_statement = 'all'" >/dev/null
 sql "ALTER SYSTEM SET log_connections = on" >/dev/null
 sql "SELECT pg_reload_conf()" >/dev/null
 sleep 1
-for p in pg_valid pg_wrong pg_locked; do
-	before=$(wc -l <"$log")
-	BENCH_PATH=$p "$build/bench/driver" "$d/svc" "$M" 10 1 pg >/dev/null
-	# 3 warm-up logins and 10 timed (and pg_locked: the lock login).
-	n=13
-	[ $p = pg_locked ] && n=14
-	tail -n +"$((before + 1))" "$log" | awk -v p="$p" -v n=$n '
-	/connection authorized: user=gw/ { c++ }
-	/(statement|execute [^:]*): / && /pam_mfa\./ { s++ }
-	END { printf "rt %s %.2f %.2f\n", p, c / n, s / n }' >>"$raw"
+for reuse in on off; do
+	x=""
+	[ $reuse = off ] && x=_new
+	[ $reuse = off ] && noreuse on
+	for p in pg_valid pg_wrong pg_locked; do
+		before=$(wc -l <"$log")
+		BENCH_PATH=$p "$build/bench/driver" "$d/svc" "$M" 10 1 pg >/dev/null
+		# 3 warm-up logins and 10 timed (and pg_locked: the lock login).
+		n=13
+		[ $p = pg_locked ] && n=14
+		tail -n +"$((before + 1))" "$log" | awk -v p="$p$x" -v n=$n '
+		/connection authorized: user=gw/ { c++ }
+		/(statement|execute [^:]*): / && /pam_mfa\./ { s++ }
+		END { printf "rt %s %.2f %.2f\n", p, c / n, s / n }' >>"$raw"
+	done
+	noreuse off
 done
 sql "ALTER SYSTEM RESET log_statement" >/dev/null
 sql "ALTER SYSTEM RESET log_connections" >/dev/null
 sql "ALTER SYSTEM SET log_min_messages = fatal" >/dev/null
 sql "SELECT pg_reload_conf()" >/dev/null
 
-# The valid login taken apart, on the largest table.
-"$build/bench/pgloop" "$d/mfa/pg.conf" "$M" "$N" |
+# The valid login taken apart, on the largest table; its target's parts
+# (a round trip, an fdatasync on the cluster's file system) interleaved.
+"$build/bench/pgloop" "$d/mfa/pg.conf" "$M" "$N" "$pg" |
     awk '{ print "pgloop_sync_on", $0 }' >>"$raw"
 sql "ALTER ROLE gw1 SET synchronous_commit = off" >/dev/null
 "$build/bench/pgloop" "$d/mfa/pg.conf" "$M" "$N" |
@@ -178,8 +202,8 @@ END {
 	printf "%-10s %8s %9s %9s %9s %8s  %s\n", "path", "K", "auths/s", "p50 us", "p99 us", "x floor", "round trips"
 	for (k in ks) {
 		fl = med(p50, "floor " k)
-		split("floor pg_valid pg_wrong pg_locked", order, " ")
-		for (i = 1; i <= 4; i++) {
+		split("floor pg_valid pg_wrong pg_locked pg_valid_new pg_wrong_new pg_locked_new", order, " ")
+		for (i = 1; i <= 7; i++) {
 			key = order[i] " " k
 			if (!((key, 1) in p50)) continue
 			printf "%-10s %8s %9.0f %9.1f %9.1f %8.1f  %s\n", order[i], k, med(rate, key), med(p50, key), med(p99, key), med(p50, key) / fl, rt[order[i]]

@@ -104,14 +104,14 @@ END {
 		fl = med(p50, "floor_pg " k); oa = med(p50, "oath_valid " k); ga = med(p50, "ga_valid " k)
 		ow = med(p50, "oath_wrong " k); gw = med(p50, "ga_wrong " k)
 		row("floor_pg", k, fl, 0, 0, "-")
-		split("pg_valid pg_wrong pg_locked", order, " ")
-		for (i = 1; i <= 3; i++) {
+		split("pg_valid pg_wrong pg_locked pg_valid_new pg_wrong_new pg_locked_new", order, " ")
+		for (i = 1; i <= 6; i++) {
 			po = (order[i] ~ /wrong|locked/) ? ow : oa
 			pg = (order[i] ~ /wrong|locked/) ? gw : ga
 			row(order[i], k, fl, po, pg, rt[order[i]])
 		}
 	}
-	print "round trips: 0 (file): no network; Nc+M: N connections (TCP + TLS + startup) and M statements per login, counted in the server log"
+	print "round trips: 0 (file): no network; Nc+M: N connections (TCP + TLS + startup) and M statements per login, counted in the server log; pg_*: connections kept between logins (pg_reuse_s = 60), pg_*_new: a new one per login (pg_reuse_s = 0)"
 	print ""
 	print "two processes (disjoint users; PostgreSQL: two gateways, gw1 and gw2):"
 	for (x in two) print "  " x ": " two[x]
@@ -132,7 +132,10 @@ END {
 		printf "  the commit flush (on - off): %.1f; pg_test_fsync fdatasync 8 kB: %s\n", von - voff, fsyncus
 		printf "  target, connection open: floor %.1f + 2 x %.1f + fsync %s = %.1f\n", fl, sel, fsyncus, fl + 2 * sel + fsyncus
 		printf "  measured, connection open: floor + valid attempt = %.1f\n", fl + von
-		printf "  measured, PAM login with its own connection - setup: %.1f\n", med(p50, "pg_valid " pko[npk]) - con
+		printf "  measured, PAM login with its own connection - setup: %.1f\n", med(p50, "pg_valid_new " pko[npk]) - con
+		printf "  measured, PAM login on a kept connection (pg_reuse_s): %.1f\n", med(p50, "pg_valid " pko[npk])
+		printf "  interleaved, same load: SELECT %.1f, fdatasync 8 kB %.1f, target 2 x SELECT + fdatasync %.1f; valid attempt / its target, attempt by attempt: %.2f\n", dec["pgloop_sync_on interleaved_select"], dec["pgloop_sync_on interleaved_fdatasync_8k"], dec["pgloop_sync_on interleaved_target"], dec["pgloop_sync_on interleaved_attempt_over_target"]
+		printf "  first statement of a login on a kept connection (pool, check, statement, give back): %.1f\n", dec["pgloop_sync_on first_stmt_kept_conn"]
 	}
 	if (bad != "") print "\nWARNING: valid codes refused (timing meaningless):" bad
 }' "$raw"

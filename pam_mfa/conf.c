@@ -461,6 +461,7 @@ static const struct conf_key conf_keys[] = {
 	{ "pending_lifetime",	set_uint,	OFF(pending_lifetime), 0,
 	    31536000 },
 	{ "enroll_deadline",	set_deadline,	0,		0, 10 },
+	{ "pg_reuse_s",		set_uint,	OFF(pg_reuse_s), 0, 3600 },
 };
 #undef OFF
 
@@ -487,6 +488,7 @@ conf_defaults(struct mfa_conf *c)
 	c->user_lookup = MFA_LOOKUP_NSS;
 	c->store = MFA_STORE_FILE;
 	c->pg_timeout_ms = 2000;
+	c->pg_reuse_s = 60;
 	if ((c->state_dir = strdup(MFA_STATE_DIR)) == NULL ||
 	    (c->key_file = strdup(MFA_KEY_PATH)) == NULL ||
 	    (c->prompt = strdup("Verification code: ")) == NULL ||

@@ -75,6 +75,7 @@ struct mfa_conf {
 					 * for ever) */
 	int64_t enroll_deadline;	/* unenrolled = "ignore" ends at this
 					 * unix time (0: never) */
+	unsigned pg_reuse_s;		/* idle connection kept (0: none) */
 };
 
 #define CONF_ERRMSG_MAX 256

@@ -44,12 +44,22 @@
  *     the handshake: a caller's environment can make a connection fail,
  *     never reach another server.  A password or a service in the string
  *     is refused (client certificates, or a root-only passfile).
- *  4. One connection per store_open, made at the first statement (so
- *     that the connection and the attempt share one deadline, and no
- *     connection idles while the user types), used by one process and
- *     thread (the store handle is per call), closed in store_close; after
- *     a fork the child never uses or closes its parent's connection.  A
- *     connection that failed is not made again in the same login.
+ *  4. One connection per store_open, taken at the first statement from
+ *     this process's kept connections (pool_take) or made then (so that
+ *     the connection and the attempt share one deadline), used by one
+ *     process and thread (the store handle is per call, and a kept
+ *     connection is out of the pool while a handle holds it), given back
+ *     in store_close if it is sound and idle (pool_give), else closed.
+ *     Kept: at most POOL_MAX per process, each for pg_reuse_s seconds
+ *     of idleness at most (0: none kept), only with the same conninfo
+ *     and deadline, never the CLI's.  After a fork the child never uses
+ *     or closes its parent's connection (pool_child).  A kept connection
+ *     found broken is replaced within the login's deadline: before a
+ *     statement if the server said goodbye while it idled, and if it
+ *     then fails a read (which changes nothing, so running it again is
+ *     safe) or stays silent past a quarter of the deadline; never a
+ *     write.  A connection made in this login that failed is not made
+ *     again in it.
  *  5. Hostile values only as bound parameters (PQsendQueryParams).
  *  6. Least privilege on the server (conf/postgresql/schema.sql): the
  *     module's role moves state only through gw_commit's allowed
@@ -62,6 +72,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -85,6 +96,10 @@ struct pg_store {
 	pid_t pid;			/* the process that opened the store */
 	int admin;
 	unsigned timeout_ms;
+	unsigned reuse_s;		/* pg_reuse_s: 0, never kept */
+	int unproven;			/* conn is a kept one that has not
+					 * answered in this login yet */
+	int64_t probe;			/* its statement's own deadline */
 	int pinned;			/* a deadline shared by several calls */
 	int64_t deadline;		/* CLOCK_MONOTONIC, ms */
 	int warned;			/* a WARNING came with the last result */
@@ -164,7 +179,9 @@ wait_sock(struct pg_store *ps, short events)
 	int n;
 
 	for (;;) {
-		if ((left = ps->deadline - mono_ms()) <= 0)
+		left = ps->probe != 0 && ps->probe < ps->deadline ?
+		    ps->probe : ps->deadline;
+		if ((left -= mono_ms()) <= 0)
 			return MFA_ETIMEOUT;
 		pfd.fd = PQsocket(ps->conn);
 		pfd.events = events;
@@ -188,7 +205,8 @@ notice(void *arg, const PGresult *res)
 	const char *sev = PQresultErrorField(res,
 	    PG_DIAG_SEVERITY_NONLOCALIZED);
 
-	if (sev != NULL && strcmp(sev, "NOTICE") != 0 &&
+	/* NULL: a kept connection between logins, which sends nothing. */
+	if (ps != NULL && sev != NULL && strcmp(sev, "NOTICE") != 0 &&
 	    strcmp(sev, "DEBUG") != 0 && strcmp(sev, "INFO") != 0 &&
 	    strcmp(sev, "LOG") != 0)
 		ps->warned = 1;
@@ -282,7 +300,8 @@ pg_connect(struct pg_store *ps, const char *conninfo)
 		if (val[i] == NULL)
 			val[i] = o->compiled != NULL ? o->compiled : "";
 	}
-	arm(ps);
+	/* By the caller's deadline: what is left of it after a kept
+	 * connection was found broken. */
 	rc = MFA_EUNAVAIL;
 	if ((ps->conn = PQconnectStartParams(kw, val, 0)) == NULL) {
 		rc = MFA_ENOMEM;
@@ -315,6 +334,195 @@ out:
 	return rc;
 }
 
+/*
+ * The connections kept between logins (rule 4), per process.  They live
+ * in this object, which store.c loads with RTLD_NODELETE: libpam
+ * dlcloses pam_mfa.so at every pam_end (which -z nodelete keeps mapped
+ * too), and this object stays, so a long-lived host (radiusd, ocserv's
+ * sec-mod, OpenVPN's auth-pam process) finds them at its next login;
+ * the price is that this object, libpq and what it loads stay mapped,
+ * and up to POOL_MAX connections stay open between logins, for the life
+ * of the process.  pool_lock guards pool and pool_n and is held
+ * only to move entries, never across a system call on a connection.
+ */
+#define POOL_MAX	8
+struct kept {
+	PGconn *conn;
+	char *conninfo;			/* what it was made from */
+	unsigned timeout_ms;		/* and with (its startup options) */
+	pid_t pid;			/* the process that connected */
+	int64_t until;			/* CLOCK_MONOTONIC ms: idle till */
+};
+static pthread_mutex_t pool_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_once_t pool_once = PTHREAD_ONCE_INIT;
+static int pool_forksafe;		/* written once, under pool_once */
+static struct kept pool[POOL_MAX];
+static size_t pool_n;
+
+/* A fork waits until no thread moves entries, so that the child gets
+ * the lock free and the list whole. */
+static void
+pool_prepare(void)
+{
+	(void)pthread_mutex_lock(&pool_lock);
+}
+
+static void
+pool_parent(void)
+{
+	(void)pthread_mutex_unlock(&pool_lock);
+}
+
+/*
+ * In a forked child the parent's connections are not its own: each
+ * socket, a copy of the parent's, is closed (close sends nothing, so the
+ * parent's session goes on), and the PGconn with its TLS state is left
+ * unfreed, because PQfinish would send a Terminate message, and TLS a
+ * close_notify, on the parent's session.  That memory (some tens of
+ * kilobytes a connection, at most POOL_MAX) is the child's loss, once.
+ */
+static void
+pool_child(void)
+{
+	size_t i;
+	int fd;
+
+	for (i = 0; i < pool_n; i++)
+		if ((fd = PQsocket(pool[i].conn)) >= 0)
+			(void)close(fd);
+	pool_n = 0;
+	(void)pthread_mutex_unlock(&pool_lock);
+}
+
+static void
+pool_init(void)
+{
+	pool_forksafe = pthread_atfork(pool_prepare, pool_parent,
+	    pool_child) == 0;
+}
+
+/* Whether connections may be kept at all: not without the fork
+ * handlers, not for pam-mfa, not with pg_reuse_s = 0. */
+static int
+pool_on(const struct pg_store *ps)
+{
+	return ps->reuse_s > 0 && !ps->admin &&
+	    pthread_once(&pool_once, pool_init) == 0 && pool_forksafe;
+}
+
+/*
+ * Whether a kept connection may carry a statement: open, in no
+ * transaction, and nothing arrived while it idled -- a server that shuts
+ * down or ends an idle session says so, then closes; a reset or a crash
+ * reads the same.  A connection that died silently (a host gone, a
+ * firewall's dropped state) passes: exec then finds it out.
+ */
+static int
+conn_sound(PGconn *c)
+{
+	struct pollfd pfd;
+
+	if (PQstatus(c) != CONNECTION_OK ||
+	    PQtransactionStatus(c) != PQTRANS_IDLE || PQisBusy(c))
+		return 0;
+	pfd.fd = PQsocket(c);
+	pfd.events = POLLIN;
+	pfd.revents = 0;
+	return pfd.fd >= 0 && poll(&pfd, 1, 0) == 0;
+}
+
+/*
+ * A kept connection made from ps's conninfo and deadline, the one given
+ * back last first, out of the pool for this handle alone; NULL if none.
+ * Those idle past their time are closed on the way, those a parent left
+ * (if the fork handler did not run) forgotten without a word.
+ */
+static PGconn *
+pool_take(struct pg_store *ps)
+{
+	struct kept drop[POOL_MAX], got;
+	size_t i, j, n = 0;
+	int64_t now;
+	pid_t pid = getpid();
+
+	if (!pool_on(ps))
+		return NULL;
+	for (;;) {
+		got.conn = NULL;
+		got.conninfo = NULL;
+		n = 0;
+		now = mono_ms();
+		if (pthread_mutex_lock(&pool_lock) != 0)
+			return NULL;
+		for (i = j = 0; i < pool_n; i++) {
+			if (pool[i].pid != pid)
+				continue;	/* not ours to touch */
+			if (pool[i].until <= now)
+				drop[n++] = pool[i];
+			else
+				pool[j++] = pool[i];
+		}
+		pool_n = j;
+		for (i = pool_n; i-- > 0;)
+			if (pool[i].timeout_ms == ps->timeout_ms &&
+			    strcmp(pool[i].conninfo, ps->conninfo) == 0) {
+				got = pool[i];
+				memmove(&pool[i], &pool[i + 1],
+				    (pool_n - i - 1) * sizeof(pool[0]));
+				pool_n--;
+				break;
+			}
+		(void)pthread_mutex_unlock(&pool_lock);
+		for (i = 0; i < n; i++) {
+			PQfinish(drop[i].conn);
+			free(drop[i].conninfo);
+		}
+		free(got.conninfo);
+		if (got.conn == NULL || conn_sound(got.conn)) {
+			if (got.conn != NULL)
+				PQsetNoticeReceiver(got.conn, notice, ps);
+			return got.conn;
+		}
+		PQfinish(got.conn);	/* broken while it idled: next */
+	}
+}
+
+/* store_close's: ps's connection back to the pool if it may be kept and
+ * is sound (the oldest closed to make room), else closed. */
+static void
+pool_give(struct pg_store *ps)
+{
+	struct kept k, drop = { NULL, NULL, 0, 0, 0 };
+	PGconn *c = ps->conn;
+
+	ps->conn = NULL;
+	if (!pool_on(ps) || ps->failed || !conn_sound(c) ||
+	    (k.conninfo = strdup(ps->conninfo)) == NULL) {
+		PQfinish(c);
+		return;
+	}
+	PQsetNoticeReceiver(c, notice, NULL);
+	k.conn = c;
+	k.timeout_ms = ps->timeout_ms;
+	k.pid = ps->pid;
+	k.until = mono_ms() + (int64_t)ps->reuse_s * 1000;
+	if (pthread_mutex_lock(&pool_lock) != 0) {
+		PQfinish(c);
+		free(k.conninfo);
+		return;
+	}
+	if (pool_n == POOL_MAX) {
+		drop = pool[0];
+		memmove(&pool[0], &pool[1], (POOL_MAX - 1) * sizeof(pool[0]));
+		pool_n--;
+	}
+	pool[pool_n++] = k;
+	(void)pthread_mutex_unlock(&pool_lock);
+	if (drop.conn != NULL && drop.pid == getpid())
+		PQfinish(drop.conn);
+	free(drop.conninfo);
+}
+
 /* What a failed statement means. */
 static enum mfa_err
 sql_error(const PGresult *res, int write)
@@ -343,8 +551,9 @@ sql_error(const PGresult *res, int write)
  * connection is lost once it was sent.
  */
 static enum mfa_err
-exec(struct pg_store *ps, const char *sql, int n, const char *const *vals,
-    const int *lens, int write, PGresult **out)
+exec_once(struct pg_store *ps, const char *sql, int n,
+    const char *const *vals, const int *lens, int write, int fresh,
+    int *unsent, PGresult **out)
 {
 	int fmts[16] = { 0 };
 	PGresult *res, *first = NULL;
@@ -352,12 +561,16 @@ exec(struct pg_store *ps, const char *sql, int n, const char *const *vals,
 	int i, f;
 
 	*out = NULL;
+	*unsent = 1;
 	if (ps->pid != getpid() || n > 16)
 		return MFA_EUNAVAIL;
 	if (ps->conn == NULL) {
+		ps->unproven = 0;
 		if (ps->failed)
 			return MFA_EUNAVAIL;
-		if ((rc = pg_connect(ps, ps->conninfo)) != MFA_OK) {
+		if (!fresh && (ps->conn = pool_take(ps)) != NULL)
+			ps->unproven = 1;
+		else if ((rc = pg_connect(ps, ps->conninfo)) != MFA_OK) {
 			ps->failed = 1;
 			return rc;
 		}
@@ -365,8 +578,15 @@ exec(struct pg_store *ps, const char *sql, int n, const char *const *vals,
 	for (i = 0; i < n; i++)
 		fmts[i] = lens != NULL && lens[i] > 0;
 	ps->warned = 0;
-	if (!PQsendQueryParams(ps->conn, sql, n, NULL, vals, lens, fmts, 0))
-		return MFA_EUNAVAIL;
+	/* A read on a kept connection not yet heard from in this login
+	 * gets a quarter of the deadline: silence then means it died. */
+	if (ps->unproven && !write)
+		ps->probe = mono_ms() + ps->timeout_ms / 4;
+	if (!PQsendQueryParams(ps->conn, sql, n, NULL, vals, lens, fmts, 0)) {
+		rc = MFA_EUNAVAIL;	/* nothing sent */
+		goto fail;
+	}
+	*unsent = 0;
 	while ((f = PQflush(ps->conn)) == 1) {
 		if ((rc = wait_sock(ps, POLLOUT | POLLIN)) != MFA_OK)
 			goto fail;
@@ -399,6 +619,8 @@ exec(struct pg_store *ps, const char *sql, int n, const char *const *vals,
 		rc = lost;
 		goto fail;
 	}
+	ps->probe = 0;
+	ps->unproven = 0;		/* it answered */
 	if (PQresultStatus(first) != PGRES_TUPLES_OK) {
 		rc = sql_error(first, write);
 		PQclear(first);
@@ -415,10 +637,34 @@ exec(struct pg_store *ps, const char *sql, int n, const char *const *vals,
 	return MFA_OK;
 fail:
 	/* Unusable from here: closed, never cancelled. */
+	ps->probe = 0;
 	PQfinish(ps->conn);
 	ps->conn = NULL;
 	ps->failed = 1;
 	return rc;
+}
+
+/*
+ * exec_once, and once more on a new connection if the connection failed
+ * was a kept one that had not answered in this login yet, the statement
+ * a read or not sent at all (so that running it again can't do twice
+ * what it does), and the deadline not past.  A write that was sent is
+ * never run again: its outcome, if the connection broke, is unknown.
+ */
+static enum mfa_err
+exec(struct pg_store *ps, const char *sql, int n, const char *const *vals,
+    const int *lens, int write, PGresult **out)
+{
+	enum mfa_err rc;
+	int unsent;
+
+	rc = exec_once(ps, sql, n, vals, lens, write, 0, &unsent, out);
+	if (rc == MFA_OK || !ps->unproven || ps->conn != NULL ||
+	    (write && !unsent) || mono_ms() >= ps->deadline)
+		return rc;
+	ps->failed = 0;
+	ps->unproven = 0;
+	return exec_once(ps, sql, n, vals, lens, write, 1, &unsent, out);
 }
 
 /* Numbers, without sscanf or atoi. */
@@ -599,6 +845,7 @@ open_common(const struct mfa_conf *conf, int admin, void **out)
 	ps->pid = getpid();
 	ps->admin = admin;
 	ps->timeout_ms = conf->pg_timeout_ms;
+	ps->reuse_s = admin ? 0 : conf->pg_reuse_s;
 	if (keyfile_init(&ps->kf, conf->key_file) != MFA_OK ||
 	    (ps->conninfo = strdup(ci)) == NULL) {
 		keyfile_free(&ps->kf);
@@ -644,7 +891,7 @@ pg_close(void *be)
 	/* A forked child leaves its parent's connection alone (PQfinish
 	 * would end the parent's session): the memory is lost instead. */
 	if (ps->conn != NULL && ps->pid == getpid())
-		PQfinish(ps->conn);
+		pool_give(ps);
 	keyfile_free(&ps->kf);
 	free(ps->conninfo);
 	free(ps);

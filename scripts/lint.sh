@@ -299,6 +299,7 @@ pam_mfa/store_pgsql.c	pg_install	"0")	the install function's status answer
 pam_mfa/store_pgsql.c	pg_activate	"0")	the activate function's status answer
 pam_mfa/store_pgsql.c	pg_remove	"t")	the remove function's boolean answer
 pam_mfa/store_pgsql.c	pg_any_sealed	strcmp(v, "	the database's boolean answer: does it hold a token
+pam_mfa/store_pgsql.c	pool_take	strcmp(pool[i].conninfo, ps->conninfo)	a kept connection's conninfo against the login's (the config's, no password allowed in it)
 pam_mfa/store.c	store_names_finish	l->v[j - 1]	user names, for duplicates in rekey's list of unreadable tokens
 pam_mfa/store.c	store_names_add	l->v[l->n - 1]	user names, for duplicates in rekey's list of unreadable tokens
 pam_mfa/store.c	names_cmp	strcmp(*(char	user names, sorted for rekey's list

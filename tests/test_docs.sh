@@ -41,6 +41,13 @@ for k in unlock_growth unlock_time_max; do
 	check "pam_mfa(8) documents $k" grep -q "$k" "$MFA_SRCDIR/man/pam_mfa.8"
 	check "README documents $k" grep -q "$k" "$MFA_SRCDIR/README.md"
 done
+# The PostgreSQL store's connection reuse: its key, in both pages.
+check "pam_mfa(8) documents pg_reuse_s" grep -q "^\.Cm pg_reuse_s" \
+    "$MFA_SRCDIR/man/pam_mfa.8"
+check "README documents pg_reuse_s" grep -q "pg_reuse_s = 0;" \
+    "$MFA_SRCDIR/README.md"
+check "pg_reuse_s's cap in the code as documented" grep -q \
+    "^#define POOL_MAX	8$" "$MFA_SRCDIR/pam_mfa/store_pgsql.c"
 # What the account step and the lock lines log: in the code, pam_mfa(8)
 # and the README.
 for f in detail=split_without_verify detail=no_code_verified \

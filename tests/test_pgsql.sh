@@ -5,7 +5,9 @@
 # store_pgsql.so from its fixed path: an overlay over that directory in
 # this test's private mount namespace, so no variable ever points the
 # module elsewhere.  Runs test_pgsql_pam (two gateways through libpam),
-# then checks the server refuses the gateway role what it may not do.
+# then checks the server refuses the gateway role what it may not do,
+# then test_pgsql_reuse (connections kept between logins) and
+# test_pgsql_failover.
 . "$(dirname "$0")/lib.sh"
 need_root
 here=$(cd "$(dirname "$0")" && pwd)
@@ -268,6 +270,20 @@ check "... so the file store locked vera for good" sh -c \
     "'$MFA_CLI' -c '$WORK/files.conf' status vera | grep -q ' locked=until_unlocked '"
 PGDB=mfa sql "ALTER TABLE pam_mfa.state DROP CONSTRAINT import_fails" ||
     exit 1
+
+# Connections kept between logins (pg_reuse_s), on an empty database:
+# that test has a key file of its own too.
+PGDB=mfa sql "DELETE FROM pam_mfa.keystate" &&
+    PGDB=mfa sql "DELETE FROM pam_mfa.state" &&
+    PGDB=mfa sql "DELETE FROM pam_mfa.tokens" || exit 1
+logr=$WORK/syslogr
+MFA_TEST_LOG=$logr MFA_PG_DIR=$pg MFA_PG_PORT=$port \
+    "$here/with-logsink.sh" "$logr" "$MFA_BUILDDIR/tests/test_pgsql_reuse"
+rc=$?
+if [ $rc -eq 0 ]; then pass "test_pgsql_reuse"; else
+	fail "test_pgsql_reuse ($rc)"
+	grep -a "pam_mfa" "$logr" | tail -40
+fi
 
 # A synchronous standby, the primary killed, the standby promoted.  That
 # test has a key file of its own: the database forgets the active key,
