@@ -64,8 +64,8 @@ auth_code_wellformed(const char *code, size_t len)
 	return 1;
 }
 
-static void
-policy_from_conf(const struct mfa_conf *conf, struct lockout_policy *p)
+void
+auth_policy(const struct mfa_conf *conf, struct lockout_policy *p)
 {
 	p->deny = conf->deny;
 	p->fail_interval = conf->fail_interval;
@@ -277,7 +277,7 @@ attempt_active(const struct mfa_conf *conf, struct mfa_store *store,
 	enum mfa_err rc;
 	unsigned tries = 0;
 
-	policy_from_conf(conf, &policy);
+	auth_policy(conf, &policy);
 	/* The backup code's hashing (CPU, before any lock) is not the
 	 * store's time: the attempt's deadline starts after it. */
 	if ((rc = backup_prematch(conf, store, req, res, &pre)) != MFA_OK)
@@ -326,7 +326,7 @@ begin_unlocked(const struct mfa_conf *conf, struct mfa_store *store,
 	memset(res, 0, sizeof(*res));
 	if (now <= 0)
 		return MFA_ECLOCK;
-	policy_from_conf(conf, policy);
+	auth_policy(conf, policy);
 	if ((rc = store_begin(store, user, &tok, st, txn)) != MFA_OK)
 		return rc;
 	token_wipe(&tok);
@@ -419,7 +419,7 @@ confirm_once(const struct mfa_conf *conf, struct mfa_store *store,
 	*matched = 0;
 	if (now <= 0)
 		return MFA_ECLOCK;
-	policy_from_conf(conf, &policy);
+	auth_policy(conf, &policy);
 	if ((rc = store_begin_state(store, user, &st, &txn)) != MFA_OK)
 		return rc;
 	res->fail_count = st.fail_count;

@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "conf.h"
+#include "lockout.h"
 #include "mfa.h"
 #include "store.h"
 
@@ -52,6 +53,9 @@ int auth_split_field(const char *field, size_t len, unsigned digits,
 /* True if code could be a one-time or a backup code (before any token):
  * 1..10 ASCII digits, or 4 or 5 digits, a hyphen and as many again. */
 int auth_code_wellformed(const char *code, size_t len);
+
+/* The lockout policy conf sets: every attempt's, and pam-mfa resync's. */
+void auth_policy(const struct mfa_conf *conf, struct lockout_policy *p);
 
 /*
  * Run one attempt.  MFA_OK only if the code is valid and unused and the

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "account.h"
+#include "auth.h"
 #include "crypto.h"
 #include "lockout.h"
 #include "otp.h"
@@ -99,11 +100,7 @@ resync_once(const struct mfa_conf *conf, struct mfa_store *store,
 	int32_t offset = 0;
 
 	memset(res, 0, sizeof(*res));
-	policy.deny = conf->deny;
-	policy.fail_interval = conf->fail_interval;
-	policy.unlock_time = conf->unlock_time;
-	policy.growth = conf->unlock_growth;
-	policy.max_time = conf->unlock_time_max;
+	auth_policy(conf, &policy);
 	if ((rc = store_begin(store, user, tok, &st, &txn)) != MFA_OK)
 		return rc;
 	if (tok->flags & TOKEN_F_PENDING) {
