@@ -12,6 +12,7 @@
 #include "conf.h"
 #include "mfa.h"
 #include "store.h"
+#include "throttle.h"
 
 struct mfa_account;
 
@@ -34,6 +35,7 @@ struct auth_result {
 	uint64_t token_id;	/* accepted: the id of the token used */
 	int backup;		/* accepted a backup code */
 	unsigned backup_left;	/* then: unused backup codes left */
+	struct throttle_result source;	/* the source's count (throttle.h) */
 };
 
 /*
@@ -57,6 +59,9 @@ int auth_code_wellformed(const char *code, size_t len);
  * is returned before any code is checked and without a write, and so is
  * MFA_EUID or MFA_ENOUSER for a token enrolled for another account
  * (account_token_check).  Any error leaves the login denied.
+ * MFA_ESOURCE, before any code is checked and with nothing counted
+ * against the user, when req->rhost's source is throttled (throttle.h);
+ * a failure is counted against the source (res->source).
  */
 enum mfa_err auth_attempt(const struct mfa_conf *conf, struct mfa_store *store,
     const struct auth_request *req, struct auth_result *res);
@@ -81,11 +86,13 @@ enum mfa_err auth_check_locked(const struct mfa_conf *conf,
 /*
  * authfail: count a failed password as a failed attempt, as a wrong code
  * would be (MFA_EPASSWORD once saved).  A locked user: MFA_ELOCKED and
- * no write, as for a code.
+ * no write, as for a code.  From a throttled source (rhost):
+ * MFA_ESOURCE, not counted against the user; otherwise counted against
+ * the source too.
  */
 enum mfa_err auth_fail_password(const struct mfa_conf *conf,
-    struct mfa_store *store, const char *user, int64_t now,
-    struct auth_result *res);
+    struct mfa_store *store, const char *user, const char *rhost,
+    int64_t now, struct auth_result *res);
 
 /*
  * Confirm a pending token (secret in clear) with a code from it, as one

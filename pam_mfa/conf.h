@@ -10,6 +10,7 @@
 #include <stddef.h>
 
 #include "mfa.h"
+#include "source.h"
 #include "token.h"
 
 enum mfa_unenrolled {
@@ -67,6 +68,13 @@ struct mfa_conf {
 	char *pg_conninfo;		/* libpq string of the gateways */
 	char *pg_admin_conninfo;	/* the CLI's (NULL: pg_conninfo) */
 	unsigned pg_timeout_ms;		/* deadline of one attempt's store work */
+	/* Per-source throttle (source.h). */
+	unsigned source_deny;		/* 0: off */
+	unsigned source_interval;
+	unsigned source_lock_time;
+	unsigned source_ipv6_prefix;
+	struct source_net *source_allow;
+	size_t n_source_allow;
 };
 
 #define CONF_ERRMSG_MAX 256

@@ -43,6 +43,8 @@ static const struct {
 	[MFA_EUNAVAIL] =	{ "store_unavailable", "database unavailable or refusing" },
 	[MFA_ETIMEOUT] =	{ "store_timeout", "database did not answer in time" },
 	[MFA_EUNKNOWN] =	{ "store_outcome_unknown", "connection lost: outcome unknown" },
+	[MFA_ESOURCE] =		{ "source_throttled",
+	    "too many failures from this source" },
 };
 
 const char *

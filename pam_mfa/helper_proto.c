@@ -50,6 +50,7 @@ static const struct {
 	{ MFA_EUNAVAIL, 24 },
 	{ MFA_ETIMEOUT, 25 },
 	{ MFA_EUNKNOWN, 26 },
+	{ MFA_ESOURCE, 27 },
 };
 #define N_STATUS (sizeof(status_table) / sizeof(status_table[0]))
 

@@ -40,6 +40,7 @@ enum mfa_err {
 	MFA_ETIMEOUT,		/* shared store did not answer in time */
 	MFA_EUNKNOWN,		/* connection lost after a write was sent:
 				 * whether it happened is unknown */
+	MFA_ESOURCE,		/* the source is throttled (source.h) */
 	MFA_ERR_MAX
 };
 

@@ -244,7 +244,8 @@ run(const struct mfa_conf *conf, const struct helper_req *req,
 		break;
 	case HELPER_AUTHFAIL:
 		if ((rc = auth_token_owner(store, &acct)) == MFA_OK)
-			rc = auth_fail_password(conf, store, acct.name, now,
+			rc = auth_fail_password(conf, store, acct.name,
+			    req->rhost[0] != '\0' ? req->rhost : NULL, now,
 			    &res);
 		break;
 	case HELPER_META:
