@@ -40,6 +40,10 @@ static const struct cli_cmd commands[] = {
 	    "codes and state", cmd_revoke },
 	{ "unlock", "USER", "clear USER's failed attempts and lock",
 	    cmd_unlock },
+	{ "status", "--sources [--json]", "list the remote sources whose "
+	    "failures are counted or that are throttled", cmd_status },
+	{ "unlock", "--source ADDR", "clear the failures and throttle of "
+	    "the source ADDR", cmd_unlock },
 	{ "import", "[-n] [-f] google-authenticator FILE|USER=FILE ...",
 	    "import users' tokens from google-authenticator files", cmd_import },
 	{ "import", "[-n] [-f] oath FILE",
