@@ -141,11 +141,13 @@ static enum mfa_err
 bucket_of(const struct table *tb, const char *key, off_t *off)
 {
 	unsigned char in[SALT_LEN + KEY_LEN], d[CRYPTO_DIGEST_LEN];
-	size_t len = strlen(key);
+	size_t len = strnlen(key, KEY_LEN);
 	enum mfa_err rc;
 
+	if (len == 0 || len == KEY_LEN)
+		return MFA_EINPUT;
 	memcpy(in, tb->salt, SALT_LEN);
-	memcpy(in + SALT_LEN, key, len);
+	memcpy(in + SALT_LEN, key, len + 1);
 	if ((rc = crypto_digest(in, SALT_LEN + len, d)) != MFA_OK)
 		return rc;
 	*off = SRCTABLE_HEADER +

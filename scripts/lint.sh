@@ -302,6 +302,11 @@ pam_mfa/store_file.c	sealed_name	.token")	directory entry names against a file s
 pam_mfa/store_file.c	sealed_name	.pending")	directory entry names against a file suffix
 pam_mfa/token.c	token_decode	token_magic	the token record's public magic number
 pam_mfa/token.c	token_algo_parse	strcasecmp(name, "SHA	algorithm names
+pam_mfa/source.c	addr_parse	v4mapped	a client's address against the public IPv4-mapped prefix
+pam_mfa/source.c	source_allowed	nets[i].addr	a client's address against source_allow's networks
+pam_mfa/srctable.c	table_open	MAGIC	the source table's public magic number
+pam_mfa/srctable.c	slot_decode	zero	a source table slot against the empty slot
+pam_mfa/srctable.c	bucket_read	recs[i].key	source keys (addresses) in a bucket of the source table
 EOF
 compares='memcmp bcmp strcmp strncmp strcasecmp strncasecmp strcoll wcscmp
 timingsafe_bcmp'
