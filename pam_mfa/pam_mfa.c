@@ -497,8 +497,9 @@ report(pam_handle_t *pamh, const struct mfa_conf *conf,
 		    (unsigned)res->fail_count, res->locked_now ?
 		    " locked=yes" : "", lock, src);
 		/* A replayed code was phished or intercepted: say it louder. */
-		log_decision(pamh, rc == MFA_EREPLAY || res->locked_now ?
-		    LOG_WARNING : LOG_NOTICE, "deny", rc, lc, detail);
+		log_decision(pamh, rc == MFA_EREPLAY || res->locked_now ||
+		    res->source.locked_now ? LOG_WARNING : LOG_NOTICE, "deny",
+		    rc, lc, detail);
 		deny_feedback(pamh, conf, a, res->locked_now);
 		return PAM_AUTH_ERR;
 	case MFA_ELOCKED:

@@ -143,6 +143,19 @@ source_net_parse(const char *text, struct source_net *net)
 	return MFA_OK;
 }
 
+void
+source_net_format(const struct source_net *net, char *buf, size_t len)
+{
+	char a[INET6_ADDRSTRLEN];
+
+	if (net->v4)
+		inet_ntop(AF_INET, net->addr + 12, a, sizeof(a));
+	else
+		inet_ntop(AF_INET6, net->addr, a, sizeof(a));
+	snprintf(buf, len, "%s/%u", a, net->v4 ? net->prefix - 96 :
+	    net->prefix);
+}
+
 bool
 source_allowed(const struct source *src, const struct source_net *nets,
     size_t n)

@@ -75,6 +75,8 @@ struct source_rec {
 void source_parse(const char *rhost, unsigned v6_prefix, struct source *src);
 /* Parse "ADDR" or "ADDR/PREFIX" of source_allow: MFA_EINPUT if bad. */
 enum mfa_err source_net_parse(const char *text, struct source_net *net);
+/* net as source_allow takes it: "ADDRESS/PREFIX" (buf: 64 bytes). */
+void source_net_format(const struct source_net *net, char *buf, size_t len);
 /* Whether src is an address inside one of nets. */
 bool source_allowed(const struct source *src, const struct source_net *nets,
     size_t n);
