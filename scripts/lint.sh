@@ -294,6 +294,8 @@ pam_mfa/store_pgsql.c	pg_connect	strcmp(o->val, "verify-full")	the configured ss
 pam_mfa/store_pgsql.c	pg_commit	"t")	the commit function's boolean answer
 pam_mfa/store_pgsql.c	pg_install	"0")	the install function's status answer
 pam_mfa/store_pgsql.c	pg_remove	"t")	the remove function's boolean answer
+pam_mfa/store_pgsql.c	pg_source_fail	"t")	the source function's boolean answer: throttled now
+pam_mfa/store_pgsql.c	pg_source_clear	"t")	the source clear function's boolean answer
 pam_mfa/store_pgsql.c	pg_any_sealed	strcmp(v, "	the database's boolean answer: does it hold a token
 pam_mfa/store.c	store_names_finish	l->v[j - 1]	user names, for duplicates in rekey's list of unreadable tokens
 pam_mfa/store.c	store_names_add	l->v[l->n - 1]	user names, for duplicates in rekey's list of unreadable tokens

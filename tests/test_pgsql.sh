@@ -70,7 +70,7 @@ check "db init" "$here/with-logsink.sh" "$WORK/cli.log" "$MFA_CLI" -c "$conf" db
 check "db init again (idempotent)" "$here/with-logsink.sh" "$WORK/cli.log" \
     "$MFA_CLI" -c "$conf" db init
 check "db init audited" grep -q "action=db_init user=- by=root" "$WORK/cli.log"
-check "schema version 1" test "$(PGDB=mfa sql 'SELECT max(version) FROM pam_mfa.schema_version')" = 1
+check "schema version 2" test "$(PGDB=mfa sql 'SELECT max(version) FROM pam_mfa.schema_version')" = 2
 sql "CREATE ROLE gw1 LOGIN IN ROLE pam_mfa_gateway" &&
     sql "CREATE ROLE gw2 LOGIN IN ROLE pam_mfa_gateway" &&
     sql "CREATE ROLE gwro LOGIN IN ROLE pam_mfa_gateway" &&
