@@ -22,11 +22,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "modutil.h"
+#include "source.h"
 #include "srctable.h"
+#include "store.h"
 #include "testutil.h"
 
 #define T0 1900000000LL		/* the test clock's start: 2030-03-17 */
@@ -482,6 +485,46 @@ test_concurrent_one_source(void **st)
 	assert_non_null(strstr(out, "198.51.100.77 failures=32 "));
 }
 
+/*
+ * The table's lock, without PAM's cost between updates: 8 processes
+ * count 250 failures each against one source through the store as fast
+ * as they can; every one of the 2,000 is in the record.
+ */
+static void
+test_store_hammer_one_source(void **st)
+{
+	enum { PROCS = 8, EACH = 250 };
+	struct source_policy p = { 1000000, 604800, 900 };
+	struct mfa_store *store;
+	struct mfa_conf *conf;
+	struct source_rec r;
+	pid_t pids[PROCS];
+	int i, k, status, locked;
+
+	(void)st;
+	for (i = 0; i < PROCS; i++) {
+		pids[i] = fork();
+		assert_true(pids[i] >= 0);
+		if (pids[i] == 0) {
+			store = mu_store_open(&conf);
+			for (k = 0; k < EACH; k++)
+				if (store_source_fail(store, &p, "192.0.2.99",
+				    T0 + 80000, &r, &locked) != MFA_OK)
+					_exit(1);
+			mu_store_close(store, conf);
+			_exit(0);
+		}
+	}
+	for (i = 0; i < PROCS; i++) {
+		assert_int_equal(waitpid(pids[i], &status, 0), pids[i]);
+		assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	}
+	store = mu_store_open(&conf);
+	assert_int_equal(store_source_get(store, "192.0.2.99", &r), MFA_OK);
+	mu_store_close(store, conf);
+	assert_int_equal(r.fail_count, PROCS * EACH);
+}
+
 /* Failed passwords (authfail) count against the source; once it is
  * throttled, neither they nor the code count against the user. */
 static void
@@ -524,6 +567,7 @@ main(void)
 		cmocka_unit_test(test_expiry),
 		cmocka_unit_test(test_flood_bounded),
 		cmocka_unit_test(test_concurrent_one_source),
+		cmocka_unit_test(test_store_hammer_one_source),
 		cmocka_unit_test(test_password_spray),
 		cmocka_unit_test(mu_test_no_secret_in_log),
 	};
