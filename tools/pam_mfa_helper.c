@@ -306,6 +306,7 @@ log_verdict(const struct helper_req *req, enum mfa_err rc,
 		return;
 	case MFA_ENOTENROLLED:
 	case MFA_EINPUT:
+	case MFA_ESOURCE:	/* the module's line names the source */
 		log_line(LOG_NOTICE, "deny", rc, l, NULL);
 		return;
 	default:
