@@ -36,6 +36,7 @@
 
 static char conf_spray[512], conf_small[512], conf_allow[512];
 static char conf_flood[512], conf_race[512], passdb[512];
+static char conf_delay[512];
 
 static void
 set_clock(long long t)
@@ -70,6 +71,7 @@ paths(const char *d)
 	snprintf(conf_flood, sizeof(conf_flood), "%s/flood.conf", d);
 	snprintf(conf_race, sizeof(conf_race), "%s/race.conf", d);
 	snprintf(passdb, sizeof(passdb), "%s/passdb", d);
+	snprintf(conf_delay, sizeof(conf_delay), "%s/delay.conf", d);
 }
 
 static void
@@ -78,10 +80,15 @@ fixtures(void)
 	char body[4096];
 
 	paths(mu_dir);
-	mu_write_conf(conf_spray, "deny = 3;\nfail_delay_ms = 1000;\n"
+	mu_write_conf(conf_spray, "deny = 3;\n"
 	    "source_deny = 20;\nsource_interval = 600;\n"
 	    "source_lock_time = 900;\n");
 	mu_service_with_conf("spray", conf_spray, "");
+	/* The same with a fail delay, for the two attempts compared. */
+	mu_write_conf(conf_delay, "deny = 3;\nfail_delay_ms = 1000;\n"
+	    "source_deny = 20;\nsource_interval = 600;\n"
+	    "source_lock_time = 900;\n");
+	mu_service_with_conf("spraydelay", conf_delay, "");
 	mu_write_conf(conf_small, "deny = 100;\nsource_deny = 3;\n"
 	    "source_lock_time = 300;\n");
 	mu_service_with_conf("small", conf_small, "");
@@ -250,9 +257,9 @@ test_spray(void **st)
 
 	/* The right code from the sprayer's address: as a wrong code. */
 	code_at(code, 1, 0);
-	auth_seen("spray", "sp41", code, spray, &right);
+	auth_seen("spraydelay", "sp41", code, spray, &right);
 	wrong_code(bad, 2);
-	auth_seen("spray", "sp42", bad, home, &wrong);
+	auth_seen("spraydelay", "sp42", bad, home, &wrong);
 	assert_int_equal(right.rc, PAM_AUTH_ERR);
 	assert_int_equal(right.rc, wrong.rc);
 	assert_int_equal(right.prompts, wrong.prompts);
@@ -418,16 +425,21 @@ test_expiry(void **st)
 
 /*
  * A flood of 9,000 distinct sources (more than the table's 8,192
- * slots): the table keeps its size, and a source throttled before the
- * flood stays throttled (the flood's records, one failure each, go
- * first).
+ * slots), counted as the module counts them (store_source_fail) and the
+ * last 20 through libpam: the table keeps its size, and a source
+ * throttled before the flood stays throttled (the flood's records, one
+ * failure each, go first).
  */
 static void
 test_flood_bounded(void **st)
 {
+	struct source_policy p = { 5, 600, 900 };
+	struct mfa_store *store;
+	struct mfa_conf *conf;
+	struct source_rec r;
 	char rhost[32], bad[16], code[16], path[512];
 	struct stat sb;
-	int i;
+	int i, locked;
 
 	(void)st;
 	set_clock(T0 + 50000);
@@ -437,12 +449,21 @@ test_flood_bounded(void **st)
 	for (i = 0; i < 5; i++)
 		assert_int_equal(mu_auth_rhost("flood", "fld2", bad,
 		    "198.19.255.1"), PAM_AUTH_ERR);
+	store = mu_store_open(&conf);
 	for (i = 0; i < 9000; i++) {
 		snprintf(rhost, sizeof(rhost), "100.%d.%d.%d", 64 + i / 65536,
 		    (i / 256) % 256, i % 256);
+		assert_int_equal(store_source_fail(store, &p, rhost,
+		    T0 + 50000, &r, &locked), MFA_OK);
+	}
+	mu_store_close(store, conf);
+	for (i = 0; i < 20; i++) {
+		snprintf(rhost, sizeof(rhost), "100.127.0.%d", i);
 		assert_int_equal(mu_auth_rhost("flood", "fld", bad, rhost),
 		    PAM_AUTH_ERR);
 	}
+	assert_int_equal(mu_log_count("source=100.127.0.19 source_failures=1",
+	    1), 1);
 	snprintf(path, sizeof(path), "%s/%s", mu_state_dir, SRCTABLE_NAME);
 	assert_int_equal(stat(path, &sb), 0);
 	assert_int_equal(sb.st_size, SRCTABLE_SIZE);
