@@ -309,6 +309,11 @@ srctable_fail(const struct srctable *t, const struct source_policy *p,
 	    (rc = safe_pwrite(tb.fd, buf, SRCTABLE_SLOT,
 	    off + (off_t)found * SRCTABLE_SLOT)) != MFA_OK)
 		goto out;
+	/* The next failure of the bucket may go on as soon as the slot is
+	 * written: the flush (of this write, and of any since) waits
+	 * outside the lock. */
+	if ((rc = range_lock(tb.fd, F_UNLCK, off, BUCKET_LEN, 0)) != MFA_OK)
+		goto out;
 	if (t->flush == MFA_FLUSH_ALWAYS && fdatasync(tb.fd) != 0)
 		rc = MFA_EIO;
 out:

@@ -12,6 +12,7 @@
  */
 #include "config.h"
 
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -575,6 +576,65 @@ test_password_spray(void **st)
 	    "192.0.2.251"), PAM_SUCCESS);
 }
 
+/*
+ * The table is checked as every file of the store: a symlink in its
+ * place, a table of the wrong size, a slot that fails its digest each
+ * deny a counted login (fail closed) with the reason logged; removing
+ * the file starts an empty table.
+ */
+static void
+test_table_unsafe_or_corrupt(void **st)
+{
+	char path[512], code[16];
+	unsigned char junk[4096];
+	FILE *f;
+	int fd;
+
+	(void)st;
+	set_clock(T0 + 90000);
+	mu_enroll("tbl", MFA_TOTP, MFA_SHA1, 6, 30, mu_secrets_hex[0]);
+	snprintf(path, sizeof(path), "%s/%s", mu_state_dir, SRCTABLE_NAME);
+	code_at(code, 0, 0);
+
+	assert_int_equal(unlink(path), 0);
+	assert_int_equal(symlink("/etc/passwd", path), 0);
+	assert_int_equal(mu_auth_rhost("small", "tbl", code, "192.0.2.140"),
+	    PAM_AUTH_ERR);
+	assert_true(mu_log_wait("result=deny reason=unsafe_file user=tbl",
+	    NULL));
+	assert_int_equal(unlink(path), 0);
+
+	assert_non_null(f = fopen(path, "w"));
+	assert_int_equal(fputs("short", f) >= 0, 1);
+	assert_int_equal(fclose(f), 0);
+	assert_int_equal(chmod(path, 0600), 0);
+	assert_int_equal(mu_auth_rhost("small", "tbl", code, "192.0.2.141"),
+	    PAM_AUTH_ERR);
+	assert_true(mu_log_wait("result=deny reason=corrupt_state user=tbl",
+	    "rhost=192.0.2.141"));
+	assert_int_equal(unlink(path), 0);
+
+	/* A fresh table, then every slot overwritten with junk. */
+	assert_int_equal(mu_auth_rhost("small", "tbl", "000000",
+	    "192.0.2.142"), PAM_AUTH_ERR);
+	memset(junk, 0x5a, sizeof(junk));
+	assert_true((fd = open(path, O_WRONLY)) >= 0);
+	for (off_t o = SRCTABLE_HEADER; o < SRCTABLE_SIZE;
+	    o += (off_t)sizeof(junk))
+		assert_int_equal(pwrite(fd, junk, sizeof(junk), o),
+		    (ssize_t)sizeof(junk));
+	assert_int_equal(close(fd), 0);
+	assert_int_equal(mu_auth_rhost("small", "tbl", code, "192.0.2.143"),
+	    PAM_AUTH_ERR);
+	assert_true(mu_log_wait("result=deny reason=corrupt_state user=tbl",
+	    "rhost=192.0.2.143"));
+
+	/* The documented way out: remove it. */
+	assert_int_equal(unlink(path), 0);
+	assert_int_equal(mu_auth_rhost("small", "tbl", code, "192.0.2.143"),
+	    PAM_SUCCESS);
+}
+
 int
 main(void)
 {
@@ -590,6 +650,7 @@ main(void)
 		cmocka_unit_test(test_concurrent_one_source),
 		cmocka_unit_test(test_store_hammer_one_source),
 		cmocka_unit_test(test_password_spray),
+		cmocka_unit_test(test_table_unsafe_or_corrupt),
 		cmocka_unit_test(mu_test_no_secret_in_log),
 	};
 
