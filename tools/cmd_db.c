@@ -164,6 +164,6 @@ cmd_db(struct cli *cli, int argc, char **argv)
 		return CLI_FAIL;
 	}
 	cli_audit("db_init", "-");
-	printf("database schema version 1 in place\n");
+	printf("database schema version 2 in place\n");
 	return CLI_OK;
 }
