@@ -113,6 +113,7 @@ source_net_parse(const char *text, struct source_net *net)
 	const char *slash;
 	unsigned prefix = 0;
 	size_t len, i;
+	int v6text;
 
 	memset(net, 0, sizeof(*net));
 	if (text == NULL || (len = strnlen(text, sizeof(buf))) ==
@@ -133,12 +134,15 @@ source_net_parse(const char *text, struct source_net *net)
 	}
 	if (!addr_parse(buf, net->addr, &net->v4))
 		return MFA_EINPUT;
+	/* Written as IPv6 (::ffff:192.0.2.0/120): an IPv6 prefix. */
+	v6text = strchr(buf, ':') != NULL;
 	if (slash == NULL)
-		prefix = net->v4 ? 32 : 128;
-	if (prefix > (net->v4 ? 32U : 128U))
+		prefix = net->v4 && !v6text ? 32 : 128;
+	if (prefix > (net->v4 && !v6text ? 32U : 128U) ||
+	    (net->v4 && v6text && prefix < 96))
 		return MFA_EINPUT;
 	/* Kept over the whole 128 bits: an IPv4 net is ::ffff:a.b.c.d/96+n. */
-	net->prefix = net->v4 ? prefix + 96 : prefix;
+	net->prefix = net->v4 && !v6text ? prefix + 96 : prefix;
 	addr_mask(net->addr, net->prefix);
 	return MFA_OK;
 }

@@ -115,6 +115,17 @@ test_allow(void **st)
 	assert_false(source_allowed(&src, nets, 3));
 	source_parse("host.example", 64, &src);
 	assert_false(source_allowed(&src, nets, 3));
+	/* A v4-mapped network written as IPv6: an IPv6 prefix, >= 96. */
+	assert_int_equal(source_net_parse("::ffff:198.51.100.0/120",
+	    &nets[0]), MFA_OK);
+	source_net_format(&nets[0], buf, sizeof(buf));
+	assert_string_equal(buf, "198.51.100.0/24");
+	source_parse("198.51.100.200", 64, &src);
+	assert_true(source_allowed(&src, nets, 1));
+	source_parse("198.51.101.1", 64, &src);
+	assert_false(source_allowed(&src, nets, 1));
+	assert_int_equal(source_net_parse("::ffff:198.51.100.0/24",
+	    &nets[0]), MFA_EINPUT);
 }
 
 static void
