@@ -280,13 +280,14 @@ attempt_active(const struct mfa_conf *conf, struct mfa_store *store,
 	auth_policy(conf, &policy);
 	/* The backup code's hashing (CPU, before any lock) is not the
 	 * store's time: the attempt's deadline starts after it. */
-	if ((rc = backup_prematch(conf, store, req, res, &pre)) != MFA_OK)
-		return rc;
-	store_deadline_start(store);
-	do
-		rc = attempt_once(conf, store, req, &policy, &pre, res);
-	while (rc == MFA_ECONFLICT && ++tries < AUTH_RETRIES);
-	store_deadline_end(store);
+	if ((rc = backup_prematch(conf, store, req, res, &pre)) == MFA_OK) {
+		store_deadline_start(store);
+		do
+			rc = attempt_once(conf, store, req, &policy, &pre,
+			    res);
+		while (rc == MFA_ECONFLICT && ++tries < AUTH_RETRIES);
+		store_deadline_end(store);
+	}
 	return rc;
 }
 
@@ -301,6 +302,10 @@ auth_attempt(const struct mfa_conf *conf, struct mfa_store *store,
 		return MFA_EINPUT;
 	if (req->now <= 0)
 		return MFA_ECLOCK;
+	/* A throttled source: refused before any code, any user's lock. */
+	if ((rc = throttle_check(conf, store, req->rhost, req->now,
+	    &res->source)) != MFA_OK)
+		return rc;
 	rc = attempt_active(conf, store, req, res);
 	/* No active token: the first login may activate a pending one.  A
 	 * token made active meanwhile (a login racing with this code, an
@@ -308,6 +313,8 @@ auth_attempt(const struct mfa_conf *conf, struct mfa_store *store,
 	if (rc == MFA_ENOTENROLLED && conf->enroll_at_login &&
 	    (rc = pending_login(conf, store, req, res)) == MFA_EEXIST)
 		rc = attempt_active(conf, store, req, res);
+	/* Once per attempt, a pending token's wrong code included. */
+	throttle_count(conf, store, req->rhost, req->now, rc, &res->source);
 	return rc;
 }
 
@@ -391,16 +398,24 @@ fail_password_once(const struct mfa_conf *conf, struct mfa_store *store,
 
 enum mfa_err
 auth_fail_password(const struct mfa_conf *conf, struct mfa_store *store,
-    const char *user, int64_t now, struct auth_result *res)
+    const char *user, const char *rhost, int64_t now,
+    struct auth_result *res)
 {
 	enum mfa_err rc;
 	unsigned tries = 0;
 
+	memset(res, 0, sizeof(*res));
+	if (now <= 0)
+		return MFA_ECLOCK;
+	if ((rc = throttle_check(conf, store, rhost, now, &res->source)) !=
+	    MFA_OK)
+		return rc;
 	store_deadline_start(store);
 	do
 		rc = fail_password_once(conf, store, user, now, res);
 	while (rc == MFA_ECONFLICT && ++tries < AUTH_RETRIES);
 	store_deadline_end(store);
+	throttle_count(conf, store, rhost, now, rc, &res->source);
 	return rc;
 }
 

@@ -13,6 +13,7 @@
 #include "lockout.h"
 #include "mfa.h"
 #include "store.h"
+#include "throttle.h"
 
 struct mfa_account;
 
@@ -39,6 +40,7 @@ struct auth_result {
 	unsigned backup_left;	/* then: unused backup codes left */
 	int activated;		/* accepted a pending token's code, which
 				 * made it active (pending.h) */
+	struct throttle_result source;	/* the source's count (throttle.h) */
 };
 
 /*
@@ -70,6 +72,9 @@ void auth_policy(const struct mfa_conf *conf, struct lockout_policy *p);
  * denied.  With enroll_at_login, a user without an active token has the
  * code checked against their pending token, which it activates
  * (pending_login).
+ * MFA_ESOURCE, before any code is checked and with nothing counted
+ * against the user, when req->rhost's source is throttled (throttle.h);
+ * a failure is counted against the source (res->source).
  */
 enum mfa_err auth_attempt(const struct mfa_conf *conf, struct mfa_store *store,
     const struct auth_request *req, struct auth_result *res);
@@ -94,11 +99,13 @@ enum mfa_err auth_check_locked(const struct mfa_conf *conf,
 /*
  * authfail: count a failed password as a failed attempt, as a wrong code
  * would be (MFA_EPASSWORD once saved).  A locked user: MFA_ELOCKED and
- * no write, as for a code.
+ * no write, as for a code.  From a throttled source (rhost):
+ * MFA_ESOURCE, not counted against the user; otherwise counted against
+ * the source too.
  */
 enum mfa_err auth_fail_password(const struct mfa_conf *conf,
-    struct mfa_store *store, const char *user, int64_t now,
-    struct auth_result *res);
+    struct mfa_store *store, const char *user, const char *rhost,
+    int64_t now, struct auth_result *res);
 
 /*
  * Confirm a pending token (secret in clear) with a code from it, as one

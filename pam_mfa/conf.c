@@ -418,6 +418,43 @@ bad:
 	conf_err(errmsg, s, "must be a date \"YYYY-MM-DD\" (UTC) from "
 	    "1970-01-01");
 	return MFA_ECONFIG;
+/* source_allow: networks never throttled (source.h). */
+static enum mfa_err
+set_nets(struct mfa_conf *c, const config_setting_t *s,
+    const struct conf_key *k, char *errmsg)
+{
+	struct source_net *nets;
+	int n, i;
+
+	(void)k;
+	if (config_setting_type(s) != CONFIG_TYPE_ARRAY &&
+	    config_setting_type(s) != CONFIG_TYPE_LIST) {
+		conf_err(errmsg, s, "must be an array of networks");
+		return MFA_ECONFIG;
+	}
+	n = config_setting_length(s);
+	if (n < 0 || n > 256) {
+		conf_err(errmsg, s, "at most 256 networks");
+		return MFA_ECONFIG;
+	}
+	if ((nets = calloc((size_t)n + 1, sizeof(*nets))) == NULL)
+		return MFA_ENOMEM;
+	for (i = 0; i < n; i++) {
+		const config_setting_t *e = config_setting_get_elem(s,
+		    (unsigned)i);
+		const char *v = e != NULL ? config_setting_get_string(e) : NULL;
+
+		if (source_net_parse(v, &nets[i]) != MFA_OK) {
+			conf_err(errmsg, s, "invalid network (ADDRESS or "
+			    "ADDRESS/PREFIX)");
+			free(nets);
+			return MFA_ECONFIG;
+		}
+	}
+	free(c->source_allow);
+	c->source_allow = nets;
+	c->n_source_allow = (size_t)n;
+	return MFA_OK;
 }
 
 #define OFF(f) offsetof(struct mfa_conf, f)
@@ -462,6 +499,11 @@ static const struct conf_key conf_keys[] = {
 	    31536000 },
 	{ "enroll_deadline",	set_deadline,	0,		0, 10 },
 	{ "pg_reuse_s",		set_uint,	OFF(pg_reuse_s), 0, 3600 },
+	{ "source_deny",	set_uint,	OFF(source_deny), 0, 100000 },
+	{ "source_interval",	set_uint,	OFF(source_interval), 1, 604800 },
+	{ "source_lock_time",	set_uint,	OFF(source_lock_time), 1, 604800 },
+	{ "source_allow",	set_nets,	0,		0, 0 },
+	{ "source_ipv6_prefix",	set_uint,	OFF(source_ipv6_prefix), 32, 128 },
 };
 #undef OFF
 
@@ -489,6 +531,10 @@ conf_defaults(struct mfa_conf *c)
 	c->store = MFA_STORE_FILE;
 	c->pg_timeout_ms = 2000;
 	c->pg_reuse_s = 60;
+	c->source_deny = 0;
+	c->source_interval = 600;
+	c->source_lock_time = 900;
+	c->source_ipv6_prefix = 64;
 	if ((c->state_dir = strdup(MFA_STATE_DIR)) == NULL ||
 	    (c->key_file = strdup(MFA_KEY_PATH)) == NULL ||
 	    (c->prompt = strdup("Verification code: ")) == NULL ||
@@ -518,6 +564,7 @@ conf_free(struct mfa_conf *c)
 	free(c->admin_group);
 	free(c->pg_conninfo);
 	free(c->pg_admin_conninfo);
+	free(c->source_allow);
 	free(c);
 }
 

@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "mfa.h"
+#include "source.h"
 #include "token.h"
 
 enum mfa_unenrolled {
@@ -76,6 +77,13 @@ struct mfa_conf {
 	int64_t enroll_deadline;	/* unenrolled = "ignore" ends at this
 					 * unix time (0: never) */
 	unsigned pg_reuse_s;		/* idle connection kept (0: none) */
+	/* Per-source throttle (source.h). */
+	unsigned source_deny;		/* 0: off */
+	unsigned source_interval;
+	unsigned source_lock_time;
+	unsigned source_ipv6_prefix;
+	struct source_net *source_allow;
+	size_t n_source_allow;
 };
 
 #define CONF_ERRMSG_MAX 256

@@ -49,6 +49,8 @@ static const struct {
 				    "expired (pending_lifetime)" },
 	[MFA_EDEADLINE] =	{ "enroll_deadline", "not enrolled, and the "
 				    "enrollment deadline has passed" },
+	[MFA_ESOURCE] =		{ "source_throttled",
+	    "too many failures from this source" },
 };
 
 const char *

@@ -53,6 +53,7 @@ static const struct {
 	{ MFA_EUNSYNCED, 27 },
 	{ MFA_EEXPIRED, 28 },
 	{ MFA_EDEADLINE, 29 },
+	{ MFA_ESOURCE, 30 },
 };
 #define N_STATUS (sizeof(status_table) / sizeof(status_table[0]))
 

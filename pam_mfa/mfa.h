@@ -44,6 +44,7 @@ enum mfa_err {
 				 * clock is not synchronised (clock.h) */
 	MFA_EEXPIRED,		/* the pending token outlived pending_lifetime */
 	MFA_EDEADLINE,		/* unenrolled after enroll_deadline */
+	MFA_ESOURCE,		/* the source is throttled (source.h) */
 	MFA_ERR_MAX
 };
 

@@ -31,6 +31,7 @@
 #include "helper_client.h"
 #include "pending.h"
 #include "profile.h"
+#include "source.h"
 #include "store.h"
 #include "user.h"
 
@@ -48,6 +49,7 @@ struct log_ctx {
 	char typed[NAME_FIELD_MAX + 1];	/* the name typed, if not the same */
 	char service[FIELD_MAX + 1];
 	char rhost[FIELD_MAX + 1];
+	char source[SOURCE_KEY_MAX + 1];	/* rhost's key (source.h) */
 };
 
 /*
@@ -423,6 +425,41 @@ fmt_lock(char *buf, size_t len, const struct auth_result *res)
 	    (unsigned)res->lock_step);
 }
 
+/* A time for a log line: "2030-03-17T12:00:00Z", or "-". */
+static void
+fmt_until(char *buf, size_t len, int64_t until)
+{
+	struct tm tm;
+	time_t t = (time_t)until;
+
+	if (until <= 0 || gmtime_r(&t, &tm) == NULL ||
+	    strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		snprintf(buf, len, "-");
+}
+
+/* " source=KEY source_failures=N" for a failure counted against its
+ * source (source.h), with " source_locked_until=T" if it throttled it,
+ * or " source_error=REASON" if it could not be counted; "" if none. */
+static void
+fmt_source(char *buf, size_t len, const struct auth_result *res)
+{
+	char when[32];
+
+	buf[0] = '\0';
+	if (res->source.key[0] == '\0')
+		return;
+	if (res->source.err != MFA_OK) {
+		snprintf(buf, len, " source=%s source_error=%s",
+		    res->source.key, mfa_reason(res->source.err));
+		return;
+	}
+	fmt_until(when, sizeof(when), res->source.locked_until);
+	snprintf(buf, len, " source=%s source_failures=%u%s%s",
+	    res->source.key, (unsigned)res->source.fail_count,
+	    res->source.locked_now ? " source_locked_until=" : "",
+	    res->source.locked_now ? when : "");
+}
+
 /* The shared store could not be used (or its answer is unknown): the
  * login is denied as PAM_AUTHINFO_UNAVAIL, never a fallback. */
 static int
@@ -438,7 +475,7 @@ report(pam_handle_t *pamh, const struct mfa_conf *conf,
     const struct mfa_args *a, const struct log_ctx *lc, enum mfa_err rc,
     const struct auth_result *res, const char *why)
 {
-	char detail[160], lock[80];
+	char detail[320], lock[80], src[160], when[32];
 
 	switch (rc) {
 	case MFA_OK:
@@ -465,21 +502,33 @@ report(pam_handle_t *pamh, const struct mfa_conf *conf,
 		lock[0] = '\0';
 		if (res->locked_now)
 			fmt_lock(lock, sizeof(lock), res);
-		snprintf(detail, sizeof(detail), "failures=%u%s%s",
+		fmt_source(src, sizeof(src), res);
+		snprintf(detail, sizeof(detail), "failures=%u%s%s%s",
 		    (unsigned)res->fail_count, res->locked_now ?
-		    " locked=yes" : "", lock);
+		    " locked=yes" : "", lock, src);
 		/* A replayed code was phished or intercepted: say it louder. */
-		log_decision(pamh, rc == MFA_EREPLAY || res->locked_now ?
-		    LOG_WARNING : LOG_NOTICE, "deny", rc, lc, detail);
+		log_decision(pamh, rc == MFA_EREPLAY || res->locked_now ||
+		    res->source.locked_now ? LOG_WARNING : LOG_NOTICE, "deny",
+		    rc, lc, detail);
 		deny_feedback(pamh, conf, a, res->locked_now);
 		return PAM_AUTH_ERR;
 	case MFA_ELOCKED:
 		fmt_lock(lock, sizeof(lock), res);
-		snprintf(detail, sizeof(detail), "failures=%u%s%s",
+		fmt_source(src, sizeof(src), res);
+		snprintf(detail, sizeof(detail), "failures=%u%s%s%s",
 		    (unsigned)res->fail_count, lock,
-		    a->mode == MODE_PREAUTH ? " detail=preauth" : "");
+		    a->mode == MODE_PREAUTH ? " detail=preauth" : "", src);
 		log_decision(pamh, LOG_NOTICE, "deny", rc, lc, detail);
 		deny_feedback(pamh, conf, a, 1);
+		return PAM_AUTH_ERR;
+	case MFA_ESOURCE:
+		/* As a wrong code to the client: same code, same delay, no
+		 * word; the user's count untouched. */
+		fmt_until(when, sizeof(when), res->source.locked_until);
+		snprintf(detail, sizeof(detail), "source=%s "
+		    "source_locked_until=%s", lc->source, when);
+		log_decision(pamh, LOG_NOTICE, "deny", rc, lc, detail);
+		deny_feedback(pamh, conf, a, 0);
 		return PAM_AUTH_ERR;
 	case MFA_ENOTENROLLED:
 	case MFA_ENOUSER:
@@ -950,6 +999,18 @@ call_start(struct call *c, pam_handle_t *pamh)
 	c->rhost = item;
 }
 
+/* The key the remote host's failures count under, for the log line of
+ * a throttled source (source.h). */
+static void
+source_log_key(struct call *c)
+{
+	struct source src;
+
+	source_parse(c->rhost, c->conf->source_ipv6_prefix, &src);
+	snprintf(c->lc.source, sizeof(c->lc.source), "%s",
+	    src.kind == SOURCE_NONE ? "-" : src.key);
+}
+
 MFA_PUBLIC int
 pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 {
@@ -998,6 +1059,7 @@ pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 		    errmsg);
 		return rc == MFA_ENOMEM ? PAM_BUF_ERR : PAM_SERVICE_ERR;
 	}
+	source_log_key(&c);
 	if ((rc = resolve(&c)) != MFA_OK) {
 		ret = report(pamh, c.conf, &c.args, &c.lc, rc, &res,
 		    rc == MFA_EINPUT ? "detail=invalid_account_name" : NULL);
@@ -1039,7 +1101,7 @@ pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 			    NULL, NULL, &why);
 		else if ((rc = token_owner(&c)) == MFA_OK)
 			rc = auth_fail_password(c.conf, c.store, c.user,
-			    clock_now(), &res);
+			    c.rhost, clock_now(), &res);
 		if (rc == MFA_ENOTENROLLED)
 			rc = MFA_EPASSWORD;
 		(void)report(pamh, c.conf, &c.args, &c.lc, rc, &res, why);

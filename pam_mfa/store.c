@@ -360,3 +360,42 @@ store_rekey(struct mfa_store *s, size_t *done, char ***failed,
 {
 	return s->ops->rekey(s->be, done, failed, nfailed);
 }
+
+enum mfa_err
+store_source_get(struct mfa_store *s, const char *key, struct source_rec *r)
+{
+	memset(r, 0, sizeof(*r));
+	if (s->ops->source_get == NULL)
+		return MFA_ECONFIG;
+	return s->ops->source_get(s->be, key, r);
+}
+
+enum mfa_err
+store_source_fail(struct mfa_store *s, const struct source_policy *p,
+    const char *key, int64_t now, struct source_rec *r, int *locked_now)
+{
+	memset(r, 0, sizeof(*r));
+	*locked_now = 0;
+	if (s->ops->source_fail == NULL)
+		return MFA_ECONFIG;
+	return s->ops->source_fail(s->be, p, key, now, r, locked_now);
+}
+
+enum mfa_err
+store_source_list(struct mfa_store *s, const struct source_policy *p,
+    int64_t now, struct source_rec **v, size_t *n)
+{
+	*v = NULL;
+	*n = 0;
+	if (s->ops->source_list == NULL)
+		return MFA_ECONFIG;
+	return s->ops->source_list(s->be, p, now, v, n);
+}
+
+enum mfa_err
+store_source_clear(struct mfa_store *s, const char *key)
+{
+	if (s->ops->source_clear == NULL)
+		return MFA_ECONFIG;
+	return s->ops->source_clear(s->be, key);
+}

@@ -14,6 +14,7 @@
 
 #include "conf.h"
 #include "mfa.h"
+#include "source.h"
 #include "state.h"
 #include "token.h"
 
@@ -155,6 +156,30 @@ void store_names_finish(struct store_names *l);
  * codes); MFA_ENOTENROLLED if there was neither token. */
 enum mfa_err store_remove(struct mfa_store *store, const char *user);
 
+/*
+ * Per-source failure records (source.h), under source_parse's key, for
+ * the throttle against password spraying.  Each is one O(1) operation,
+ * and a store keeps them bounded: a record that has expired (source.h)
+ * may be dropped or reused, so a flood of distinct sources can't fill
+ * it (the file store: srctable.h; PostgreSQL: expired rows swept).
+ * source_get: key's record (none: zeroed but for the key), no write.
+ * source_fail: count one failure at now under p, atomically with every
+ * concurrent one (none lost); not counted if the source is throttled at
+ * now.  *r: the record as saved; *locked_now: this failure throttled it.
+ * source_list: the records that count or throttle at now, in any order
+ * (free(*v)).  source_clear: drop key's record (MFA_ENOTENROLLED: none).
+ * MFA_ECONFIG from a store that keeps none.
+ */
+enum mfa_err store_source_get(struct mfa_store *store, const char *key,
+    struct source_rec *r);
+enum mfa_err store_source_fail(struct mfa_store *store,
+    const struct source_policy *p, const char *key, int64_t now,
+    struct source_rec *r, int *locked_now);
+enum mfa_err store_source_list(struct mfa_store *store,
+    const struct source_policy *p, int64_t now, struct source_rec **v,
+    size_t *n);
+enum mfa_err store_source_clear(struct mfa_store *store, const char *key);
+
 /* The backend interface. */
 struct store_ops {
 	const char *name;
@@ -187,6 +212,13 @@ struct store_ops {
 	enum mfa_err (*open_admin)(const struct mfa_conf *, void **);
 	void (*deadline)(void *, int);
 	enum mfa_err (*init)(const struct mfa_conf *);
+	/* Per-source records (NULL: MFA_ECONFIG). */
+	enum mfa_err (*source_get)(void *, const char *, struct source_rec *);
+	enum mfa_err (*source_fail)(void *, const struct source_policy *,
+	    const char *, int64_t, struct source_rec *, int *);
+	enum mfa_err (*source_list)(void *, const struct source_policy *,
+	    int64_t, struct source_rec **, size_t *);
+	enum mfa_err (*source_clear)(void *, const char *);
 };
 
 extern const struct store_ops store_file_ops;

@@ -35,6 +35,7 @@
 #include "crypto.h"
 #include "keyfile.h"
 #include "safefile.h"
+#include "srctable.h"
 #include "store.h"
 #include "user.h"
 
@@ -1021,6 +1022,53 @@ out:
 	return rc;
 }
 
+/* The per-source records: srctable.c, in the state directory. */
+static void
+file_srctable(const struct file_store *fs, struct srctable *t)
+{
+	t->dirfd = fs->dirfd;
+	t->flush = fs->flush;
+	t->lock_wait_ms = fs->lock_wait_ms;
+}
+
+static enum mfa_err
+file_source_get(void *be, const char *key, struct source_rec *r)
+{
+	struct srctable t;
+
+	file_srctable(be, &t);
+	return srctable_get(&t, key, r);
+}
+
+static enum mfa_err
+file_source_fail(void *be, const struct source_policy *p, const char *key,
+    int64_t now, struct source_rec *r, int *locked_now)
+{
+	struct srctable t;
+
+	file_srctable(be, &t);
+	return srctable_fail(&t, p, key, now, r, locked_now);
+}
+
+static enum mfa_err
+file_source_list(void *be, const struct source_policy *p, int64_t now,
+    struct source_rec **v, size_t *n)
+{
+	struct srctable t;
+
+	file_srctable(be, &t);
+	return srctable_list(&t, p, now, v, n);
+}
+
+static enum mfa_err
+file_source_clear(void *be, const char *key)
+{
+	struct srctable t;
+
+	file_srctable(be, &t);
+	return srctable_clear(&t, key);
+}
+
 const struct store_ops store_file_ops = {
 	.name = "file",
 	.create = file_create,
@@ -1041,4 +1089,8 @@ const struct store_ops store_file_ops = {
 	.remove = file_remove,
 	.list = file_list,
 	.rekey = file_rekey,
+	.source_get = file_source_get,
+	.source_fail = file_source_fail,
+	.source_list = file_source_list,
+	.source_clear = file_source_clear,
 };

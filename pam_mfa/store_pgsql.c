@@ -1518,6 +1518,144 @@ pg_init(const struct mfa_conf *conf)
 	return rc;
 }
 
+/*
+ * The per-source records (store.h, source.h): the table pam_mfa.sources,
+ * shared by the gateways, written only through gw_source_fail (the
+ * count, atomic on the row; expired rows swept) and adm_source_clear.
+ */
+static enum mfa_err
+source_row(const PGresult *res, int row, int first, struct source_rec *r)
+{
+	int64_t count;
+
+	if (!num_i64(PQgetvalue(res, row, first), &count) || count < 0 ||
+	    count > UINT32_MAX ||
+	    !num_i64(PQgetvalue(res, row, first + 1), &r->first_fail) ||
+	    !num_i64(PQgetvalue(res, row, first + 2), &r->last_fail) ||
+	    !num_i64(PQgetvalue(res, row, first + 3), &r->locked_until))
+		return MFA_ECORRUPT;
+	r->fail_count = (uint32_t)count;
+	return MFA_OK;
+}
+
+static enum mfa_err
+pg_source_get(void *be, const char *key, struct source_rec *r)
+{
+	struct pg_store *ps = be;
+	const char *vals[1] = { key };
+	PGresult *res;
+	enum mfa_err rc;
+
+	memset(r, 0, sizeof(*r));
+	snprintf(r->key, sizeof(r->key), "%s", key);
+	arm(ps);
+	if ((rc = exec(ps, "SELECT fail_count, first_fail, last_fail, "
+	    "locked_until FROM pam_mfa.sources WHERE source = $1", 1, vals,
+	    NULL, 0, &res)) != MFA_OK)
+		return rc;
+	if (PQntuples(res) == 1 && PQnfields(res) == 4)
+		rc = source_row(res, 0, 0, r);
+	else if (PQntuples(res) != 0)
+		rc = MFA_ECORRUPT;
+	PQclear(res);
+	return rc;
+}
+
+static enum mfa_err
+pg_source_fail(void *be, const struct source_policy *p, const char *key,
+    int64_t now, struct source_rec *r, int *locked_now)
+{
+	struct pg_store *ps = be;
+	char t[NUM_MAX], deny[NUM_MAX], intv[NUM_MAX], lck[NUM_MAX];
+	const char *vals[5] = { key, t, deny, intv, lck };
+	PGresult *res;
+	enum mfa_err rc;
+
+	*locked_now = 0;
+	memset(r, 0, sizeof(*r));
+	snprintf(r->key, sizeof(r->key), "%s", key);
+	snprintf(t, sizeof(t), "%lld", (long long)now);
+	snprintf(deny, sizeof(deny), "%u", p->deny);
+	snprintf(intv, sizeof(intv), "%u", p->interval);
+	snprintf(lck, sizeof(lck), "%u", p->lock_time);
+	arm(ps);
+	if ((rc = exec(ps, "SELECT fail_count, first_fail, last_fail, "
+	    "locked_until, locked_now FROM pam_mfa.gw_source_fail($1, $2, "
+	    "$3, $4, $5)", 5, vals, NULL, 1, &res)) != MFA_OK)
+		return rc;
+	if (PQntuples(res) != 1 || PQnfields(res) != 5)
+		rc = MFA_EUNKNOWN;
+	else if ((rc = source_row(res, 0, 0, r)) == MFA_OK)
+		*locked_now = strcmp(PQgetvalue(res, 0, 4), "t") == 0;
+	PQclear(res);
+	return rc;
+}
+
+static enum mfa_err
+pg_source_list(void *be, const struct source_policy *p, int64_t now,
+    struct source_rec **v, size_t *n)
+{
+	struct pg_store *ps = be;
+	struct source_rec *out;
+	PGresult *res;
+	enum mfa_err rc;
+	size_t rows, i, cnt = 0;
+
+	*v = NULL;
+	*n = 0;
+	arm(ps);
+	if ((rc = exec(ps, "SELECT source, fail_count, first_fail, last_fail, "
+	    "locked_until FROM pam_mfa.sources", 0, NULL, NULL, 0, &res)) !=
+	    MFA_OK)
+		return rc;
+	rows = (size_t)PQntuples(res);
+	if (PQnfields(res) != 5) {
+		PQclear(res);
+		return MFA_ECORRUPT;
+	}
+	if ((out = calloc(rows + 1, sizeof(*out))) == NULL) {
+		PQclear(res);
+		return MFA_ENOMEM;
+	}
+	for (i = 0; i < rows; i++) {
+		const char *k = PQgetvalue(res, (int)i, 0);
+
+		if (strlen(k) > SOURCE_KEY_MAX ||
+		    (rc = source_row(res, (int)i, 1, &out[cnt])) != MFA_OK) {
+			free(out);
+			PQclear(res);
+			return rc == MFA_OK ? MFA_ECORRUPT : rc;
+		}
+		snprintf(out[cnt].key, sizeof(out[cnt].key), "%s", k);
+		if (!source_expired(p, &out[cnt], now))
+			cnt++;
+	}
+	PQclear(res);
+	*v = out;
+	*n = cnt;
+	return MFA_OK;
+}
+
+static enum mfa_err
+pg_source_clear(void *be, const char *key)
+{
+	struct pg_store *ps = be;
+	const char *vals[1] = { key };
+	PGresult *res;
+	enum mfa_err rc;
+
+	arm(ps);
+	if ((rc = exec(ps, "SELECT pam_mfa.adm_source_clear($1)", 1, vals,
+	    NULL, 1, &res)) != MFA_OK)
+		return rc;
+	if (PQntuples(res) != 1 || PQgetisnull(res, 0, 0))
+		rc = MFA_EUNKNOWN;
+	else if (strcmp(PQgetvalue(res, 0, 0), "t") != 0)
+		rc = MFA_ENOTENROLLED;
+	PQclear(res);
+	return rc;
+}
+
 __attribute__((visibility("default"))) const struct store_ops store_pgsql_ops = {
 	.name = "postgresql",
 	.create = pg_create,
@@ -1541,4 +1679,8 @@ __attribute__((visibility("default"))) const struct store_ops store_pgsql_ops = 
 	.open_admin = pg_open_admin,
 	.deadline = pg_deadline,
 	.init = pg_init,
+	.source_get = pg_source_get,
+	.source_fail = pg_source_fail,
+	.source_list = pg_source_list,
+	.source_clear = pg_source_clear,
 };

@@ -298,6 +298,8 @@ pam_mfa/store_pgsql.c	pg_commit	"t")	the commit function's boolean answer
 pam_mfa/store_pgsql.c	pg_install	"0")	the install function's status answer
 pam_mfa/store_pgsql.c	pg_activate	"0")	the activate function's status answer
 pam_mfa/store_pgsql.c	pg_remove	"t")	the remove function's boolean answer
+pam_mfa/store_pgsql.c	pg_source_fail	"t")	the source function's boolean answer: throttled now
+pam_mfa/store_pgsql.c	pg_source_clear	"t")	the source clear function's boolean answer
 pam_mfa/store_pgsql.c	pg_any_sealed	strcmp(v, "	the database's boolean answer: does it hold a token
 pam_mfa/store_pgsql.c	pool_take	strcmp(pool[i].conninfo, ps->conninfo)	a kept connection's conninfo against the login's (the config's, no password allowed in it)
 pam_mfa/store.c	store_names_finish	l->v[j - 1]	user names, for duplicates in rekey's list of unreadable tokens
@@ -307,6 +309,11 @@ pam_mfa/store_file.c	sealed_name	.token")	directory entry names against a file s
 pam_mfa/store_file.c	sealed_name	.pending")	directory entry names against a file suffix
 pam_mfa/token.c	token_decode	token_magic	the token record's public magic number
 pam_mfa/token.c	token_algo_parse	strcasecmp(name, "SHA	algorithm names
+pam_mfa/source.c	addr_parse	v4mapped	a client's address against the public IPv4-mapped prefix
+pam_mfa/source.c	source_allowed	nets[i].addr	a client's address against source_allow's networks
+pam_mfa/srctable.c	table_open	MAGIC	the source table's public magic number
+pam_mfa/srctable.c	slot_decode	zero	a source table slot against the empty slot
+pam_mfa/srctable.c	bucket_read	recs[i].key	source keys (addresses) in a bucket of the source table
 EOF
 compares='memcmp bcmp strcmp strncmp strcasecmp strncasecmp strcoll wcscmp
 timingsafe_bcmp'

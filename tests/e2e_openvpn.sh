@@ -504,6 +504,37 @@ attempt sc bob "$(pw bob)" "$(sed -n 1p "$WORK/bob.backup")"
 judge "(f) static challenge, a backup code" \
     openvpn-static-challenge bob connected "accept ok"
 
+# --- the per-source throttle: PAM_RHOST from the real server -----------
+# Every line above said rhost=127.0.0.1: the auth-pam plugin passes the
+# client's address.  With source_deny = 2, two wrong codes from it (two
+# users) throttle it: the right code is then refused, logged
+# source_throttled, until pam-mfa unlock --source.  Last: the client's
+# address is every login's.
+cp "$WORK/openvpn.mfa" "$WORK/pam.d/openvpn"
+printf 'source_deny = 2;\nsource_lock_time = 600;\n' >>"$conf"
+attempt onefield alice "$(pw alice)$(wrong_code alice)"
+judge "(l) throttle: a wrong code from 127.0.0.1" openvpn alice refused \
+    "deny bad_code"
+attempt onefield dave "$(pw dave)$(wrong_code dave)"
+judge "(l) throttle: a second user's wrong code" openvpn dave refused \
+    "deny bad_code"
+check "(l) throttle: the second failure throttles the source" \
+    wait_for_log 'user=dave .*source=127\.0\.0\.1 source_failures=2 source_locked_until='
+# bob's floor is the step after (f)'s code: the next step's is good.
+code_l=$(totp bob 30)
+attempt onefield bob "$(pw bob)$code_l"
+judge "(l) throttle: the right code from the throttled source" openvpn \
+    bob refused "deny source_throttled"
+check "(l) throttle: status --sources shows it" sh -c \
+    "'$MFA_CLI' -c '$conf' status --sources | grep -q '^127\.0\.0\.1 failures=2 throttled=until_'"
+check "(l) throttle: bob's failures untouched" sh -c \
+    "'$MFA_CLI' -c '$conf' status bob | grep -q ' failures=0 '"
+check "(l) throttle: unlock --source" \
+    "$MFA_CLI" -c "$conf" unlock --source 127.0.0.1
+attempt onefield bob "$(pw bob)$code_l"
+judge "(l) throttle: after unlock --source, the same code" openvpn bob \
+    connected "accept ok"
+
 # Nothing the user typed, and no secret, reaches the log.
 for u in $users; do
 	pw "$u" >>"$WORK/codes"

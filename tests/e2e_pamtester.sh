@@ -68,6 +68,7 @@ s_alice=$(enroll alice) s_bob=$(enroll bob) s_carol=$(enroll carol)
 s_dave=$(enroll dave) s_erin=$(enroll erin) s_frank=$(enroll frank)
 s_gina=$(enroll gina) s_hank=$(enroll hank) s_judy=$(enroll judy)
 s_ivan=$(enroll -d 8 ivan)
+s_kim=$(enroll kim) s_lee=$(enroll lee) s_max=$(enroll max)
 for s in "$s_alice" "$s_bob" "$s_carol" "$s_dave" "$s_erin" "$s_frank" \
     "$s_gina" "$s_hank" "$s_judy" "$s_ivan"; do
 	[ ${#s} -eq 32 ] || { echo "FAIL: enroll printed no secret"; exit 1; }
@@ -82,6 +83,9 @@ carol:Carol-pw:su
 dave:Dave-pw:sudo
 gina:Gina-pw:gina
 judy:Judy-pw:sshd
+kim:Kim-pw:sshd-src
+lee:Lee-pw:sshd-src
+max:Max-pw:sshd-src
 EOF
 perl -MDB_File -MFcntl -e '
 	my $f = shift;
@@ -206,6 +210,36 @@ failures=1"
 refused "sshd: no code (empty line): failure" sshd alice Alice-pw ""
 next_line "sshd: empty code logged as a denial" \
     "result=deny reason=[a-z_]+ user=alice service=sshd rhost=192.0.2.10.*"
+
+# sshd with the per-source throttle (source_deny = 3): three users' wrong
+# codes from one address throttle it; the right code from there is then
+# refused with the same prompts as a wrong one, logged source_throttled,
+# and not counted against the user; from another address it is accepted.
+srcconf=$WORK/cfg/src.conf
+{ cat "$conf"; printf 'source_deny = 3;\n'; } >"$srcconf"
+chmod 0644 "$srcconf"
+sed "s|conf=$conf|conf=$srcconf|" "$pamd/sshd" >"$pamd/sshd-src"
+ITEMS="rhost=203.0.113.66 tty=ssh"
+refused "throttle: kim's wrong code" sshd-src kim Kim-pw "$(wrong_code "$s_kim")"
+next_line "throttle: counted against the source" \
+    "result=deny reason=bad_code user=kim service=sshd-src rhost=203.0.113.66 failures=1 source=203.0.113.66 source_failures=1"
+refused "throttle: lee's wrong code" sshd-src lee Lee-pw "$(wrong_code "$s_lee")"
+next_line "throttle: lee's counted" \
+    "result=deny reason=bad_code user=lee service=sshd-src rhost=203.0.113.66 failures=1 source=203.0.113.66 source_failures=2"
+refused "throttle: max's wrong code" sshd-src max Max-pw "$(wrong_code "$s_max")"
+next_line "throttle: the third failure throttles the source" \
+    "result=deny reason=bad_code user=max service=sshd-src rhost=203.0.113.66 failures=1 source=203.0.113.66 source_failures=3 source_locked_until=[0-9T:-]+Z"
+code_kim=$(totp "$s_kim")
+refused "throttle: kim's right code from the throttled source" sshd-src kim \
+    Kim-pw "$code_kim"
+prompted "throttle: the same prompts as a wrong code" "$TWO"
+next_line "throttle: logged source_throttled" \
+    "result=deny reason=source_throttled user=kim service=sshd-src rhost=203.0.113.66 source=203.0.113.66 source_locked_until=[0-9T:-]+Z"
+check "throttle: kim's failures untouched" [ "$(failures kim)" = 1 ]
+ITEMS="rhost=192.0.2.11 tty=ssh"
+ok "throttle: kim's code from another address" sshd-src kim Kim-pw "$code_kim"
+next_line "throttle: accepted from another address" \
+    "result=accept reason=ok user=kim service=sshd-src rhost=192.0.2.11"
 
 # ocserv: the same two rounds; sec-mod never shows messages.
 use_file ocserv "$MATRIX" <"$src/pam.d/ocserv"

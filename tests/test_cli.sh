@@ -166,9 +166,9 @@ fi
 # compiled ones: uncommenting every key changes no effective value.
 sample=$MFA_SRCDIR/conf/pam_mfa.conf
 cp "$sample" "$WORK/sample.conf"
-sed 's/^#\([a-z_]* = .*;\)$/\1/' "$sample" >"$WORK/uncommented.conf"
+sed 's/^#\([a-z0-9_]* = .*;\)$/\1/' "$sample" >"$WORK/uncommented.conf"
 chmod 0644 "$WORK/sample.conf" "$WORK/uncommented.conf"
-check "sample documents every key" [ "$(grep -c '^[a-z_]* = ' "$WORK/uncommented.conf")" -eq 36 ]
+check "sample documents every key" [ "$(grep -c '^[a-z0-9_]* = ' "$WORK/uncommented.conf")" -eq 41 ]
 $cli -c "$WORK/sample.conf" check | tail -n +2 >"$WORK/check.sample"
 $cli -c "$WORK/uncommented.conf" check | tail -n +2 >"$WORK/check.uncommented"
 check "sample config is valid" [ -s "$WORK/check.sample" ]

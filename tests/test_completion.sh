@@ -99,7 +99,8 @@ gives "enroll -a values" "SHA1 SHA256 SHA512 " enroll -a ""
 gives "enroll -q values by prefix" "utf8 utf8i " enroll -q u
 gives "enroll -d values" "6 8 " enroll -y -d ""
 gives "enroll -o: files" "$WORK/files/qr.png " enroll -o "$WORK/files/qr"
-gives "status options" "--json " status --
+gives "status options" "--json --sources " status --
+gives "unlock options" "--source " unlock --
 gives "check options" "--pam " check -
 gives "backup-codes options" "-l " backup-codes -
 gives "db's words" "import-files init " db ""
@@ -114,6 +115,9 @@ gives "resync: root gets the enrolled users" "alice bob " -c "$conf" resync ""
 gives "resync takes one user, no codes" "" -c "$conf" resync alice ""
 gives "resync has no options" "" -c "$conf" resync -
 gives "a user the store doesn't hold: nothing" "" -c "$conf" unlock z
+# unlock --source: the store's counted sources (none here), never users.
+gives "unlock --source: sources, not users" "" -c "$conf" unlock --source ""
+gives "nothing after unlock --source ADDR" "" -c "$conf" unlock --source 192.0.2.1 ""
 # Not root: no names (the list is root's; their own account is implied).
 got=$(complete_line none setpriv --reuid=65534 --regid=65534 --clear-groups \
     -- pam-mfa -c "$conf" revoke "")

@@ -148,6 +148,7 @@ rm -rf "${CONFDIR:?}"/*
 write_conf "$CONFDIR/t.conf"
 write_conf "$CONFDIR/slow.conf" "lock_wait_ms = 10000;"
 write_conf "$CONFDIR/stop.conf" "lock_wait_ms = 2000;"
+write_conf "$CONFDIR/src.conf" "source_deny = 1;"
 write_conf "$WORK/outside.conf"
 pamd=$WORK/pam.d
 mkdir -m 0755 "$pamd"
@@ -523,6 +524,26 @@ check "a wrong code: bad code (1), nothing printed" status_is 1 direct
 check "... logged by the helper with its rhost" \
     helper_logged "reason=bad_code user=carol service=svc rhost=192.0.2.9" \
     "failures=1"
+# The per-source throttle in the helper (a host that is not root): one
+# wrong code from 192.0.2.77 throttles it (source_deny = 1); the right
+# code from there is then refused as source_throttled (30), from another
+# address accepted.
+s_sam=$(enroll sam)
+req attempt "$CONFDIR/src.conf" sam svc 192.0.2.77 \
+    "$(wrong_code "$s_sam")" >"$WORK/req"
+check "throttle: a wrong code through the helper: bad code (1)" \
+    status_is 1 direct
+code_src=$(totp "$s_sam")
+req attempt "$CONFDIR/src.conf" sam svc 192.0.2.77 "$code_src" \
+    >"$WORK/req"
+check "throttle: the right code from the throttled source: 30" \
+    status_is 30 direct
+check "... logged by the helper as source_throttled" \
+    helper_logged "result=deny reason=source_throttled user=sam service=svc rhost=192.0.2.77"
+req attempt "$CONFDIR/src.conf" sam svc 192.0.2.78 "$code_src" \
+    >"$WORK/req"
+check "throttle: the same code from another address: accepted (0)" \
+    status_is 0 direct
 # A hostile start: environment, umask, limits, ignored signals, an extra
 # descriptor, closed output; the verdict and the count are the same.
 # (Soft limits: a hard one lowered can only be lifted with

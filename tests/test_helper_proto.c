@@ -133,7 +133,7 @@ test_status_table(void **st)
 		{ MFA_EPASSWORD, 5 }, { MFA_EINPUT, 6 }, { MFA_ECONFIG, 7 },
 		{ MFA_EBUSY, 12 }, { MFA_EINTERNAL, 16 },
 		{ MFA_EUNSYNCED, 27 },
-		{ MFA_EEXPIRED, 28 }, { MFA_EDEADLINE, 29 },
+		{ MFA_EEXPIRED, 28 }, { MFA_EDEADLINE, 29 }, { MFA_ESOURCE, 30 },
 	};
 	size_t i;
 	int e, s;
@@ -150,7 +150,7 @@ test_status_table(void **st)
 		assert_int_equal(helper_err_of(helper_status_of(e)), e);
 	}
 	/* Nothing else is a verdict: never MFA_OK for an unknown status. */
-	for (s = 30; s < 256; s++)
+	for (s = 31; s < 256; s++)
 		assert_int_equal(helper_err_of(s), MFA_EINTERNAL);
 	assert_int_equal(helper_err_of(-1), MFA_EINTERNAL);
 }

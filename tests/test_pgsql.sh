@@ -96,6 +96,14 @@ for fn in 'gw_activate(text, bytea, numeric)' 'gw_pending(text)' \
     'rec_i64(bytea, integer)'; do
 	check "$fn: not PUBLIC's" test "$(fpriv public "$fn")" = f
 done
+# A version 1 database (this one with version 2's block undone: the
+# per-source throttle) is migrated by db init.
+PGDB=mfa sql "DROP FUNCTION pam_mfa.gw_source_fail(text, bigint, bigint, bigint, bigint); DROP FUNCTION pam_mfa.adm_source_clear(text); DROP TABLE pam_mfa.sources; DELETE FROM pam_mfa.schema_version WHERE version = 2" ||
+    exit 1
+check "a version 1 database: db init migrates it" "$here/with-logsink.sh" \
+    "$WORK/cli.log" "$MFA_CLI" -c "$conf" db init
+check "... to version 2" test "$(PGDB=mfa sql 'SELECT max(version) FROM pam_mfa.schema_version')" = 2
+check "... with the sources table and its functions" test "$(PGDB=mfa sql "SELECT count(*) FROM pam_mfa.sources, (SELECT 'pam_mfa.gw_source_fail(text,bigint,bigint,bigint,bigint)'::regprocedure, 'pam_mfa.adm_source_clear(text)'::regprocedure) f")" = 0
 sql "CREATE ROLE gw1 LOGIN IN ROLE pam_mfa_gateway" &&
     sql "CREATE ROLE gw2 LOGIN IN ROLE pam_mfa_gateway" &&
     sql "CREATE ROLE gwro LOGIN IN ROLE pam_mfa_gateway" &&
@@ -142,6 +150,19 @@ refused "gateway can't install" \
 refused "gateway can't use the admin commit (unlock)" \
     "SELECT pam_mfa.adm_commit('zed', 7, 42, 1000, 0, 3, 1, 0, 0, 50, 120, '', 2)" \
     "permission denied"
+refused "gateway can't clear a source's throttle" \
+    "DELETE FROM pam_mfa.sources" "permission denied"
+refused "gateway can't use the admin's source clear" \
+    "SELECT pam_mfa.adm_source_clear('192.0.2.1')" "permission denied"
+refused "gateway can't count a source failure from the far future (sweep)" \
+    "SELECT * FROM pam_mfa.gw_source_fail('192.0.2.1', 99999999999, 5, 600, 900)" \
+    "out of bounds"
+refused "gateway can't write a source key no address has" \
+    "SELECT * FROM pam_mfa.gw_source_fail('a b', extract(epoch FROM now())::bigint, 5, 600, 900)" \
+    "violates check constraint"
+refused "gateway may count a source failure" \
+    "SELECT fail_count FROM pam_mfa.gw_source_fail('192.0.2.1', extract(epoch FROM now())::bigint, 5, 600, 900)" \
+    "^1\$"
 refused "gateway can't unlock through its commit" \
     "SELECT pam_mfa.gw_commit('zed', 7, 42, 1000, 0, 3, 1, 0, 0, 50, 120, '', 2)" \
     "without a success"

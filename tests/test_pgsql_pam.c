@@ -43,6 +43,7 @@ static char conf_gw1[512], conf_gw2[512], conf_file[512], conf_hang[512];
 static char conf_ro[512], conf_multi[512], conf_ro_rw[512];
 static char conf_pw[512], conf_nossl[512], conf_nohost[512];
 static char conf_gw2fast[512], conf_gw1login[512];
+static char conf_src1[512], conf_src2[512], conf_srcr1[512], conf_srcr2[512];
 
 static void
 paths(const char *d)
@@ -59,7 +60,12 @@ paths(const char *d)
 	snprintf(conf_gw1login, sizeof(conf_gw1login), "%s/gw1login.conf", d);
 	snprintf(conf_nossl, sizeof(conf_nossl), "%s/nossl.conf", d);
 	snprintf(conf_nohost, sizeof(conf_nohost), "%s/nohost.conf", d);
+	snprintf(conf_src1, sizeof(conf_src1), "%s/src1.conf", d);
+	snprintf(conf_src2, sizeof(conf_src2), "%s/src2.conf", d);
+	snprintf(conf_srcr1, sizeof(conf_srcr1), "%s/srcr1.conf", d);
+	snprintf(conf_srcr2, sizeof(conf_srcr2), "%s/srcr2.conf", d);
 }
+
 
 /* The store keys of a gateway connecting as role gw on port. */
 static void
@@ -86,6 +92,22 @@ pg_keys(char *buf, size_t size, const char *gw, const char *port,
     unsigned timeout_ms)
 {
 	pg_keys_hosts(buf, size, gw, "127.0.0.1", port, "", timeout_ms);
+}
+
+/* Gateway gw's config with the per-source throttle at deny. */
+static void
+source_conf(const char *path, const char *service, const char *gw,
+    unsigned deny)
+{
+	char keys[4096];
+	size_t n;
+
+	pg_keys(keys, sizeof(keys), gw, getenv("MFA_PG_PORT"), 5000);
+	n = strlen(keys);
+	snprintf(keys + n, sizeof(keys) - n, "source_deny = %u;\n"
+	    "source_lock_time = 600;\n", deny);
+	mu_write_conf(path, keys);
+	mu_service_with_conf(service, path, "");
 }
 
 /* A loopback port nothing listens on (refused at once). */
@@ -137,6 +159,10 @@ fixtures(void)
 	mu_service_with_conf("gw2fast", conf_gw2fast, "");
 	mu_write_conf(conf_file, "");
 	mu_service_with_conf("filesvc", conf_file, "");
+	source_conf(conf_src1, "src1", "gw1", 6);
+	source_conf(conf_src2, "src2", "gw2", 6);
+	source_conf(conf_srcr1, "srcr1", "gw1", 1000);
+	source_conf(conf_srcr2, "srcr2", "gw2", 1000);
 	/* A server that accepts connections and never says a word: a
 	 * listening socket nobody accepts from (the kernel completes the
 	 * handshake); inherited by stage 2 through the exec. */
@@ -839,6 +865,83 @@ t_resync(void **st)
 	assert_int_equal(mu_auth("gw1", "tom", c3), PAM_SUCCESS);
 }
 
+/* 16 processes, alternating gateways, fail from one source at once. */
+static int
+race_source(int i, void *arg)
+{
+	char user[16];
+
+	(void)arg;
+	snprintf(user, sizeof(user), "sr%02d", i);
+	return mu_auth_rhost(i % 2 ? "srcr2" : "srcr1", user, "000000",
+	    "198.51.100.61") == PAM_AUTH_ERR ? 0 : 1;
+}
+
+/*
+ * The per-source throttle shared by two gateways: six wrong codes from
+ * one address, alternating gateways and users, throttle it on both (the
+ * right code refused there, accepted from another address, the user's
+ * count untouched); sixteen concurrent failures across the gateways all
+ * counted; status --sources and unlock --source on the database.
+ */
+static void
+t_sources_across_gateways(void **st)
+{
+	char user[16], code[16], bad[16], out[8192];
+	int i;
+
+	(void)st;
+	for (i = 0; i < 8; i++) {
+		snprintf(user, sizeof(user), "sa%d", i);
+		mu_enroll(user, MFA_HOTP, MFA_SHA1, 6, 30,
+		    mu_secrets_hex[i % MU_SECRETS]);
+	}
+	for (i = 0; i < 6; i++) {
+		snprintf(user, sizeof(user), "sa%d", i);
+		hotp(code, i % MU_SECRETS, 0);
+		snprintf(bad, sizeof(bad), "%06d", (atoi(code) + 1) % 1000000);
+		assert_int_equal(mu_auth_rhost(i % 2 ? "src2" : "src1", user,
+		    bad, "203.0.113.60"), PAM_AUTH_ERR);
+	}
+	assert_int_equal(mu_log_count("reason=bad_code user=sa", 6), 6);
+	assert_true(mu_log_wait("source=203.0.113.60 source_failures=6 "
+	    "source_locked_until=", NULL));
+	hotp(code, 6 % MU_SECRETS, 0);
+	assert_int_equal(mu_auth_rhost("src2", "sa6", code, "203.0.113.60"),
+	    PAM_AUTH_ERR);
+	assert_true(mu_log_wait("reason=source_throttled user=sa6",
+	    "service=src2"));
+	assert_int_equal(mu_auth_rhost("src1", "sa6", code, "203.0.113.60"),
+	    PAM_AUTH_ERR);
+	assert_int_equal(mu_log_count("reason=source_throttled user=sa6", 2),
+	    2);
+	assert_int_equal(mu_cli(out, sizeof(out), conf_src1, "status", "sa6",
+	    (char *)NULL), 0);
+	assert_non_null(strstr(out, " failures=0 "));
+	assert_int_equal(mu_auth_rhost("src1", "sa6", code, "198.51.100.60"),
+	    PAM_SUCCESS);
+
+	assert_int_equal(mu_cli(out, sizeof(out), conf_src1, "status",
+	    "--sources", (char *)NULL), 0);
+	assert_non_null(strstr(out, "203.0.113.60 failures=6 "
+	    "throttled=until_"));
+	assert_int_equal(mu_cli(out, sizeof(out), conf_src2, "unlock",
+	    "--source", "203.0.113.60", (char *)NULL), 0);
+	hotp(code, 7 % MU_SECRETS, 0);
+	assert_int_equal(mu_auth_rhost("src2", "sa7", code, "203.0.113.60"),
+	    PAM_SUCCESS);
+
+	for (i = 0; i < 16; i++) {
+		snprintf(user, sizeof(user), "sr%02d", i);
+		mu_enroll(user, MFA_HOTP, MFA_SHA1, 6, 30,
+		    mu_secrets_hex[i % MU_SECRETS]);
+	}
+	assert_int_equal(mu_race(16, race_source, NULL), 16);
+	assert_int_equal(mu_cli(out, sizeof(out), conf_srcr1, "status",
+	    "--sources", (char *)NULL), 0);
+	assert_non_null(strstr(out, "198.51.100.61 failures=16 "));
+}
+
 int
 main(void)
 {
@@ -860,6 +963,7 @@ main(void)
 		cmocka_unit_test(t_rekey),
 		cmocka_unit_test(t_key_loss),
 		cmocka_unit_test(t_resync),
+		cmocka_unit_test(t_sources_across_gateways),
 		cmocka_unit_test(mu_test_no_secret_in_log),
 	};
 

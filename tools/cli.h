@@ -80,6 +80,8 @@ int cmd_db(struct cli *, int, char **);
 int cmd_enroll_batch(struct cli *, int, char **);
 int cmd_resync(struct cli *, int, char **);
 int cmd_report(struct cli *, int, char **);
+int cmd_status_sources(struct cli *, int, char **);
+int cmd_unlock_source(struct cli *, int, char **);
 /* A new token for cli->acct: random id and secret (secret_bytes), bound
  * to the account; type, algorithm, digits and period as set in *tok. */
 enum mfa_err enroll_new_token(struct cli *cli, struct mfa_token *tok);

@@ -112,6 +112,18 @@ cmd_check(struct cli *cli, int argc, char **argv)
 	printf("unlock_time_max = %u;\n", c->unlock_time_max);
 	printf("fail_delay_ms = %u;\n", c->fail_delay_ms);
 	printf("lock_message = %s;\n", yesno(c->lock_message));
+	printf("source_deny = %u;\n", c->source_deny);
+	printf("source_interval = %u;\n", c->source_interval);
+	printf("source_lock_time = %u;\n", c->source_lock_time);
+	printf("source_allow = [");
+	for (i = 0; i < c->n_source_allow; i++) {
+		char net[64];
+
+		source_net_format(&c->source_allow[i], net, sizeof(net));
+		printf("%s \"%s\"", i ? "," : "", net);
+	}
+	printf(" ];\n");
+	printf("source_ipv6_prefix = %u;\n", c->source_ipv6_prefix);
 	printf("prompt = \"%s\";\n", c->prompt);
 	printf("prompt_echo = %s;\n", yesno(c->prompt_echo));
 	printf("password_prompt = \"%s\";\n", c->password_prompt);

@@ -298,6 +298,9 @@ cmd_status(struct cli *cli, int argc, char **argv)
 	int64_t now = (int64_t)time(NULL);
 	int ch, json = 0, ret, all;
 
+	for (i = 1; i < (size_t)argc; i++)
+		if (strcmp(argv[i], "--sources") == 0)
+			return cmd_status_sources(cli, argc, argv);
 	while ((ch = getopt_long(argc, argv, "j", longopts, NULL)) != -1) {
 		if (ch != 'j') {
 			fprintf(stderr, "usage: pam-mfa status [--json] "

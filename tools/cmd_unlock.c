@@ -1,10 +1,12 @@
 /*
  * cmd_unlock.c - pam-mfa unlock: clear a user's failure count and lock
- * (root, or admin_group for other users: cli_user_command).
+ * (root, or admin_group for other users: cli_user_command); unlock
+ * --source: cmd_sources.c.
  */
 #include "config.h"
 
 #include <stdio.h>
+#include <string.h>
 
 #include "cli.h"
 #include "lockout.h"
@@ -20,6 +22,8 @@ cmd_unlock(struct cli *cli, int argc, char **argv)
 	const char *user;
 	int ret;
 
+	if (argc >= 2 && strcmp(argv[1], "--source") == 0)
+		return cmd_unlock_source(cli, argc, argv);
 	if ((ret = cli_user_command(cli, "unlock", argc, argv, &store)) != CLI_OK)
 		return ret;
 	user = cli->acct.name;

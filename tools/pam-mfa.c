@@ -43,6 +43,10 @@ static const struct cli_cmd commands[] = {
 	{ "resync", "USER", "read two consecutive codes of USER's token "
 	    "(stdin) and move an HOTP counter to them, or record a TOTP "
 	    "token's clock offset", cmd_resync },
+	{ "status", "--sources [--json]", "list the remote sources whose "
+	    "failures are counted or that are throttled", cmd_status },
+	{ "unlock", "--source ADDR", "clear the failures and throttle of "
+	    "the source ADDR", cmd_unlock },
 	{ "import", "[-n] [-f] google-authenticator FILE|USER=FILE ...",
 	    "import users' tokens from google-authenticator files", cmd_import },
 	{ "import", "[-n] [-f] oath FILE",

@@ -248,7 +248,8 @@ run(const struct mfa_conf *conf, const struct helper_req *req,
 		break;
 	case HELPER_AUTHFAIL:
 		if ((rc = auth_token_owner(store, &acct)) == MFA_OK)
-			rc = auth_fail_password(conf, store, acct.name, now,
+			rc = auth_fail_password(conf, store, acct.name,
+			    req->rhost[0] != '\0' ? req->rhost : NULL, now,
 			    &res);
 		break;
 	case HELPER_META:
@@ -315,6 +316,7 @@ log_verdict(const struct helper_req *req, enum mfa_err rc,
 		return;
 	case MFA_ENOTENROLLED:
 	case MFA_EINPUT:
+	case MFA_ESOURCE:	/* the module's line names the source */
 		log_line(LOG_NOTICE, "deny", rc, l, NULL);
 		return;
 	default:

@@ -467,5 +467,94 @@ GRANT EXECUTE ON FUNCTION pam_mfa.gw_pending(text),
     pam_mfa.gw_activate(text, bytea, numeric) TO pam_mfa_gateway;
 GRANT EXECUTE ON FUNCTION pam_mfa.adm_activate(text, bytea, numeric)
     TO pam_mfa_admin;
+
+-- Version 2: per-source throttle (password spraying; source.h) ---------
+-- Failures counted per remote source across all users, shared by every
+-- gateway: one row per source key (an IPv4 address, an IPv6 network
+-- "ADDR/PREFIX", or "non-address").  Written only through gw_source_fail
+-- (one statement, one row lock: concurrent failures from every gateway
+-- all count), which also sweeps a few expired rows each time, so the
+-- table holds no more than the sources that failed within the last
+-- interval or are throttled.  The rules are source.c's source_fail.
+CREATE TABLE IF NOT EXISTS pam_mfa.sources (
+	source text PRIMARY KEY CHECK (source ~ '^[0-9A-Za-z.:/-]{1,47}$'),
+	fail_count bigint NOT NULL CHECK (fail_count BETWEEN 0 AND 4294967295),
+	first_fail bigint NOT NULL,
+	last_fail bigint NOT NULL,
+	locked_until bigint NOT NULL,
+	expires bigint NOT NULL		-- when the row says nothing any more
+);
+CREATE INDEX IF NOT EXISTS sources_expires ON pam_mfa.sources (expires);
+
+-- Count one failure from s at t (the gateway's clock, at most 300 s ahead
+-- of the database's) under the policy (deny, intv, lck): not counted if
+-- s is throttled at t.  The row as saved, and whether this throttled it.
+CREATE OR REPLACE FUNCTION pam_mfa.gw_source_fail(s text, t bigint,
+    deny bigint, intv bigint, lck bigint)
+    RETURNS TABLE (fail_count bigint, first_fail bigint, last_fail bigint,
+    locked_until bigint, locked_now boolean)
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pam_mfa, pg_temp AS $$
+DECLARE
+	r sources;
+BEGIN
+	IF deny < 1 OR intv < 1 OR intv > 604800 OR lck < 1 OR
+	    lck > 604800 OR t <= 0 OR
+	    t > extract(epoch FROM now())::bigint + 300 THEN
+		RAISE EXCEPTION 'pam_mfa: source failure out of bounds'
+		    USING ERRCODE = 'check_violation';
+	END IF;
+	DELETE FROM sources WHERE sources.source IN (SELECT x.source
+	    FROM sources x WHERE x.expires <= t AND x.source <> s
+	    ORDER BY x.expires LIMIT 8 FOR UPDATE SKIP LOCKED);
+	INSERT INTO sources VALUES (s, 0, 0, 0, 0, 0)
+	    ON CONFLICT (source) DO NOTHING;
+	SELECT * INTO r FROM sources WHERE sources.source = s FOR UPDATE;
+	locked_now := false;
+	IF NOT (r.locked_until <> 0 AND t < r.locked_until) THEN
+		IF r.locked_until <> 0 THEN
+			r.locked_until := 0;
+			r.fail_count := 0;
+		END IF;
+		IF r.fail_count = 0 OR (t >= r.first_fail AND
+		    t - r.first_fail >= intv) THEN
+			r.fail_count := 0;
+			r.first_fail := t;
+		END IF;
+		IF r.fail_count < 4294967295 THEN
+			r.fail_count := r.fail_count + 1;
+		END IF;
+		r.last_fail := t;
+		IF r.fail_count >= deny THEN
+			r.locked_until := t + lck;
+			locked_now := true;
+		END IF;
+		r.expires := greatest(r.locked_until, r.first_fail + intv);
+		UPDATE sources SET fail_count = r.fail_count,
+		    first_fail = r.first_fail, last_fail = r.last_fail,
+		    locked_until = r.locked_until, expires = r.expires
+		    WHERE sources.source = s;
+	END IF;
+	fail_count := r.fail_count;
+	first_fail := r.first_fail;
+	last_fail := r.last_fail;
+	locked_until := r.locked_until;
+	RETURN NEXT;
+END $$;
+
+-- pam-mfa unlock --source: whether there was a row.
+CREATE OR REPLACE FUNCTION pam_mfa.adm_source_clear(s text) RETURNS boolean
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pam_mfa, pg_temp AS $$
+BEGIN
+	DELETE FROM sources WHERE source = s;
+	RETURN FOUND;
+END $$;
+
+REVOKE ALL ON pam_mfa.sources FROM PUBLIC;
+REVOKE ALL ON FUNCTION pam_mfa.gw_source_fail(text, bigint, bigint, bigint,
+    bigint), pam_mfa.adm_source_clear(text) FROM PUBLIC;
+GRANT SELECT ON pam_mfa.sources TO pam_mfa_gateway, pam_mfa_admin;
+GRANT EXECUTE ON FUNCTION pam_mfa.gw_source_fail(text, bigint, bigint,
+    bigint, bigint) TO pam_mfa_gateway;
+GRANT EXECUTE ON FUNCTION pam_mfa.adm_source_clear(text) TO pam_mfa_admin;
 INSERT INTO pam_mfa.schema_version (version) VALUES (2)
     ON CONFLICT DO NOTHING;
