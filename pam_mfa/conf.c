@@ -418,6 +418,8 @@ bad:
 	conf_err(errmsg, s, "must be a date \"YYYY-MM-DD\" (UTC) from "
 	    "1970-01-01");
 	return MFA_ECONFIG;
+}
+
 /* source_allow: networks never throttled (source.h). */
 static enum mfa_err
 set_nets(struct mfa_conf *c, const config_setting_t *s,
