@@ -2,7 +2,12 @@
  * populate.c - the benchmark's fixtures: K HOTP users for pam_mfa (sealed
  * tokens written directly, without the CLI's per-file flush), for pam_oath
  * (one users file) and for pam_google_authenticator (one file per user),
- * all with the same secret, plus the PAM service files.
+ * all with the same secret, plus the PAM service files.  Beside the K
+ * HOTP users u0..u(K-1): TOTP_USERS TOTP users t0.. (30 s steps) for the
+ * three modules, and FIRST_USERS HOTP users f0.. for pam_mfa whose state
+ * file the driver removes before each login (a first login after
+ * enrollment).  The others get the state file a user who has logged in
+ * before has (both slots written), so their rows time the steady state.
  *   populate DIR K MODULE
  */
 #include "config.h"
@@ -17,9 +22,12 @@
 
 #include "keyring.h"
 #include "otp.h"
+#include "state.h"
 #include "token.h"
 
 #define SECRET_HEX	"3132333435363738393031323334353637383930"
+#define TOTP_USERS	4000
+#define FIRST_USERS	100
 
 static void
 die(const char *what)
@@ -53,6 +61,8 @@ int
 main(int argc, char **argv)
 {
 	unsigned char buf[TOKEN_FILE_SIZE], kbuf[KEYRING_FILE_SIZE];
+	unsigned char sbuf[STATE_FILE_SIZE];
+	struct mfa_state st;
 	char path[4096], conf[4096], user[32], *b32;
 	struct mfa_keyring kr;
 	struct mfa_token tok;
@@ -105,23 +115,45 @@ main(int argc, char **argv)
 	snprintf(path, sizeof(path), "%s/ga", dir);
 	if (mkdir(path, 0700) != 0)
 		die(path);
-	for (i = 0; i <= k; i++) {
+	for (i = 0; i <= k + TOTP_USERS + FIRST_USERS; i++) {
 		struct mfa_token t = tok;
+		int totp = i > k && i <= k + TOTP_USERS;
 
-		/* u0..u(K-1), and "locked" for the locked path. */
+		/* u0..u(K-1), "locked" for the locked path, t0.., f0.. */
 		if (i == k)
 			snprintf(user, sizeof(user), "locked");
+		else if (totp)
+			snprintf(user, sizeof(user), "t%ld", i - k - 1);
+		else if (i > k)
+			snprintf(user, sizeof(user), "f%ld",
+			    i - k - 1 - TOTP_USERS);
 		else
 			snprintf(user, sizeof(user), "u%ld", i);
 		t.id = (uint64_t)i + 1;
+		if (totp) {
+			t.type = MFA_TOTP;
+			t.period = 30;
+		}
 		if (token_seal(&t, user, &kr) != MFA_OK ||
 		    token_encode(&t, buf) != MFA_OK)
 			return 1;
 		snprintf(path, sizeof(path), "%s/mfa/state/%s.token", dir, user);
 		put(path, buf, sizeof(buf), 0600);
-		fprintf(f, "HOTP %s - %s\n", user, SECRET_HEX);
+		if (user[0] == 'f')
+			continue;
+		memset(&st, 0, sizeof(st));
+		st.token_id = t.id;
+		if (state_encode(&st, 1, sbuf) != MFA_OK ||
+		    state_encode(&st, 2, sbuf + STATE_SLOT_SIZE) != MFA_OK)
+			return 1;
+		snprintf(path, sizeof(path), "%s/mfa/state/%s.state", dir, user);
+		put(path, sbuf, sizeof(sbuf), 0600);
+		fprintf(f, "%s %s - %s\n", totp ? "HOTP/T30" : "HOTP", user,
+		    SECRET_HEX);
 		snprintf(path, sizeof(path), "%s/ga/%s", dir, user);
-		put2(path, 0600, b32, "\n\" HOTP_COUNTER 1\n\" WINDOW_SIZE 10\n");
+		put2(path, 0600, b32, totp ?
+		    "\n\" TOTP_AUTH\n\" DISALLOW_REUSE\n\" WINDOW_SIZE 3\n" :
+		    "\n\" HOTP_COUNTER 1\n\" WINDOW_SIZE 10\n");
 	}
 	if (fclose(f) != 0)
 		die("users file");
