@@ -15,8 +15,9 @@
  * floor), for pgsql.sh's count of round trips.
  * Beside HOTP: TOTP users t0.. (codes for steps within one of the
  * current, each user's steps in increasing order, as a phone gives
- * them), first logins after enrollment (users f0.., whose state file is
- * removed before each login, outside the timing), the cost of one
+ * them), first logins after enrollment (users f0.., enrolled by
+ * populate through the store, each used once: DIR/../first_users of
+ * them), the cost of one
  * pwrite + fdatasync of a state slot in the state directory (row
  * fdatasync), and cold processes (rows cold_*): each login a fork and an
  * exec of this driver, which loads libpam and runs one pam_start ->
@@ -133,7 +134,8 @@ cmp(const void *a, const void *b)
 enum kind { VALID, WRONG, REPLAY, LOCKED, FLOOR, FIRST, FSYNC, NSS };
 
 /* Token families with their own counters (HOTP) or step floors (TOTP). */
-enum fam { F_MFA, F_OATH, F_GA, F_PG, F_MFA_T, F_OATH_T, F_GA_T, NFAM };
+enum fam { F_MFA, F_OATH, F_GA, F_PG, F_MFA_T, F_OATH_T, F_GA_T, F_FIRST,
+    NFAM };
 
 struct path {
 	const char *name, *svc;
@@ -145,7 +147,6 @@ struct path {
 };
 
 #define TOTP_USERS	4000	/* as populate.c */
-#define FIRST_USERS	100
 #define TOTP_W		1	/* steps either side every module accepts */
 
 static const struct path paths[] = {
@@ -158,8 +159,8 @@ static const struct path paths[] = {
 	{ "mfa_wrong_os", "mfa_os", WRONG, 0, 0, F_MFA, 0 },
 	{ "mfa_replay", "mfa", REPLAY, 0, 0, F_MFA, 0 },
 	{ "mfa_locked", "mfa_locked", LOCKED, 0, 0, F_MFA, 0 },
-	{ "mfa_first", "mfa", FIRST, 0, 0, F_MFA, 0 },
-	{ "mfa_first_os", "mfa_os", FIRST, 0, 0, F_MFA, 0 },
+	{ "mfa_first", "mfa", FIRST, 0, 0, F_FIRST, 0 },
+	{ "mfa_first_os", "mfa_os", FIRST, 0, 0, F_FIRST, 0 },
 	{ "mfa_totp_valid", "mfa", VALID, 0, 0, F_MFA_T, 0 },
 	{ "mfa_totp_valid_os", "mfa_os", VALID, 0, 0, F_MFA_T, 0 },
 	{ "mfa_totp_wrong", "mfa", WRONG, 0, 0, F_MFA_T, 0 },
@@ -186,6 +187,7 @@ static const struct path paths[] = {
  * user. */
 static uint32_t *ctr[NFAM];
 static long K;
+static long first_users;	/* populate's f0.. */
 static const char *argv0;
 
 static uint32_t *
@@ -199,7 +201,7 @@ static size_t
 fam_size(long f)
 {
 	return f == F_MFA_T || f == F_OATH_T || f == F_GA_T ? TOTP_USERS :
-	    (size_t)K;
+	    f == F_FIRST ? 1 : (size_t)K;
 }
 
 static int
@@ -212,7 +214,7 @@ totp_fam(const struct path *p)
 static long
 fam_users(const struct path *p)
 {
-	return totp_fam(p) ? TOTP_USERS : p->kind == FIRST ? FIRST_USERS : K;
+	return totp_fam(p) ? TOTP_USERS : K;
 }
 
 /*
@@ -320,6 +322,12 @@ run(const struct path *p, long n, double *t, long first, long step)
 			}
 		} else if (totp_fam(p))
 			tstep = (uint32_t)(time(NULL) / 30);
+		if (p->kind == FIRST) {
+			/* The next user never logged in. */
+			if ((long)c[0] >= first_users)
+				exit(5);
+			idx = (long)c[0]++;
+		}
 		snprintf(user, sizeof(user), "%s%ld", totp_fam(p) ? "t" :
 		    p->kind == FIRST ? "f" : "u", idx);
 		cur = c[idx] + p->base;
@@ -330,16 +338,9 @@ run(const struct path *p, long n, double *t, long first, long step)
 		case FLOOR:
 			snprintf(answer, sizeof(answer), "000000");
 			break;
-		case FIRST: {
-			char sp[4096];
-
-			/* Enrolled, never logged in: no state file. */
-			snprintf(sp, sizeof(sp), "%s/../mfa/state/%s.state",
-			    confdir, user);
-			(void)unlink(sp);
+		case FIRST:
 			hotp(0, answer);
 			break;
-		}
 		case VALID:
 			if (totp_fam(p)) {
 				hotp(tstep, answer);
@@ -419,6 +420,12 @@ main(int argc, char **argv)
 	for (i = 0; i < NFAM; i++)
 		if ((ctr[i] = calloc(fam_size(i), sizeof(uint32_t))) == NULL)
 			return 1;
+	snprintf(cpath, sizeof(cpath), "%s/../first_users", confdir);
+	if ((cf = fopen(cpath, "r")) != NULL) {
+		if (fscanf(cf, "%ld", &first_users) != 1)
+			return 1;
+		fclose(cf);
+	}
 	/* The counters a previous run left: the stores remember them. */
 	snprintf(cpath, sizeof(cpath), "%s/../counters", confdir);
 	if ((cf = fopen(cpath, "r")) != NULL) {
@@ -452,9 +459,12 @@ main(int argc, char **argv)
 
 		/* pam_oath rewrites its whole users file per login. */
 		np = p->peer && K >= 100000 ? (n < 40 ? n : 40) : n;
-		/* A fresh process costs milliseconds: a tenth of them. */
+		/* A fresh process costs milliseconds: a tenth of them.  A
+		 * first login uses up its user: a quarter. */
 		if (p->cold && np == n)
 			np = n / 10 < 10 ? 10 : n / 10;
+		if (p->kind == FIRST)
+			np = n / 4 < 10 ? 10 : n / 4;
 		if (procs == 1) {
 			/* Warm up: the host has loaded everything once. */
 			(void)run(p, 3, t, 0, 1);

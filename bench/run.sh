@@ -61,7 +61,10 @@ echo "file store runs start: $(uptime)"
 for k in $K_LIST; do
 	d=$work/k$k
 	echo "populating K=$k ..." >&2
-	./populate "$d" "$k" "$MODULE"
+	# Each first-login user logs in once: two paths of N / 4 logins
+	# (at least 10) and 3 warm-ups, three runs.
+	nf=$((N / 4)); [ "$nf" -ge 10 ] || nf=10
+	./populate "$d" "$k" "$MODULE" $((6 * (nf + 3) + 10))
 	for r in 1 2 3; do
 		./driver "$d/svc" "$k" "$N" 1 >>"$raw"
 	done
