@@ -26,6 +26,7 @@
  *   driver once SVC USER ANSWER CONFDIR    one login, exit 0 if accepted
  */
 #define _GNU_SOURCE
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include <security/pam_appl.h>
@@ -403,7 +404,17 @@ main(int argc, char **argv)
 	if (argc == 6 && strcmp(argv[1], "once") == 0) {
 		double d;
 
-		/* A cold process's one login (login_cold). */
+		/*
+		 * A cold process's one login (login_cold), after what sshd
+		 * has done before PAM in the process that runs it: libcrypto
+		 * initialised with its config file (sshd loads its host keys)
+		 * and the user looked up (getpwnamallow), so the floor pays
+		 * these as sshd does, and the rows above it are the modules'.
+		 */
+		OPENSSL_init_crypto(OPENSSL_INIT_LOAD_CONFIG |
+		    OPENSSL_INIT_ADD_ALL_CIPHERS | OPENSSL_INIT_ADD_ALL_DIGESTS,
+		    NULL);
+		(void)getpwnam(argv[3]);
 		confdir = argv[5];
 		snprintf(answer, sizeof(answer), "%s", argv[4]);
 		return login(argv[2], argv[3], &d) == PAM_SUCCESS ? 0 : 1;
