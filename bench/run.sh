@@ -23,7 +23,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 if [ -z "${BENCH_TABLE:-}" ] && [ "${BENCH_IN_NS:-}" != 1 ]; then
 	log=$(mktemp /var/tmp/pam_mfa_bench_syslog.XXXXXX)
 	rc=0
-	BENCH_IN_NS=1 BENCH_SYSLOG=$log LOGSINK=${LOGSINK:-./logsink} \
+	BENCH_IN_NS=1 BENCH_SYSLOG=$log LOGSINK=${LOGSINK:?} \
 	    "$here/../tests/with-logsink.sh" "$log" sh "$0" || rc=$?
 	rm -f "$log"
 	exit $rc
