@@ -44,13 +44,75 @@ dir_trusted(const struct stat *st, mode_t forbidden, int last)
  * descriptor.  One fstatat a directory instead of an fstat, an openat and
  * a close (issue 14: a third of a login's system calls).
  */
+/*
+ * The directory of near (a file safe_open opened moments before, for the
+ * same caller), without repeated slashes, in dir: every directory from
+ * "/" down to it was checked then, and it by the rule of a file's own
+ * directory.  Its length, or 0 (no near, or not a plain absolute path).
+ */
+static size_t
+near_dir(const char *near, char dir[PATH_MAX])
+{
+	const char *p = near, *c;
+	size_t len = 0, n, last = 0;
+
+	if (near == NULL || near[0] != '/' || strnlen(near, PATH_MAX) >= PATH_MAX)
+		return 0;
+	for (;;) {
+		while (*p == '/')
+			p++;
+		if (*p == '\0')
+			break;
+		c = p;
+		while (*p != '/' && *p != '\0')
+			p++;
+		n = (size_t)(p - c);
+		if ((n == 1 && c[0] == '.') || (n == 2 && c[0] == '.' &&
+		    c[1] == '.'))
+			return 0;
+		last = len;
+		dir[len++] = '/';
+		memcpy(dir + len, c, n);
+		len += n;
+	}
+	/* Drop the file's name: "/" is the directory of "/name". */
+	if (last == 0) {
+		dir[0] = '/';
+		last = 1;
+	}
+	dir[last] = '\0';
+	return last;
+}
+
+/* Whether the directory d (len bytes) is dir (dlen) or above it. */
 static int
-walk_parents(const char *path, int parent_last, char norm[PATH_MAX],
-    const char **base, enum mfa_err *err)
+at_or_above(const char *d, size_t len, const char *dir, size_t dlen)
+{
+	if (dlen == 0 || len > dlen || memcmp(d, dir, len) != 0)
+		return 0;
+	return len == dlen || len == 1 || dir[len] == '/';
+}
+
+/* Rule 2 for the directory at path, not followed if a symlink. */
+static enum mfa_err
+dir_check(const char *dir, int last)
+{
+	struct stat st;
+
+	/* ENOENT stays in errno: callers tell a missing directory apart. */
+	if (fstatat(AT_FDCWD, dir, &st, AT_SYMLINK_NOFOLLOW) != 0)
+		return MFA_EIO;
+	return dir_trusted(&st, 0, last) ? MFA_OK : MFA_EUNSAFE;
+}
+
+static int
+walk_parents(const char *path, int parent_last, const char *near,
+    char norm[PATH_MAX], const char **base, enum mfa_err *err)
 {
 	const char *p = path, *c, *end;
-	struct stat st;
-	size_t len = 1, n;
+	char ndir[PATH_MAX];
+	size_t len = 1, n, nlen = near_dir(near, ndir);
+	int last;
 
 	*err = MFA_ECONFIG;
 	if (path == NULL || path[0] != '/' || strnlen(path, PATH_MAX) >= PATH_MAX)
@@ -73,17 +135,13 @@ walk_parents(const char *path, int parent_last, char norm[PATH_MAX],
 		}
 		for (p = c + n; *p == '/'; p++)
 			;
-		/* The directory this component is in. */
-		if (fstatat(AT_FDCWD, norm, &st, AT_SYMLINK_NOFOLLOW) != 0) {
-			/* ENOENT stays in errno: callers tell a missing
-			 * directory apart. */
-			*err = MFA_EIO;
+		/* The directory this component is in, unless near's walk
+		 * checked it by the same rule. */
+		last = parent_last && *p == '\0';
+		if ((!at_or_above(norm, len, ndir, nlen) ||
+		    (last && len != nlen)) &&
+		    (*err = dir_check(norm, last)) != MFA_OK)
 			return -1;
-		}
-		if (!dir_trusted(&st, 0, parent_last && *p == '\0')) {
-			*err = MFA_EUNSAFE;
-			return -1;
-		}
 		if (len > 1)
 			norm[len++] = '/';
 		*base = norm + len;
@@ -98,12 +156,19 @@ walk_parents(const char *path, int parent_last, char norm[PATH_MAX],
 int
 safe_opendir(const char *path, mode_t forbidden, enum mfa_err *err)
 {
+	return safe_opendir_near(path, forbidden, NULL, err);
+}
+
+int
+safe_opendir_near(const char *path, mode_t forbidden, const char *near,
+    enum mfa_err *err)
+{
 	char norm[PATH_MAX];
 	const char *base;
 	struct stat st;
 	int fd;
 
-	if (walk_parents(path, 0, norm, &base, err) != 0)
+	if (walk_parents(path, 0, near, norm, &base, err) != 0)
 		return -1;
 	*err = MFA_EIO;
 	fd = openat(AT_FDCWD, norm, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
@@ -174,6 +239,13 @@ int
 safe_open(const char *path, mode_t forbidden, struct stat *st,
     enum mfa_err *err)
 {
+	return safe_open_near(path, forbidden, NULL, st, err);
+}
+
+int
+safe_open_near(const char *path, mode_t forbidden, const char *near,
+    struct stat *st, enum mfa_err *err)
+{
 	char norm[PATH_MAX];
 	const char *base;
 	size_t len;
@@ -182,7 +254,7 @@ safe_open(const char *path, mode_t forbidden, struct stat *st,
 	if (path == NULL || path[0] != '/' ||
 	    (len = strnlen(path, PATH_MAX)) >= PATH_MAX || path[len - 1] == '/')
 		return -1;
-	if (walk_parents(path, 1, norm, &base, err) != 0)
+	if (walk_parents(path, 1, near, norm, &base, err) != 0)
 		return -1;
 	return open_checked(AT_FDCWD, norm, O_RDONLY, forbidden, st, err);
 }

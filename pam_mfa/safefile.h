@@ -47,6 +47,19 @@ int safe_openat(int dirfd, const char *name, int flags, mode_t forbidden,
 int safe_open(const char *path, mode_t forbidden, struct stat *st,
     enum mfa_err *err);
 
+/*
+ * The same, for a caller that has just opened the file near with
+ * safe_open (one login: the config, then the state directory and the key
+ * file): the directories near's walk checked are not checked again --
+ * its own directory and those above it, except a directory that must now
+ * pass a stricter rule than it did then (the file's own directory, when
+ * it is above near's).  NULL: everything is checked.
+ */
+int safe_opendir_near(const char *path, mode_t forbidden, const char *near,
+    enum mfa_err *err);
+int safe_open_near(const char *path, mode_t forbidden, const char *near,
+    struct stat *st, enum mfa_err *err);
+
 /* Create name in dirfd (must not exist): mode 0600, O_EXCL, O_NOFOLLOW. */
 int safe_create(int dirfd, const char *name, int flags, enum mfa_err *err);
 

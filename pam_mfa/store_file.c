@@ -205,11 +205,16 @@ file_open(const struct mfa_conf *conf, void **out)
 	*out = NULL;
 	if ((fs = calloc(1, sizeof(*fs))) == NULL)
 		return MFA_ENOMEM;
-	if ((fs->dirfd = safe_opendir(conf->state_dir, SAFE_PRIVATE, &rc)) < 0) {
+	/* The config was opened just before (conf->path, this login's or
+	 * this command's): its walk is not made again. */
+	if ((fs->dirfd = safe_opendir_near(conf->state_dir, SAFE_PRIVATE,
+	    conf->path, &rc)) < 0) {
 		free(fs);
 		return rc;
 	}
-	if (keyfile_init(&fs->kf, conf->key_file) != MFA_OK) {
+	if (keyfile_init(&fs->kf, conf->key_file) != MFA_OK ||
+	    keyfile_near(&fs->kf, conf->path) != MFA_OK) {
+		keyfile_free(&fs->kf);
 		close(fs->dirfd);
 		free(fs);
 		return MFA_ENOMEM;

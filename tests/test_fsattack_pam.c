@@ -104,7 +104,24 @@ login_ok(void)
 	assert_true(mu_log_wait("result=accept reason=ok user=eve", NULL));
 }
 
-/* A login through fs_anc (the same store, its config in cfgdir). */
+/* Copy from to to, mode 0600. */
+static void
+copy_file(const char *from, const char *to)
+{
+	char buf[4096];
+	ssize_t n;
+	int in, out;
+
+	assert_true((in = open(from, O_RDONLY)) >= 0);
+	assert_true((out = open(to, O_WRONLY | O_CREAT | O_EXCL, 0600)) >= 0);
+	while ((n = read(in, buf, sizeof(buf))) > 0)
+		assert_int_equal(write(out, buf, (size_t)n), n);
+	assert_int_equal(n, 0);
+	close(in);
+	assert_int_equal(close(out), 0);
+}
+
+/* A login through fs_a (the same store, its config in cfgdir). */
 static void
 anc_ok(void)
 {
@@ -259,7 +276,7 @@ test_links_on_the_way(void **st)
 static void
 test_ancestors(void **st)
 {
-	char text[1024];
+	char text[2048], key2[700], conf[700];
 
 	(void)st;
 	/* The state directory below a symlinked directory (fs reads
@@ -298,6 +315,24 @@ test_ancestors(void **st)
 	    PAM_SERVICE_ERR, "reason=config_error");
 	assert_int_equal(chmod(cfgdir, 0755), 0);
 	anc_ok();
+	/* A key file whose own directory is above the config's: the
+	 * config's walk passed it by the weaker rule, the key's checks it
+	 * again by the file's (safe_open_near). */
+	snprintf(key2, sizeof(key2), "%s/fs2.key", mu_dir);
+	snprintf(conf, sizeof(conf), "%s/anc.conf", cfgdir);
+	copy_file(key, key2);
+	snprintf(text, sizeof(text), "state_dir = \"%s\";\n"
+	    "key_file = \"%s\";\nhotp_lookahead = 1;\ndeny = 0;\n"
+	    "user_lookup = \"exact\";\n", sdir, key2);
+	assert_int_equal(tu_write_file(conf, text, 0644), 0);
+	anc_ok();
+	assert_int_equal(chmod(mu_dir, 01777), 0);
+	denied("key file's directory sticky and writable", "fs_a",
+	    PAM_AUTH_ERR, "reason=key_unreadable");
+	assert_int_equal(chmod(mu_dir, 0755), 0);
+	anc_ok();
+	write_config(conf, sdir);
+	assert_int_equal(unlink(key2), 0);
 }
 
 /* What the CLI writes goes only where it means to. */
