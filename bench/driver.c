@@ -13,11 +13,27 @@
  * through the services named with a "2" appended (pg2, pg_locked2), and
  * every path runs on both.  BENCH_PATH=NAME runs that path alone (no
  * floor), for pgsql.sh's count of round trips.
+ * Beside HOTP: TOTP users t0.. (codes for steps within one of the
+ * current, each user's steps in increasing order, as a phone gives
+ * them), first logins after enrollment (users f0.., enrolled by
+ * populate through the store, each used once: DIR/../first_users of
+ * them), the cost of one
+ * pwrite + fdatasync of a state slot in the state directory (row
+ * fdatasync: one after each flushed HOTP login of mfa_valid and
+ * mfa_wrong, untimed in theirs, so that it sees the same load of the
+ * disk as they do; measured alone if they did not run), and cold processes (rows cold_*): each login a fork and an
+ * exec of this driver, which loads libpam and runs one pam_start ->
+ * pam_authenticate -> pam_end, as sshd runs PAM in a fresh process per
+ * connection; timed from the fork to the wait.
+ *   driver once SVC USER ANSWER CONFDIR    one login, exit 0 if accepted
  */
 #define _GNU_SOURCE
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include <security/pam_appl.h>
+#include <fcntl.h>
+#include <pwd.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -118,42 +134,161 @@ cmp(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-enum kind { VALID, WRONG, REPLAY, LOCKED, FLOOR };
+enum kind { VALID, WRONG, REPLAY, LOCKED, FLOOR, FIRST, FSYNC, NSS };
+
+/* Token families with their own counters (HOTP) or step floors (TOTP). */
+enum fam { F_MFA, F_OATH, F_GA, F_PG, F_MFA_T, F_OATH_T, F_GA_T, F_FIRST,
+    NFAM };
 
 struct path {
 	const char *name, *svc;
 	enum kind kind;
 	int peer;		/* a peer: fewer iterations at large K */
 	unsigned base;		/* the module's first HOTP counter */
+	enum fam fam;
+	int cold;		/* a fresh process per login */
 };
+
+#define TOTP_USERS	4000	/* as populate.c */
+#define TOTP_W		1	/* steps either side every module accepts */
 
 static const struct path paths[] = {
-	{ "floor", "floor", FLOOR, 0, 0 },
-	{ "mfa_valid", "mfa", VALID, 0, 0 },
-	{ "mfa_valid_os", "mfa_os", VALID, 0, 0 },
-	{ "mfa_wrong", "mfa", WRONG, 0, 0 },
-	{ "mfa_wrong_os", "mfa_os", WRONG, 0, 0 },
-	{ "mfa_replay", "mfa", REPLAY, 0, 0 },
-	{ "mfa_locked", "mfa_locked", LOCKED, 0, 0 },
-	{ "oath_valid", "oath", VALID, 1, 0 },
-	{ "oath_wrong", "oath", WRONG, 1, 0 },
-	{ "ga_valid", "ga", VALID, 1, 1 },
-	{ "ga_wrong", "ga", WRONG, 1, 1 },
-	{ "pg_valid", "pg", VALID, 0, 0 },
-	{ "pg_wrong", "pg", WRONG, 0, 0 },
-	{ "pg_locked", "pg_locked", LOCKED, 0, 0 },
+	{ "floor", "floor", FLOOR, 0, 0, F_MFA, 0 },
+	{ "getpwnam_miss", "-", NSS, 0, 0, F_MFA, 0 },
+	{ "mfa_valid", "mfa", VALID, 0, 0, F_MFA, 0 },
+	{ "mfa_valid_os", "mfa_os", VALID, 0, 0, F_MFA, 0 },
+	{ "mfa_wrong", "mfa", WRONG, 0, 0, F_MFA, 0 },
+	{ "mfa_wrong_os", "mfa_os", WRONG, 0, 0, F_MFA, 0 },
+	{ "fdatasync", "-", FSYNC, 0, 0, F_MFA, 0 },
+	{ "mfa_replay", "mfa", REPLAY, 0, 0, F_MFA, 0 },
+	{ "mfa_locked", "mfa_locked", LOCKED, 0, 0, F_MFA, 0 },
+	{ "mfa_first", "mfa", FIRST, 0, 0, F_FIRST, 0 },
+	{ "mfa_first_os", "mfa_os", FIRST, 0, 0, F_FIRST, 0 },
+	{ "mfa_totp_valid", "mfa", VALID, 0, 0, F_MFA_T, 0 },
+	{ "mfa_totp_valid_os", "mfa_os", VALID, 0, 0, F_MFA_T, 0 },
+	{ "mfa_totp_wrong", "mfa", WRONG, 0, 0, F_MFA_T, 0 },
+	{ "mfa_totp_wrong_os", "mfa_os", WRONG, 0, 0, F_MFA_T, 0 },
+	{ "oath_valid", "oath", VALID, 1, 0, F_OATH, 0 },
+	{ "oath_wrong", "oath", WRONG, 1, 0, F_OATH, 0 },
+	{ "oath_totp_valid", "oath", VALID, 1, 0, F_OATH_T, 0 },
+	{ "oath_totp_wrong", "oath", WRONG, 1, 0, F_OATH_T, 0 },
+	{ "ga_valid", "ga", VALID, 1, 1, F_GA, 0 },
+	{ "ga_wrong", "ga", WRONG, 1, 1, F_GA, 0 },
+	{ "ga_totp_valid", "ga", VALID, 1, 0, F_GA_T, 0 },
+	{ "ga_totp_wrong", "ga", WRONG, 1, 0, F_GA_T, 0 },
+	{ "cold_floor", "floor", FLOOR, 1, 0, F_MFA, 1 },
+	{ "cold_mfa_valid", "mfa", VALID, 1, 0, F_MFA, 1 },
+	{ "cold_mfa_valid_os", "mfa_os", VALID, 1, 0, F_MFA, 1 },
+	{ "cold_oath_valid", "oath", VALID, 1, 0, F_OATH, 1 },
+	{ "cold_ga_valid", "ga", VALID, 1, 1, F_GA, 1 },
+	{ "pg_valid", "pg", VALID, 0, 0, F_PG, 0 },
+	{ "pg_wrong", "pg", WRONG, 0, 0, F_PG, 0 },
+	{ "pg_locked", "pg_locked", LOCKED, 0, 0, F_PG, 0 },
 };
-#define NFAM	4
 
-/* Next HOTP counter per module family (mfa, oath, ga) and user. */
+/* Next HOTP counter, or lowest TOTP step not yet used, per family and
+ * user. */
 static uint32_t *ctr[NFAM];
 static long K;
+static long first_users;	/* populate's f0.. */
+static const char *argv0;
 
 static uint32_t *
 counters(const struct path *p)
 {
-	return ctr[p->svc[0] == 'm' ? 0 : p->svc[0] == 'o' ? 1 :
-	    p->svc[0] == 'p' ? 3 : 2];
+	return ctr[p->fam];
+}
+
+/* The users a family's counters cover. */
+static size_t
+fam_size(long f)
+{
+	return f == F_MFA_T || f == F_OATH_T || f == F_GA_T ? TOTP_USERS :
+	    f == F_FIRST ? 1 : (size_t)K;
+}
+
+static int
+totp_fam(const struct path *p)
+{
+	return p->fam == F_MFA_T || p->fam == F_OATH_T || p->fam == F_GA_T;
+}
+
+/* The users of a path's family. */
+static long
+fam_users(const struct path *p)
+{
+	return totp_fam(p) ? TOTP_USERS : K;
+}
+
+/*
+ * A TOTP code for user idx not used before: the lowest step in
+ * [now - TOTP_W, now + TOTP_W] above the ones used, in *step.  0 if the
+ * user has none left in this window.
+ */
+static int
+totp_next(uint32_t *c, long idx, uint32_t *step)
+{
+	uint32_t now = (uint32_t)(time(NULL) / 30);
+	uint32_t s = c[idx] > now - TOTP_W ? c[idx] : now - TOTP_W;
+
+	if (s > now + TOTP_W)
+		return 0;
+	*step = s;
+	return 1;
+}
+
+/* One login in a fresh process: fork, exec "driver once ...", wait. */
+static int
+login_cold(const char *svc, const char *user, double *us)
+{
+	double t0 = now_us();
+	pid_t pid;
+	int st;
+
+	if ((pid = fork()) < 0)
+		exit(3);
+	if (pid == 0) {
+		execl(argv0, argv0, "once", svc, user, answer, confdir,
+		    (char *)NULL);
+		_exit(3);
+	}
+	if (waitpid(pid, &st, 0) != pid)
+		exit(3);
+	*us = now_us() - t0;
+	if (!WIFEXITED(st) || WEXITSTATUS(st) > 1)
+		exit(3);
+	return WEXITSTATUS(st) == 0 ? PAM_SUCCESS : PAM_AUTH_ERR;
+}
+
+/* The fdatasync row's samples, taken between flushed logins. */
+static double *fs_t;
+static long fs_n, fs_cap;	/* fs_cap 0: none (two processes) */
+
+/* One pwrite + fdatasync of a state slot, as a flushed login does. */
+static void
+fsync_one(double *us)
+{
+	static unsigned char slot[512];
+	static int fd = -1, which;
+	char path[4096];
+	double t0;
+
+	if (fd < 0) {
+		snprintf(path, sizeof(path), "%s/../mfa/state/.bench-fsync",
+		    confdir);
+		if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) < 0 ||
+		    pwrite(fd, slot, sizeof(slot), 0) != sizeof(slot) ||
+		    pwrite(fd, slot, sizeof(slot), 512) != sizeof(slot) ||
+		    fsync(fd) != 0)
+			exit(3);
+	}
+	slot[0]++;
+	which ^= 1;
+	t0 = now_us();
+	if (pwrite(fd, slot, sizeof(slot), which * 512) != sizeof(slot) ||
+	    fdatasync(fd) != 0)
+		exit(3);
+	*us = now_us() - t0;
 }
 
 /* Run n attempts of p from this process over users u = first, first +
@@ -166,21 +301,70 @@ run(const struct path *p, long n, double *t, long first, long step)
 	char user[32];
 
 	for (i = 0; i < n; i++, u += step) {
-		long idx = u % K;
-		uint32_t cur;
+		long nu = fam_users(p), idx = u % nu, tries;
+		uint32_t cur, tstep = 0;
 
-		snprintf(user, sizeof(user), "u%ld", idx);
+		if (p->kind == FSYNC) {
+			if (fs_n > 0) {
+				/* Taken beside the flushed logins. */
+				t[i] = fs_t[i * fs_n / n];
+				ok++;
+				continue;
+			}
+			fsync_one(&t[i]);
+			ok++;
+			continue;
+		}
+		if (p->kind == NSS) {
+			/* What the module's user lookup costs a made-up name. */
+			double t0 = now_us();
+
+			snprintf(user, sizeof(user), "u%ld", idx);
+			if (getpwnam(user) == NULL)
+				ok++;
+			t[i] = now_us() - t0;
+			continue;
+		}
+		if (totp_fam(p) && p->kind == VALID) {
+			/* The next user with a code left in this window. */
+			for (tries = 0; !totp_next(c, idx, &tstep); tries++) {
+				if (tries >= nu)
+					exit(5);
+				u += step;
+				idx = u % nu;
+			}
+		} else if (totp_fam(p))
+			tstep = (uint32_t)(time(NULL) / 30);
+		if (p->kind == FIRST) {
+			/* The next user never logged in. */
+			if ((long)c[0] >= first_users)
+				exit(5);
+			idx = (long)c[0]++;
+		}
+		snprintf(user, sizeof(user), "%s%ld", totp_fam(p) ? "t" :
+		    p->kind == FIRST ? "f" : "u", idx);
 		cur = c[idx] + p->base;
 		switch (p->kind) {
+		case FSYNC:
+		case NSS:
+			break;
 		case FLOOR:
 			snprintf(answer, sizeof(answer), "000000");
 			break;
+		case FIRST:
+			hotp(0, answer);
+			break;
 		case VALID:
+			if (totp_fam(p)) {
+				hotp(tstep, answer);
+				c[idx] = tstep + 1;
+				break;
+			}
 			hotp(cur, answer);
 			c[idx]++;
 			break;
 		case WRONG:
-			hotp(cur, answer);
+			hotp(totp_fam(p) ? tstep : cur, answer);
 			answer[5] = (char)('0' + (answer[5] - '0' + 1) % 10);
 			break;
 		case REPLAY:
@@ -200,8 +384,12 @@ run(const struct path *p, long n, double *t, long first, long step)
 			snprintf(answer, sizeof(answer), "000000");
 			break;
 		}
-		if (login(p->svc, user, &t[i]) == PAM_SUCCESS)
+		if ((p->cold ? login_cold(p->svc, user, &t[i]) :
+		    login(p->svc, user, &t[i])) == PAM_SUCCESS)
 			ok++;
+		if (p->fam == F_MFA && !p->cold && strcmp(p->svc, "mfa") == 0 &&
+		    (p->kind == VALID || p->kind == WRONG) && fs_n < fs_cap)
+			fsync_one(&fs_t[fs_n++]);
 	}
 	return ok;
 }
@@ -227,6 +415,25 @@ main(int argc, char **argv)
 	size_t j;
 	const char *only = getenv("BENCH_PATH");
 
+	argv0 = argv[0];
+	if (argc == 6 && strcmp(argv[1], "once") == 0) {
+		double d;
+
+		/*
+		 * A cold process's one login (login_cold), after what sshd
+		 * has done before PAM in the process that runs it: libcrypto
+		 * initialised with its config file (sshd loads its host keys)
+		 * and the user looked up (getpwnamallow), so the floor pays
+		 * these as sshd does, and the rows above it are the modules'.
+		 */
+		OPENSSL_init_crypto(OPENSSL_INIT_LOAD_CONFIG |
+		    OPENSSL_INIT_ADD_ALL_CIPHERS | OPENSSL_INIT_ADD_ALL_DIGESTS,
+		    NULL);
+		(void)getpwnam(argv[3]);
+		confdir = argv[5];
+		snprintf(answer, sizeof(answer), "%s", argv[4]);
+		return login(argv[2], argv[3], &d) == PAM_SUCCESS ? 0 : 1;
+	}
 	if (argc != 5 && (argc != 6 || strcmp(argv[5], "pg") != 0))
 		return 2;
 	only_pg = argc == 6;
@@ -237,18 +444,27 @@ main(int argc, char **argv)
 	if (K < 1 || n < 10 || (procs != 1 && procs != 2))
 		return 2;
 	for (i = 0; i < NFAM; i++)
-		if ((ctr[i] = calloc((size_t)K, sizeof(uint32_t))) == NULL)
+		if ((ctr[i] = calloc(fam_size(i), sizeof(uint32_t))) == NULL)
 			return 1;
+	snprintf(cpath, sizeof(cpath), "%s/../first_users", confdir);
+	if ((cf = fopen(cpath, "r")) != NULL) {
+		if (fscanf(cf, "%ld", &first_users) != 1)
+			return 1;
+		fclose(cf);
+	}
 	/* The counters a previous run left: the stores remember them. */
 	snprintf(cpath, sizeof(cpath), "%s/../counters", confdir);
 	if ((cf = fopen(cpath, "r")) != NULL) {
 		for (i = 0; i < NFAM; i++)
-			if (fread(ctr[i], sizeof(uint32_t), (size_t)K, cf) !=
-			    (size_t)K)
+			if (fread(ctr[i], sizeof(uint32_t), fam_size(i), cf) !=
+			    fam_size(i))
 				return 1;
 		fclose(cf);
 	}
 	if ((t = calloc((size_t)n, sizeof(*t))) == NULL)
+		return 1;
+	fs_cap = procs == 1 ? 2 * n + 16 : 0;
+	if ((fs_t = calloc((size_t)fs_cap, sizeof(*fs_t))) == NULL)
 		return 1;
 	/* Lock the locked path's user once. */
 	if (only == NULL || strstr(only, "locked") != NULL) {
@@ -265,11 +481,19 @@ main(int argc, char **argv)
 
 		if (p->kind != FLOOR && only_pg != (p->svc[0] == 'p'))
 			continue;
+		if (only_pg && p->cold)
+			continue;
 		if (only != NULL && strcmp(only, p->name) != 0)
 			continue;
 
 		/* pam_oath rewrites its whole users file per login. */
 		np = p->peer && K >= 100000 ? (n < 40 ? n : 40) : n;
+		/* A fresh process costs milliseconds: a tenth of them.  A
+		 * first login uses up its user: a quarter. */
+		if (p->cold && np == n)
+			np = n / 10 < 10 ? 10 : n / 10;
+		if (p->kind == FIRST)
+			np = n / 4 < 10 ? 10 : n / 4;
 		if (procs == 1) {
 			/* Warm up: the host has loaded everything once. */
 			(void)run(p, 3, t, 0, 1);
@@ -277,11 +501,17 @@ main(int argc, char **argv)
 			wall = now_us();
 			ok = run(p, np, t, (long)(random() % K), 7919);
 			wall = now_us() - wall;
+			if (p->kind == FSYNC)
+				for (wall = 0, i = 0; i < np; i++)
+					wall += t[i];
 			report(p, 1, np, t, wall, rss_kb() - rss0, ok);
 			continue;
 		}
-		/* Two gateways: every path; else valid and the floor. */
+		/* Two gateways: every path; else valid and the floor (HOTP,
+		 * warm: a TOTP code depends on when each process asks). */
 		if (p->kind != VALID && p->kind != FLOOR && !only_pg)
+			continue;
+		if (p->cold || totp_fam(p))
 			continue;
 		/* Disjoint users need two of them. */
 		if (K < 2)
@@ -370,7 +600,8 @@ main(int argc, char **argv)
 	if ((cf = fopen(cpath, "w")) == NULL)
 		return 1;
 	for (i = 0; i < NFAM; i++)
-		if (fwrite(ctr[i], sizeof(uint32_t), (size_t)K, cf) != (size_t)K)
+		if (fwrite(ctr[i], sizeof(uint32_t), fam_size(i), cf) !=
+		    fam_size(i))
 			return 1;
 	return fclose(cf) == 0 ? 0 : 1;
 }

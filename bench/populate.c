@@ -2,8 +2,15 @@
  * populate.c - the benchmark's fixtures: K HOTP users for pam_mfa (sealed
  * tokens written directly, without the CLI's per-file flush), for pam_oath
  * (one users file) and for pam_google_authenticator (one file per user),
- * all with the same secret, plus the PAM service files.
- *   populate DIR K MODULE
+ * all with the same secret, plus the PAM service files.  Beside the K
+ * HOTP users u0..u(K-1): TOTP_USERS TOTP users t0.. (30 s steps) for the
+ * three modules, and F HOTP users f0.. for pam_mfa enrolled through the
+ * store's own code (store_token_put, as pam-mfa enroll does), each for
+ * one login: a first login after enrollment.  The others get the state
+ * file a user who has logged in before has (both slots written), so their
+ * rows time the steady state.
+ *   populate DIR K MODULE [F]   (F: 100 if not given; written to
+ *                                 DIR/first_users for the driver)
  */
 #include "config.h"
 
@@ -16,10 +23,14 @@
 #include <unistd.h>
 
 #include "keyring.h"
+#include "conf.h"
 #include "otp.h"
+#include "state.h"
+#include "store.h"
 #include "token.h"
 
 #define SECRET_HEX	"3132333435363738393031323334353637383930"
+#define TOTP_USERS	4000
 
 static void
 die(const char *what)
@@ -53,14 +64,20 @@ int
 main(int argc, char **argv)
 {
 	unsigned char buf[TOKEN_FILE_SIZE], kbuf[KEYRING_FILE_SIZE];
+	unsigned char sbuf[STATE_FILE_SIZE];
+	struct mfa_state st;
 	char path[4096], conf[4096], user[32], *b32;
 	struct mfa_keyring kr;
 	struct mfa_token tok;
 	const char *dir, *module;
-	long k, i;
+	long k, i, nfirst;
+	struct mfa_store *store;
+	struct mfa_conf *mconf;
+	char errmsg[CONF_ERRMSG_MAX];
 	FILE *f;
 
-	if (argc != 4 || (k = atol(argv[2])) < 1)
+	if ((argc != 4 && argc != 5) || (k = atol(argv[2])) < 1 ||
+	    (nfirst = argc == 5 ? atol(argv[4]) : 100) < 1)
 		return 2;
 	dir = argv[1];
 	module = argv[3];
@@ -105,26 +122,66 @@ main(int argc, char **argv)
 	snprintf(path, sizeof(path), "%s/ga", dir);
 	if (mkdir(path, 0700) != 0)
 		die(path);
-	for (i = 0; i <= k; i++) {
+	for (i = 0; i <= k + TOTP_USERS; i++) {
 		struct mfa_token t = tok;
+		int totp = i > k && i <= k + TOTP_USERS;
 
-		/* u0..u(K-1), and "locked" for the locked path. */
+		/* u0..u(K-1), "locked" for the locked path, t0.., f0.. */
 		if (i == k)
 			snprintf(user, sizeof(user), "locked");
+		else if (totp)
+			snprintf(user, sizeof(user), "t%ld", i - k - 1);
 		else
 			snprintf(user, sizeof(user), "u%ld", i);
 		t.id = (uint64_t)i + 1;
+		if (totp) {
+			t.type = MFA_TOTP;
+			t.period = 30;
+		}
 		if (token_seal(&t, user, &kr) != MFA_OK ||
 		    token_encode(&t, buf) != MFA_OK)
 			return 1;
 		snprintf(path, sizeof(path), "%s/mfa/state/%s.token", dir, user);
 		put(path, buf, sizeof(buf), 0600);
-		fprintf(f, "HOTP %s - %s\n", user, SECRET_HEX);
+		memset(&st, 0, sizeof(st));
+		st.token_id = t.id;
+		if (state_encode(&st, 1, sbuf) != MFA_OK ||
+		    state_encode(&st, 2, sbuf + STATE_SLOT_SIZE) != MFA_OK)
+			return 1;
+		snprintf(path, sizeof(path), "%s/mfa/state/%s.state", dir, user);
+		put(path, sbuf, sizeof(sbuf), 0600);
+		fprintf(f, "%s %s - %s\n", totp ? "HOTP/T30" : "HOTP", user,
+		    SECRET_HEX);
 		snprintf(path, sizeof(path), "%s/ga/%s", dir, user);
-		put2(path, 0600, b32, "\n\" HOTP_COUNTER 1\n\" WINDOW_SIZE 10\n");
+		put2(path, 0600, b32, totp ?
+		    "\n\" TOTP_AUTH\n\" DISALLOW_REUSE\n\" WINDOW_SIZE 3\n" :
+		    "\n\" HOTP_COUNTER 1\n\" WINDOW_SIZE 10\n");
 	}
 	if (fclose(f) != 0)
 		die("users file");
+	/* The first-login users: enrolled as pam-mfa enroll does. */
+	snprintf(path, sizeof(path), "%s/mfa/os.conf", dir);
+	if (conf_load(path, &mconf, errmsg) != MFA_OK) {
+		fprintf(stderr, "%s: %s\n", path, errmsg);
+		return 1;
+	}
+	if (store_open_admin(mconf, &store) != MFA_OK)
+		return 1;
+	for (i = 0; i < nfirst; i++) {
+		struct mfa_token t = tok;
+
+		t.id = (uint64_t)(k + TOTP_USERS + 2 + i);
+		snprintf(user, sizeof(user), "f%ld", i);
+		if (store_token_put(store, user, &t) != MFA_OK)
+			return 1;
+		token_wipe(&t);
+	}
+	store_close(store);
+	conf_free(mconf);
+	snprintf(path, sizeof(path), "%s/first_users", dir);
+	if ((f = fopen(path, "w")) == NULL || fprintf(f, "%ld\n", nfirst) < 0 ||
+	    fclose(f) != 0)
+		die(path);
 	snprintf(path, sizeof(path), "%s/oath.users", dir);
 	if (chmod(path, 0600) != 0)
 		die(path);

@@ -9,9 +9,25 @@
 # BENCH_TABLE=FILE prints the table of such a file (one, or several
 # concatenated) without measuring.  Cleaning up a K = 1,000,000 file
 # store (two million files) can take long on a loaded machine.
+# As on every production host, a syslog receiver reads /dev/log: the
+# measurement runs in a private mount namespace whose /dev/log is a
+# datagram socket read by tests/logsink (tests/with-logsink.sh), which
+# appends each line to a file as a syslog daemon does.  There the name
+# service is "passwd: files": the benchmark's users are made up, and a
+# miss through systemd's userdb module costs tens of microseconds that a
+# host's real users (found) don't pay: the line "name service" gives a
+# miss's cost with the host's nsswitch.conf and with files alone.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 : "${MODULE:?}"
+if [ -z "${BENCH_TABLE:-}" ] && [ "${BENCH_IN_NS:-}" != 1 ]; then
+	log=$(mktemp /var/tmp/pam_mfa_bench_syslog.XXXXXX)
+	rc=0
+	BENCH_IN_NS=1 BENCH_SYSLOG=$log LOGSINK=${LOGSINK:?} \
+	    "$here/../tests/with-logsink.sh" "$log" sh "$0" || rc=$?
+	rm -f "$log"
+	exit $rc
+fi
 K_LIST=${BENCH_K:-"1 1000 10000 100000 1000000"}
 N=${BENCH_N:-2000}
 PG_K=${BENCH_PG_K-"1000 1000000"}
@@ -25,6 +41,15 @@ if [ -n "${BENCH_TABLE:-}" ]; then
 	PG_K=$(awk '$2 == 1 && $1 == "floor_pg" { print $3 }' "$raw" | sort -nu | tr '\n' ' ')
 else
 
+if [ -n "${BENCH_SYSLOG:-}" ]; then
+	mkdir -p "$work/nss/svc"
+	BENCH_PATH=getpwnam_miss ./driver "$work/nss/svc" 1000 "$N" 1 |
+	    sed 's/^getpwnam_miss/getpwnam_host/' >>"$raw"
+	sed 's/^passwd:.*/passwd:         files/' /etc/nsswitch.conf \
+	    >"$work/nsswitch.conf"
+	mount --bind "$work/nsswitch.conf" /etc/nsswitch.conf
+	echo "syslog receiver: /dev/log ($(stat -c %F /dev/log)), read by logsink"
+fi
 # The driver's HOTP against oathtool, the independent oracle.
 for c in 0 1 9 1000; do
 	want=$(oathtool --hotp --counter=$c 3132333435363738393031323334353637383930)
@@ -36,7 +61,10 @@ echo "file store runs start: $(uptime)"
 for k in $K_LIST; do
 	d=$work/k$k
 	echo "populating K=$k ..." >&2
-	./populate "$d" "$k" "$MODULE"
+	# Each first-login user logs in once: two paths of N / 4 logins
+	# (at least 10) and 3 warm-ups, three runs.
+	nf=$((N / 4)); [ "$nf" -ge 10 ] || nf=10
+	./populate "$d" "$k" "$MODULE" $((6 * (nf + 3) + 10))
 	for r in 1 2 3; do
 		./driver "$d/svc" "$k" "$N" 1 >>"$raw"
 	done
@@ -55,12 +83,45 @@ else
 	(cd .. && BENCH_PG_K=$PG_K BENCH_RAW=$raw sh "$here/pgsql.sh")
 fi
 [ -z "${BENCH_SAVE:-}" ] || cp "$raw" "$BENCH_SAVE"
+[ -z "${BENCH_SYSLOG:-}" ] ||
+	echo "syslog receiver: $(wc -l <"$BENCH_SYSLOG") lines received"
 fi
 
-awk -v klist="$K_LIST" -v pgklist="$PG_K" '
+fileorder="floor fdatasync getpwnam_miss mfa_valid mfa_valid_os mfa_wrong mfa_wrong_os mfa_replay mfa_locked mfa_first mfa_first_os mfa_totp_valid mfa_totp_valid_os mfa_totp_wrong mfa_totp_wrong_os oath_valid oath_wrong oath_totp_valid oath_totp_wrong ga_valid ga_wrong ga_totp_valid ga_totp_wrong cold_floor cold_mfa_valid cold_mfa_valid_os cold_oath_valid cold_ga_valid"
+awk -v klist="$K_LIST" -v pgklist="$PG_K" -v fileorder="$fileorder" '
+BEGIN {
+	mdorder = "floor fdatasync mfa_valid mfa_wrong mfa_valid_os mfa_wrong_os mfa_totp_valid mfa_totp_wrong mfa_totp_valid_os mfa_totp_wrong_os mfa_first mfa_first_os mfa_replay mfa_locked oath_valid oath_wrong oath_totp_valid ga_valid ga_wrong ga_totp_valid getpwnam_miss cold_floor cold_mfa_valid cold_mfa_valid_os cold_oath_valid cold_ga_valid"
+	mdlabel["floor"] = "floor (pam_permit)"
+	mdlabel["fdatasync"] = "one `pwrite` + `fdatasync` of a state slot"
+	mdlabel["mfa_valid"] = "pam_mfa HOTP valid, `\"always\"` (default)"
+	mdlabel["mfa_wrong"] = "pam_mfa HOTP wrong, `\"always\"`"
+	mdlabel["mfa_valid_os"] = "pam_mfa HOTP valid, `\"os\"`"
+	mdlabel["mfa_wrong_os"] = "pam_mfa HOTP wrong, `\"os\"`"
+	mdlabel["mfa_totp_valid"] = "pam_mfa TOTP valid, `\"always\"`"
+	mdlabel["mfa_totp_wrong"] = "pam_mfa TOTP wrong, `\"always\"`"
+	mdlabel["mfa_totp_valid_os"] = "pam_mfa TOTP valid, `\"os\"`"
+	mdlabel["mfa_totp_wrong_os"] = "pam_mfa TOTP wrong, `\"os\"`"
+	mdlabel["mfa_first"] = "pam_mfa first login after enrollment, `\"always\"`"
+	mdlabel["mfa_first_os"] = "pam_mfa first login after enrollment, `\"os\"`"
+	mdlabel["mfa_replay"] = "pam_mfa replayed code, `\"always\"`"
+	mdlabel["mfa_locked"] = "pam_mfa locked user (no write, no crypto)"
+	mdlabel["oath_valid"] = "pam_oath HOTP valid"
+	mdlabel["oath_wrong"] = "pam_oath HOTP wrong"
+	mdlabel["oath_totp_valid"] = "pam_oath TOTP valid"
+	mdlabel["ga_valid"] = "pam_google_authenticator HOTP valid"
+	mdlabel["ga_wrong"] = "pam_google_authenticator HOTP wrong"
+	mdlabel["ga_totp_valid"] = "pam_google_authenticator TOTP valid"
+	mdlabel["getpwnam_miss"] = "getpwnam of an unknown name (`passwd: files`; in every pam_mfa row)"
+	mdlabel["cold_floor"] = "cold process: floor (fork + exec + pam_permit)"
+	mdlabel["cold_mfa_valid"] = "cold process: pam_mfa HOTP valid, `\"always\"`"
+	mdlabel["cold_mfa_valid_os"] = "cold process: pam_mfa HOTP valid, `\"os\"`"
+	mdlabel["cold_oath_valid"] = "cold process: pam_oath HOTP valid"
+	mdlabel["cold_ga_valid"] = "cold process: pam_google_authenticator HOTP valid"
+}
 $1 == "rt" { rt[$2] = sprintf("%gc+%g", $3, $4); next }
 $1 ~ /^pgloop/ { dec[$1 " " $2] = $4; dec99[$1 " " $2] = $5; next }
 $1 == "fsync_test" { fsyncus = $3; next }
+$1 == "getpwnam_host" { nsshost = $6; next }
 $2 == 1 { key = $1 " " $3; n[key]++; p50[key, n[key]] = $6; p99[key, n[key]] = $7;
 	rate[key, n[key]] = $5; rss[key, n[key]] = $8; ks[$3] = 1; names[$1] = 1 }
 $2 == 1 && $1 ~ /valid/ && $9 != "ok=" $4 { bad = bad "\n  " $0 }
@@ -74,26 +135,55 @@ function med(a, key, m,   v1, v2, v3, t) {
 	if (v1 > v2) { t = v1; v1 = v2; v2 = t }
 	return v2
 }
-function row(name, k, fl, po, pg, rts,   key, v, xo, xg) {
+# The median over the runs of the p50 of a row divided by the p50 of base
+# (the floor) in the same run: the ratio measured side by side.
+function ratio(key, base,   r, i) {
+	for (i = 1; i <= 3; i++) {
+		r[key, i] = 0
+		if ((base, i) in p50 && (key, i) in p50 && p50[base, i] + 0 > 0)
+			r[key, i] = p50[key, i] / p50[base, i]
+	}
+	return med(r, key)
+}
+function row(name, k, fl, po, pg, rts,   key, v, xo, xg, base) {
 	key = name " " k
 	if (!((key, 1) in p50)) return
 	v = med(p50, key)
+	base = (name ~ /^cold_/ ? "cold_floor " : name ~ /^floor_pg/ ? "floor_pg " : name ~ /^pg_/ ? "floor_pg " : "floor ") k
 	xo = po > 0 ? sprintf("%7.2f", v / po) : sprintf("%7s", "-")
 	xg = pg > 0 ? sprintf("%7.2f", v / pg) : sprintf("%7s", "-")
-	printf "%-14s %8s %10.0f %9.1f %9.1f %8.2f %s %s %7s  %s\n", name, k, med(rate, key), v, med(p99, key), v / fl, xo, xg, med(rss, key), rts
+	printf "%-18s %8s %10.0f %9.1f %9.1f %8.2f %s %s %7s  %s\n", name, k, med(rate, key), v, med(p99, key), ratio(key, base), xo, xg, med(rss, key), rts
+}
+# One cell of the table of the README: p50 (ratio to its floor).
+function cell(name, k,   key, base) {
+	key = name " " k
+	if (!((key, 1) in p50)) return " - |"
+	base = (name ~ /^cold_/ ? "cold_floor " : "floor ") k
+	if (name == "floor" || name == "cold_floor" || name == "fdatasync" || name == "getpwnam_miss")
+		return sprintf(" %.1f |", med(p50, key))
+	return sprintf(" %.1f (%.2f×) |", med(p50, key), ratio(key, base))
 }
 END {
-	printf "%-14s %8s %10s %9s %9s %8s %7s %7s %7s  %s\n", "path", "K", "auths/s", "p50 us", "p99 us", "x floor", "x oath", "x ga", "rss KB", "round trips"
+	printf "%-18s %8s %10s %9s %9s %8s %7s %7s %7s  %s\n", "path", "K", "auths/s", "p50 us", "p99 us", "x floor", "x oath", "x ga", "rss KB", "round trips"
 	nk = split(klist, kord, " ")
 	for (ki = 1; ki <= nk; ki++) {
 		k = kord[ki]
 		fl = med(p50, "floor " k); oa = med(p50, "oath_valid " k); ga = med(p50, "ga_valid " k)
 		ow = med(p50, "oath_wrong " k); gw = med(p50, "ga_wrong " k)
-		split("floor mfa_valid mfa_valid_os mfa_wrong mfa_wrong_os mfa_replay mfa_locked oath_valid oath_wrong ga_valid ga_wrong", order, " ")
-		for (i = 1; i <= 11; i++) {
+		no = split(fileorder, order, " ")
+		for (i = 1; i <= no; i++) {
 			po = (order[i] ~ /wrong|replay|locked/) ? ow : oa
 			pg = (order[i] ~ /wrong|replay|locked/) ? gw : ga
-			row(order[i], k, fl, po, pg, order[i] ~ /^mfa/ ? "0 (file)" : "-")
+			if (order[i] ~ /totp/) {
+				po = (order[i] ~ /wrong/) ? med(p50, "oath_totp_wrong " k) : med(p50, "oath_totp_valid " k)
+				pg = (order[i] ~ /wrong/) ? med(p50, "ga_totp_wrong " k) : med(p50, "ga_totp_valid " k)
+			}
+			if (order[i] ~ /^cold_/) {
+				po = med(p50, "cold_oath_valid " k); pg = med(p50, "cold_ga_valid " k)
+			}
+			if (order[i] ~ /^(fdatasync|getpwnam)/)
+				po = pg = 0
+			row(order[i], k, fl, po, pg, order[i] ~ /mfa/ ? "0 (file)" : "-")
 		}
 	}
 	# The PostgreSQL rows: ratios to the floor measured in their own
@@ -136,6 +226,29 @@ END {
 		printf "  measured, PAM login on a kept connection (pg_reuse_s): %.1f\n", med(p50, "pg_valid " pko[npk])
 		printf "  interleaved, same load: SELECT %.1f, fdatasync 8 kB %.1f, target 2 x SELECT + fdatasync %.1f; valid attempt / its target, attempt by attempt: %.2f\n", dec["pgloop_sync_on interleaved_select"], dec["pgloop_sync_on interleaved_fdatasync_8k"], dec["pgloop_sync_on interleaved_target"], dec["pgloop_sync_on interleaved_attempt_over_target"]
 		printf "  first statement of a login on a kept connection (pool, check, statement, give back): %.1f\n", dec["pgloop_sync_on first_stmt_kept_conn"]
+	}
+	# The table of the README (copy and paste): p50 in us (ratio to the
+	# floor of the same run, median of the ratios of the runs).
+	print ""
+	printf "| path |"
+	for (ki = 1; ki <= nk; ki++) printf " K = %s |", kord[ki]
+	printf "\n|------|"
+	for (ki = 1; ki <= nk; ki++) printf "------:|"
+	printf "\n"
+	nl = split(mdorder, mdo, " ")
+	for (i = 1; i <= nl; i++) {
+		split(mdo[i], nm, "=")
+		printf "| %s |", mdlabel[nm[1]]
+		for (ki = 1; ki <= nk; ki++) printf "%s", cell(nm[1], kord[ki])
+		printf "\n"
+	}
+	print ""
+	if (nsshost != "")
+		printf "name service: getpwnam of an unknown name %.1f us with the host'"'"'s nsswitch.conf, %.1f us with passwd: files (the rows above)\n", nsshost, med(p50, "getpwnam_miss " kord[1])
+	for (ki = 1; ki <= nk; ki++) {
+		k = kord[ki]
+		fl = med(p50, "floor " k); fs = med(p50, "fdatasync " k)
+		printf "K = %s targets (p50): \"always\" <= floor + fdatasync + 15 = %.1f us: valid %.1f, wrong %.1f, TOTP valid %.1f, wrong %.1f, first login %.1f; \"os\" <= 1.4 x floor = %.1f us: valid %.1f, wrong %.1f, TOTP valid %.1f, wrong %.1f, first login %.1f\n", k, fl + fs + 15, med(p50, "mfa_valid " k), med(p50, "mfa_wrong " k), med(p50, "mfa_totp_valid " k), med(p50, "mfa_totp_wrong " k), med(p50, "mfa_first " k), 1.4 * fl, med(p50, "mfa_valid_os " k), med(p50, "mfa_wrong_os " k), med(p50, "mfa_totp_valid_os " k), med(p50, "mfa_totp_wrong_os " k), med(p50, "mfa_first_os " k)
 	}
 	if (bad != "") print "\nWARNING: valid codes refused (timing meaningless):" bad
 }' "$raw"

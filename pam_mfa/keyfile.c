@@ -43,15 +43,16 @@ key_err(enum mfa_err rc)
 	return rc == MFA_ENOTENROLLED ? MFA_EKEYMISSING : MFA_EKEYUNREADABLE;
 }
 
-enum mfa_err
-keyfile_load(const char *path, struct mfa_keyring *kr)
+/* keyfile_load, the directories near's walk checked not checked again. */
+static enum mfa_err
+load_near(const char *path, const char *near, struct mfa_keyring *kr)
 {
 	unsigned char buf[KEYRING_FILE_SIZE];
 	struct stat st;
 	enum mfa_err rc;
 	int fd;
 
-	if ((fd = safe_open(path, SAFE_PRIVATE, &st, &rc)) < 0)
+	if ((fd = safe_open_near(path, SAFE_PRIVATE, near, &st, &rc)) < 0)
 		return key_err(rc);
 	if (st.st_size != KEYRING_FILE_SIZE)
 		rc = MFA_ECORRUPT;
@@ -60,6 +61,12 @@ keyfile_load(const char *path, struct mfa_keyring *kr)
 	crypto_wipe(buf, sizeof(buf));
 	close(fd);
 	return key_err(rc);
+}
+
+enum mfa_err
+keyfile_load(const char *path, struct mfa_keyring *kr)
+{
+	return load_near(path, NULL, kr);
 }
 
 enum mfa_err
@@ -115,6 +122,16 @@ keyfile_init(struct keyfile *kf, const char *path)
 	return MFA_OK;
 }
 
+enum mfa_err
+keyfile_near(struct keyfile *kf, const char *near)
+{
+	free(kf->near);
+	kf->near = NULL;
+	if (near != NULL && (kf->near = strdup(near)) == NULL)
+		return MFA_ENOMEM;
+	return MFA_OK;
+}
+
 void
 keyfile_free(struct keyfile *kf)
 {
@@ -122,6 +139,8 @@ keyfile_free(struct keyfile *kf)
 	kf->loaded = 0;
 	free(kf->path);
 	kf->path = NULL;
+	free(kf->near);
+	kf->near = NULL;
 }
 
 enum mfa_err
@@ -131,7 +150,7 @@ keyfile_get(struct keyfile *kf)
 
 	if (kf->loaded)
 		return MFA_OK;
-	if ((rc = keyfile_load(kf->path, &kf->keys)) == MFA_OK)
+	if ((rc = load_near(kf->path, kf->near, &kf->keys)) == MFA_OK)
 		kf->loaded = 1;
 	return rc;
 }
@@ -139,9 +158,15 @@ keyfile_get(struct keyfile *kf)
 enum mfa_err
 keyfile_reload(struct keyfile *kf)
 {
+	enum mfa_err rc;
+
+	/* A write's reading walks the whole path: it may come long after
+	 * near was opened (a CLI waits at prompts). */
 	keyring_wipe(&kf->keys);
 	kf->loaded = 0;
-	return keyfile_get(kf);
+	if ((rc = keyfile_load(kf->path, &kf->keys)) == MFA_OK)
+		kf->loaded = 1;
+	return rc;
 }
 
 enum mfa_err

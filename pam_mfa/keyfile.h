@@ -45,12 +45,16 @@ enum mfa_err keyfile_create(const char *path,
 /* A backend's copy of the key file: path, and the ring once read. */
 struct keyfile {
 	char *path;
+	char *near;		/* safefile.h's near for the first read */
 	int loaded;
 	struct mfa_keyring keys;
 };
 
 /* Set kf up for path (copied; MFA_ENOMEM), nothing read yet. */
 enum mfa_err keyfile_init(struct keyfile *kf, const char *path);
+/* The file the caller opened just before kf's first read (copied;
+ * MFA_ENOMEM): safe_open_near's near, for that read only. */
+enum mfa_err keyfile_near(struct keyfile *kf, const char *near);
 /* Wipe the ring and free the path. */
 void keyfile_free(struct keyfile *kf);
 /* The ring, read from the key file if not read yet. */

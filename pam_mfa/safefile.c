@@ -28,73 +28,174 @@ dir_trusted(const struct stat *st, mode_t forbidden, int last)
 	return (st->st_mode & S_ISVTX) != 0;
 }
 
-int
-safe_opendir(const char *path, mode_t forbidden, enum mfa_err *err)
+/*
+ * Check the directories above path's last component, from "/" down, each
+ * by fstatat without following it: a directory (not a symlink), trusted
+ * by rule 2; with parent_last, the last of them (the file's own directory)
+ * by the final directory's rule.  norm receives path without repeated
+ * slashes, for the open that follows; *base points to its last component
+ * ("" for "/").
+ *
+ * Why the path may be opened afterwards without holding each directory:
+ * every directory checked is root's and writable by root alone (or
+ * sticky, where others can't rename root's entries), so between the check
+ * and the open only root can change what a name on the way refers to,
+ * and the last component is opened with O_NOFOLLOW and checked on its
+ * descriptor.  One fstatat a directory instead of an fstat, an openat and
+ * a close (issue 14: a third of a login's system calls).
+ */
+/*
+ * The directory of near (a file safe_open opened moments before, for the
+ * same caller), without repeated slashes, in dir: every directory from
+ * "/" down to it was checked then, and it by the rule of a file's own
+ * directory.  Its length, or 0 (no near, or not a plain absolute path).
+ */
+static size_t
+near_dir(const char *near, char dir[PATH_MAX])
 {
-	char comp[NAME_MAX + 1];
-	const char *p, *end;
-	struct stat st;
-	int fd, nfd;
+	const char *p = near, *c;
+	size_t len = 0, n, last = 0;
 
-	*err = MFA_ECONFIG;
-	if (path == NULL || path[0] != '/' || strnlen(path, PATH_MAX) >= PATH_MAX)
-		return -1;
-	*err = MFA_EIO;
-	if ((fd = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
-		return -1;
-	p = path;
+	if (near == NULL || near[0] != '/' || strnlen(near, PATH_MAX) >= PATH_MAX)
+		return 0;
 	for (;;) {
-		size_t n;
-
 		while (*p == '/')
 			p++;
 		if (*p == '\0')
 			break;
-		end = strchr(p, '/');
-		n = end != NULL ? (size_t)(end - p) : strlen(p);
-		if (fstat(fd, &st) != 0 || !dir_trusted(&st, 0, 0)) {
-			*err = MFA_EUNSAFE;
-			goto fail;
-		}
-		if (n > NAME_MAX || (n == 1 && p[0] == '.') ||
-		    (n == 2 && p[0] == '.' && p[1] == '.')) {
-			*err = MFA_ECONFIG;
-			goto fail;
-		}
-		memcpy(comp, p, n);
-		comp[n] = '\0';
-		nfd = openat(fd, comp,
-		    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		if (nfd < 0) {
-			/* ENOTDIR or ELOOP: a symlink or a file on the way. */
-			*err = errno == ENOTDIR || errno == ELOOP ?
-			    MFA_EUNSAFE : MFA_EIO;
-			goto fail;
-		}
-		close(fd);
-		fd = nfd;
-		p += n;
+		c = p;
+		while (*p != '/' && *p != '\0')
+			p++;
+		n = (size_t)(p - c);
+		if ((n == 1 && c[0] == '.') || (n == 2 && c[0] == '.' &&
+		    c[1] == '.'))
+			return 0;
+		last = len;
+		dir[len++] = '/';
+		memcpy(dir + len, c, n);
+		len += n;
 	}
-	if (fstat(fd, &st) != 0 || !dir_trusted(&st, forbidden, 1)) {
-		*err = MFA_EUNSAFE;
-		goto fail;
+	/* Drop the file's name: "/" is the directory of "/name". */
+	if (last == 0) {
+		dir[0] = '/';
+		last = 1;
+	}
+	dir[last] = '\0';
+	return last;
+}
+
+/* Whether the directory d (len bytes) is dir (dlen) or above it. */
+static int
+at_or_above(const char *d, size_t len, const char *dir, size_t dlen)
+{
+	if (dlen == 0 || len > dlen || memcmp(d, dir, len) != 0)
+		return 0;
+	return len == dlen || len == 1 || dir[len] == '/';
+}
+
+/* Rule 2 for the directory at path, not followed if a symlink. */
+static enum mfa_err
+dir_check(const char *dir, int last)
+{
+	struct stat st;
+
+	/* ENOENT stays in errno: callers tell a missing directory apart. */
+	if (fstatat(AT_FDCWD, dir, &st, AT_SYMLINK_NOFOLLOW) != 0)
+		return MFA_EIO;
+	return dir_trusted(&st, 0, last) ? MFA_OK : MFA_EUNSAFE;
+}
+
+static int
+walk_parents(const char *path, int parent_last, const char *near,
+    char norm[PATH_MAX], const char **base, enum mfa_err *err)
+{
+	const char *p = path, *c, *end;
+	char ndir[PATH_MAX];
+	size_t len = 1, n, nlen = near_dir(near, ndir);
+	int last;
+
+	*err = MFA_ECONFIG;
+	if (path == NULL || path[0] != '/' || strnlen(path, PATH_MAX) >= PATH_MAX)
+		return -1;
+	norm[0] = '/';
+	norm[1] = '\0';
+	*base = norm + 1;
+	for (;;) {
+		while (*p == '/')
+			p++;
+		if (*p == '\0')
+			break;
+		c = p;
+		n = (end = strchr(c, '/')) != NULL ? (size_t)(end - c) :
+		    strlen(c);
+		if (n > NAME_MAX || (n == 1 && c[0] == '.') ||
+		    (n == 2 && c[0] == '.' && c[1] == '.')) {
+			*err = MFA_ECONFIG;
+			return -1;
+		}
+		for (p = c + n; *p == '/'; p++)
+			;
+		/* The directory this component is in, unless near's walk
+		 * checked it by the same rule. */
+		last = parent_last && *p == '\0';
+		if ((!at_or_above(norm, len, ndir, nlen) ||
+		    (last && len != nlen)) &&
+		    (*err = dir_check(norm, last)) != MFA_OK)
+			return -1;
+		if (len > 1)
+			norm[len++] = '/';
+		*base = norm + len;
+		memcpy(norm + len, c, n);
+		len += n;
+		norm[len] = '\0';
 	}
 	*err = MFA_OK;
-	return fd;
-fail:
-	close(fd);
-	return -1;
+	return 0;
 }
 
 int
-safe_openat(int dirfd, const char *name, int flags, mode_t forbidden,
+safe_opendir(const char *path, mode_t forbidden, enum mfa_err *err)
+{
+	return safe_opendir_near(path, forbidden, NULL, err);
+}
+
+int
+safe_opendir_near(const char *path, mode_t forbidden, const char *near,
+    enum mfa_err *err)
+{
+	char norm[PATH_MAX];
+	const char *base;
+	struct stat st;
+	int fd;
+
+	if (walk_parents(path, 0, near, norm, &base, err) != 0)
+		return -1;
+	*err = MFA_EIO;
+	fd = openat(AT_FDCWD, norm, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+	    O_CLOEXEC);
+	if (fd < 0) {
+		/* ENOTDIR or ELOOP: a symlink or a file. */
+		if (errno == ENOTDIR || errno == ELOOP)
+			*err = MFA_EUNSAFE;
+		return -1;
+	}
+	if (fstat(fd, &st) != 0 || !dir_trusted(&st, forbidden, 1)) {
+		*err = MFA_EUNSAFE;
+		close(fd);
+		return -1;
+	}
+	*err = MFA_OK;
+	return fd;
+}
+
+/* Open name in dirfd (a path from "/" with AT_FDCWD) and check it. */
+static int
+open_checked(int dirfd, const char *name, int flags, mode_t forbidden,
     struct stat *st, enum mfa_err *err)
 {
 	int fd;
 
 	*err = MFA_EINTERNAL;
-	if ((flags & (O_CREAT | O_TRUNC)) != 0 || strchr(name, '/') != NULL)
-		return -1;
 	fd = openat(dirfd, name, flags | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC |
 	    O_NONBLOCK);
 	if (fd < 0) {
@@ -125,26 +226,37 @@ fail:
 }
 
 int
+safe_openat(int dirfd, const char *name, int flags, mode_t forbidden,
+    struct stat *st, enum mfa_err *err)
+{
+	*err = MFA_EINTERNAL;
+	if ((flags & (O_CREAT | O_TRUNC)) != 0 || strchr(name, '/') != NULL)
+		return -1;
+	return open_checked(dirfd, name, flags, forbidden, st, err);
+}
+
+int
 safe_open(const char *path, mode_t forbidden, struct stat *st,
     enum mfa_err *err)
 {
-	char dir[PATH_MAX];
-	const char *slash;
-	int dfd, fd;
+	return safe_open_near(path, forbidden, NULL, st, err);
+}
+
+int
+safe_open_near(const char *path, mode_t forbidden, const char *near,
+    struct stat *st, enum mfa_err *err)
+{
+	char norm[PATH_MAX];
+	const char *base;
+	size_t len;
 
 	*err = MFA_ECONFIG;
-	if (path == NULL || path[0] != '/' || strnlen(path, PATH_MAX) >= PATH_MAX)
+	if (path == NULL || path[0] != '/' ||
+	    (len = strnlen(path, PATH_MAX)) >= PATH_MAX || path[len - 1] == '/')
 		return -1;
-	slash = strrchr(path, '/');
-	if (slash[1] == '\0')
+	if (walk_parents(path, 1, near, norm, &base, err) != 0)
 		return -1;
-	memcpy(dir, path, (size_t)(slash - path));
-	dir[slash - path] = '\0';
-	if ((dfd = safe_opendir(dir[0] != '\0' ? dir : "/", 0, err)) < 0)
-		return -1;
-	fd = safe_openat(dfd, slash + 1, O_RDONLY, forbidden, st, err);
-	close(dfd);
-	return fd;
+	return open_checked(AT_FDCWD, norm, O_RDONLY, forbidden, st, err);
 }
 
 int

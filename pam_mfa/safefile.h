@@ -1,12 +1,16 @@
 /*
  * safefile.h - opening root-owned files without trusting the path.
  * Rules every function here obeys:
- *  1. paths are absolute and walked one component at a time with O_NOFOLLOW,
- *     so no symlink is ever followed, in the last component or before it;
+ *  1. paths are absolute and walked one component at a time, from "/"
+ *     down, without following a symlink: each directory on the way is
+ *     checked with fstatat(AT_SYMLINK_NOFOLLOW) before the name in it is
+ *     used, and the last component is opened with O_NOFOLLOW;
  *  2. every directory on the way is owned by root and not writable by group
  *     or others (a sticky ancestor such as /tmp is allowed: others can't
- *     rename root's entries in it);
- *  3. checks are made on the open descriptor (fstat), never on the path;
+ *     rename root's entries in it), so once checked, only root can change
+ *     what a name in it refers to: the path may then be opened whole;
+ *  3. the file or directory asked for is checked on its open descriptor
+ *     (fstat), never on the path;
  *  4. files are created only with O_CREAT|O_EXCL|O_NOFOLLOW, mode 0600, in a
  *     directory that passed rule 2, and replaced only by rename.
  */
@@ -42,6 +46,19 @@ int safe_openat(int dirfd, const char *name, int flags, mode_t forbidden,
 /* Open an absolute file path: safe_opendir on its directory + safe_openat. */
 int safe_open(const char *path, mode_t forbidden, struct stat *st,
     enum mfa_err *err);
+
+/*
+ * The same, for a caller that has just opened the file near with
+ * safe_open (one login: the config, then the state directory and the key
+ * file): the directories near's walk checked are not checked again --
+ * its own directory and those above it, except a directory that must now
+ * pass a stricter rule than it did then (the file's own directory, when
+ * it is above near's).  NULL: everything is checked.
+ */
+int safe_opendir_near(const char *path, mode_t forbidden, const char *near,
+    enum mfa_err *err);
+int safe_open_near(const char *path, mode_t forbidden, const char *near,
+    struct stat *st, enum mfa_err *err);
 
 /* Create name in dirfd (must not exist): mode 0600, O_EXCL, O_NOFOLLOW. */
 int safe_create(int dirfd, const char *name, int flags, enum mfa_err *err);

@@ -8,7 +8,8 @@
  *  3. USER.state is updated in place by logins, in the alternating slots
  *     of state.h, so a crash at any instant leaves the old or the new
  *     record; with state_flush "always" the slot is fdatasync'd before
- *     the transaction ends;
+ *     the transaction ends; the first write gives a new file both slots
+ *     (the second empty), so it grows once and is then only overwritten;
  *  4. the per-user lock is flock(2) on USER.state: held only between
  *     store_begin and store_commit/abort, never across a conversation,
  *     released by the kernel if the process dies, so it can't go stale;
@@ -205,11 +206,16 @@ file_open(const struct mfa_conf *conf, void **out)
 	*out = NULL;
 	if ((fs = calloc(1, sizeof(*fs))) == NULL)
 		return MFA_ENOMEM;
-	if ((fs->dirfd = safe_opendir(conf->state_dir, SAFE_PRIVATE, &rc)) < 0) {
+	/* The config was opened just before (conf->path, this login's or
+	 * this command's): its walk is not made again. */
+	if ((fs->dirfd = safe_opendir_near(conf->state_dir, SAFE_PRIVATE,
+	    conf->path, &rc)) < 0) {
 		free(fs);
 		return rc;
 	}
-	if (keyfile_init(&fs->kf, conf->key_file) != MFA_OK) {
+	if (keyfile_init(&fs->kf, conf->key_file) != MFA_OK ||
+	    keyfile_near(&fs->kf, conf->path) != MFA_OK) {
+		keyfile_free(&fs->kf);
 		close(fs->dirfd);
 		free(fs);
 		return MFA_ENOMEM;
@@ -492,14 +498,23 @@ static enum mfa_err
 file_commit(void *txn, const struct mfa_state *st)
 {
 	struct file_txn *t = txn;
-	unsigned char slot[STATE_SLOT_SIZE];
+	unsigned char slot[STATE_SLOT_SIZE], file[STATE_FILE_SIZE];
 	enum mfa_err rc;
 	int next = t->slot == 0 ? 1 : 0;
 
 	rc = state_encode(st, t->seq + 1, slot);
-	if (rc == MFA_OK)
+	/* A fresh (empty) file gets both slots, the second empty, so that
+	 * it grows once: every later update overwrites a slot in place,
+	 * which an fdatasync flushes without a journal commit of the
+	 * file's size. */
+	if (rc == MFA_OK && t->slot < 0) {
+		memset(file + STATE_SLOT_SIZE, 0, STATE_SLOT_SIZE);
+		memcpy(file, slot, sizeof(slot));
+		rc = safe_pwrite(t->fd, file, sizeof(file), 0);
+	} else if (rc == MFA_OK) {
 		rc = safe_pwrite(t->fd, slot, sizeof(slot),
 		    (off_t)next * STATE_SLOT_SIZE);
+	}
 	if (rc == MFA_OK && t->fs->flush == MFA_FLUSH_ALWAYS &&
 	    fdatasync(t->fd) != 0)
 		rc = MFA_EIO;

@@ -285,6 +285,7 @@ pam_mfa/pam_mfa.c	verdict_for	strcmp(vd->user, user)	PAM_USER against the user t
 pam_mfa/profile.c	profile_find	profiles[i].name	profile names (a module argument)
 pam_mfa/helper_proto.c	helper_req_decode	op_names[op]	the helper request's operation name
 pam_mfa/state.c	slot_decode	state_magic	the state record's public magic number
+pam_mfa/safefile.c	at_or_above	memcmp(d, dir, len)	directory paths from the configuration, for the walk's memo
 pam_mfa/store_file.c	token_read_keep	"pending"	the store's own file suffix
 pam_mfa/store_file.c	name_cmp	strcmp(*(char	user names, sorted for pam-mfa list
 pam_mfa/store_file.c	file_list	.token"	directory entry names against a file suffix

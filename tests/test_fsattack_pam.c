@@ -27,6 +27,7 @@
 
 static char cfgdir[300], parent[300], sdir[400], key[400];
 static char tok[600], sta[600], elsewhere[600], sdir_link[600];
+static char plink[400], clink[400];
 static unsigned long counter;
 
 static void
@@ -40,6 +41,8 @@ paths(const char *d)
 	snprintf(tok, sizeof(tok), "%s/eve.token", sdir);
 	snprintf(sta, sizeof(sta), "%s/eve.state", sdir);
 	snprintf(elsewhere, sizeof(elsewhere), "%s/elsewhere", d);
+	snprintf(plink, sizeof(plink), "%s/plink", d);
+	snprintf(clink, sizeof(clink), "%s/cfglink", d);
 }
 
 static void
@@ -56,7 +59,7 @@ write_config(const char *path, const char *state_dir)
 static void
 fixtures(void)
 {
-	char path[600];
+	char path[600], text[800];
 
 	paths(mu_dir);
 	assert_int_equal(mkdir(cfgdir, 0755), 0);
@@ -72,6 +75,13 @@ fixtures(void)
 	snprintf(path, sizeof(path), "%s/conflink", mu_dir);
 	assert_int_equal(symlink(mu_conf_path, path), 0);
 	mu_service_with_conf("fs_conflink", path, "");
+	/* test_ancestors: a config named below a directory that will be a
+	 * symlink, and one that is not. */
+	snprintf(path, sizeof(path), "%s/anc.conf", cfgdir);
+	write_config(path, sdir);
+	mu_service_with_conf("fs_a", path, "");
+	snprintf(text, sizeof(text), "%s/anc.conf", clink);
+	mu_service_with_conf("fs_ac", text, "");
 }
 
 static int
@@ -90,6 +100,33 @@ login_ok(void)
 {
 	counter++;
 	assert_int_equal(login_as("fs"), PAM_SUCCESS);
+	counter++;
+	assert_true(mu_log_wait("result=accept reason=ok user=eve", NULL));
+}
+
+/* Copy from to to, mode 0600. */
+static void
+copy_file(const char *from, const char *to)
+{
+	char buf[4096];
+	ssize_t n;
+	int in, out;
+
+	assert_true((in = open(from, O_RDONLY)) >= 0);
+	assert_true((out = open(to, O_WRONLY | O_CREAT | O_EXCL, 0600)) >= 0);
+	while ((n = read(in, buf, sizeof(buf))) > 0)
+		assert_int_equal(write(out, buf, (size_t)n), n);
+	assert_int_equal(n, 0);
+	close(in);
+	assert_int_equal(close(out), 0);
+}
+
+/* A login through fs_a (the same store, its config in cfgdir). */
+static void
+anc_ok(void)
+{
+	counter++;
+	assert_int_equal(login_as("fs_a"), PAM_SUCCESS);
 	counter++;
 	assert_true(mu_log_wait("result=accept reason=ok user=eve", NULL));
 }
@@ -231,6 +268,73 @@ test_links_on_the_way(void **st)
 	login_ok();
 }
 
+/*
+ * Directories above the last component: each is checked before the name
+ * in it is used (safefile.h rules 1 and 2), whether a symlink, writable
+ * by others, or (for a file's own directory) sticky and writable.
+ */
+static void
+test_ancestors(void **st)
+{
+	char text[2048], key2[700], conf[700];
+
+	(void)st;
+	/* The state directory below a symlinked directory (fs reads
+	 * mu_conf_path at each login). */
+	assert_int_equal(symlink(parent, plink), 0);
+	snprintf(text, sizeof(text), "%s/state", plink);
+	write_config(mu_conf_path, text);
+	denied("state_dir below a symlink", "fs", PAM_AUTH_ERR,
+	    "reason=unsafe_file");
+	/* The key file and the config below a symlinked directory. */
+	assert_int_equal(symlink(cfgdir, clink), 0);
+	snprintf(text, sizeof(text), "state_dir = \"%s\";\n"
+	    "key_file = \"%s/fs.key\";\nhotp_lookahead = 1;\ndeny = 0;\n"
+	    "user_lookup = \"exact\";\n", sdir, clink);
+	assert_int_equal(tu_write_file(mu_conf_path, text, 0644), 0);
+	denied("key file below a symlink", "fs", PAM_AUTH_ERR,
+	    "reason=key_unreadable");
+	write_config(mu_conf_path, sdir);
+	denied("config below a symlink", "fs_ac", PAM_SERVICE_ERR,
+	    "reason=config_error");
+	assert_int_equal(unlink(plink), 0);
+	assert_int_equal(unlink(clink), 0);
+	anc_ok();
+	/* Two levels above the config, writable by others. */
+	assert_int_equal(chmod(mu_dir, 0777), 0);
+	denied("config's grandparent writable by others", "fs_a",
+	    PAM_SERVICE_ERR, "reason=config_error");
+	/* ... and sticky: allowed on the way, as /tmp is. */
+	assert_int_equal(chmod(mu_dir, 01777), 0);
+	anc_ok();
+	assert_int_equal(chmod(mu_dir, 0755), 0);
+	/* But a file's own directory may not be writable by others even if
+	 * sticky (a state directory's parent may: test_owners_and_modes). */
+	assert_int_equal(chmod(cfgdir, 01777), 0);
+	denied("config directory sticky and writable", "fs_a",
+	    PAM_SERVICE_ERR, "reason=config_error");
+	assert_int_equal(chmod(cfgdir, 0755), 0);
+	anc_ok();
+	/* A key file whose own directory is above the config's: the
+	 * config's walk passed it by the weaker rule, the key's checks it
+	 * again by the file's (safe_open_near). */
+	snprintf(key2, sizeof(key2), "%s/fs2.key", mu_dir);
+	snprintf(conf, sizeof(conf), "%s/anc.conf", cfgdir);
+	copy_file(key, key2);
+	snprintf(text, sizeof(text), "state_dir = \"%s\";\n"
+	    "key_file = \"%s\";\nhotp_lookahead = 1;\ndeny = 0;\n"
+	    "user_lookup = \"exact\";\n", sdir, key2);
+	assert_int_equal(tu_write_file(conf, text, 0644), 0);
+	anc_ok();
+	assert_int_equal(chmod(mu_dir, 01777), 0);
+	denied("key file's directory sticky and writable", "fs_a",
+	    PAM_AUTH_ERR, "reason=key_unreadable");
+	assert_int_equal(chmod(mu_dir, 0755), 0);
+	anc_ok();
+	write_config(conf, sdir);
+	assert_int_equal(unlink(key2), 0);
+}
+
 /* What the CLI writes goes only where it means to. */
 static void
 test_cli_does_not_follow(void **st)
@@ -283,6 +387,7 @@ main(void)
 		cmocka_unit_test(test_links_at_record_paths),
 		cmocka_unit_test(test_owners_and_modes),
 		cmocka_unit_test(test_links_on_the_way),
+		cmocka_unit_test(test_ancestors),
 		cmocka_unit_test(test_cli_does_not_follow),
 		cmocka_unit_test(mu_test_no_secret_in_log),
 	};

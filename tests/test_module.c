@@ -394,6 +394,61 @@ test_unsafe_store(void **st)
 	assert_int_equal(mu_auth("mfa", "gina", code), PAM_SUCCESS);
 }
 
+/* The size of path, and whether its second slot is still empty. */
+static off_t
+state_shape(const char *path, int *slot1_empty)
+{
+	unsigned char buf[1024], zero[512];
+	struct stat sb;
+	int fd;
+
+	memset(zero, 0, sizeof(zero));
+	assert_true((fd = open(path, O_RDONLY)) >= 0);
+	assert_int_equal(fstat(fd, &sb), 0);
+	memset(buf, 0, sizeof(buf));
+	assert_true(read(fd, buf, sizeof(buf)) >= 0);
+	close(fd);
+	assert_true(memcmp(buf, "MFAS", 4) == 0);
+	*slot1_empty = memcmp(buf + 512, zero, 512) == 0;
+	return sb.st_size;
+}
+
+/*
+ * The first write of a state file (at enrollment) gives it both slots,
+ * the second empty, so it grows once: the user's first login and every
+ * later one overwrite a slot in place (store_file.c rule 3: nothing about
+ * the file's size for an fdatasync to flush).
+ */
+static void
+test_state_grows_once(void **st)
+{
+	char code[16], path[512];
+	unsigned long c;
+	int empty;
+
+	(void)st;
+	mu_enroll("stan", MFA_HOTP, MFA_SHA1, 6, 30, mu_secrets_hex[0]);
+	snprintf(path, sizeof(path), "%s/stan.state", mu_state_dir);
+	assert_int_equal(state_shape(path, &empty), 1024);
+	assert_true(empty);
+	for (c = 0; c < 3; c++) {
+		mu_hotp(code, mu_secrets_hex[0], c);
+		assert_int_equal(mu_auth("mfa", "stan", code), PAM_SUCCESS);
+		assert_int_equal(state_shape(path, &empty), 1024);
+		assert_false(empty);
+	}
+	/* The codes used stay used. */
+	assert_int_equal(mu_auth("mfa", "stan", code), PAM_AUTH_ERR);
+	/* A state file created empty (a login killed before its first
+	 * write) is given both slots by the next write as well. */
+	assert_int_equal(unlink(path), 0);
+	assert_int_equal(tu_write_file(path, "", 0600), 0);
+	mu_hotp(code, mu_secrets_hex[0], 3);
+	assert_int_equal(mu_auth("mfa", "stan", code), PAM_SUCCESS);
+	assert_int_equal(state_shape(path, &empty), 1024);
+	assert_true(empty);
+}
+
 static void
 test_store_not_writable(void **st)
 {
@@ -604,6 +659,7 @@ main(void)
 		cmocka_unit_test(test_state_write_fails),
 		cmocka_unit_test(test_rhost_logged_and_recorded),
 		cmocka_unit_test(test_race_same_code),
+		cmocka_unit_test(test_state_grows_once),
 		cmocka_unit_test(test_user_lock_exclusive),
 		cmocka_unit_test(mu_test_no_secret_in_log),
 	};
