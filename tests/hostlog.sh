@@ -7,7 +7,8 @@
 # (lib.sh logns, with-logsink.sh), so any line either tripwire receives
 # would have reached the host's syslog or console: the test fails, and its
 # log shows the lines.  Each tripwire is proven armed before the test: a
-# probe line sent to /dev/log must arrive.  Not root (make check needs
+# probe line sent to /dev/log must arrive.  /tmp is private too (below).
+# Not root (make check needs
 # root anyway) or MFA_HOSTLOG_OFF=1: CMD runs as it is.
 set -u
 if [ "$(id -u)" -ne 0 ] || [ "${MFA_HOSTLOG_OFF:-}" = 1 ]; then
@@ -18,6 +19,22 @@ if [ "${MFA_IN_HOSTLOG:-}" != 1 ]; then
 	    /bin/sh "$0" "$@"
 fi
 unset MFA_IN_HOSTLOG
+# A private /tmp: pam_wrapper makes its directory /tmp/pam.X with lstat
+# and then mkdir, racing every other test program that starts at the
+# same moment (make -j2); the loser shares, and at exit removes, the
+# winner's directory, whose logins then fail.  Not where the tests
+# themselves live under /tmp: the tmpfs would hide them.
+under=0
+for p in "$(pwd -P)" "$(cd "$(dirname "$0")" && pwd -P)" "${TMPDIR:-/tmp}" \
+    "${MFA_SRCDIR:-/}" "${MFA_BUILDDIR:-/}"; do
+	case $p/ in
+	/tmp/?*) under=1 ;;
+	esac
+done
+if [ "$under" -eq 0 ] && ! mount -t tmpfs -o mode=1777 tmpfs /tmp; then
+	echo "hostlog.sh: can't mount a private /tmp" >&2
+	exit 99
+fi
 sink=${LOGSINK:-$(dirname "$0")/logsink}
 dir=$(mktemp -d "${TMPDIR:-/tmp}/pam_mfa_hostlog.XXXXXX") || exit 99
 old=$dir/dev

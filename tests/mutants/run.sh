@@ -64,7 +64,8 @@ else
 	list=$(ls "$here"/*.mut)
 fi
 
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/pam_mfa-mutants.XXXXXX") || exit 1
+# Not under /tmp: each test's /tmp is its own (tests/hostlog.sh).
+tmp=$(mktemp -d "${TMPDIR:-/var/tmp}/pam_mfa-mutants.XXXXXX") || exit 1
 keep=${MUTANT_KEEP:-0}
 trap '[ "$keep" -eq 1 ] || rm -rf "$tmp"' EXIT
 trap 'exit 130' INT TERM HUP
