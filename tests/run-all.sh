@@ -104,7 +104,7 @@ else
 fi
 
 hdr "make check under valgrind"
-(cd build && MFA_VALGRIND=1 make -s check >/dev/null 2>&1)
+(cd build && MFA_VALGRIND=1 make -s -j2 check >/dev/null 2>&1)
 count build/tests
 
 # tally NAME CMD...: a script that ends with "N passed, N failed".
