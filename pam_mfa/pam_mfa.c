@@ -406,25 +406,6 @@ deny_feedback(pam_handle_t *pamh, const struct mfa_conf *conf,
 		pam_info(pamh, "%s", "Too many failed attempts: try again later.");
 }
 
-/* " locked_until=2030-03-17T12:00:00Z lock_step=N" for a lock line:
- * when the lock ends (admin_unlock: not by itself), and how many locks
- * in a row it is. */
-static void
-fmt_lock(char *buf, size_t len, const struct auth_result *res)
-{
-	char when[32];
-	struct tm tm;
-	time_t t = (time_t)res->locked_until;
-
-	if (res->locked_until == STATE_LOCKED_FOREVER)
-		snprintf(when, sizeof(when), "admin_unlock");
-	else if (res->locked_until <= 0 || gmtime_r(&t, &tm) == NULL ||
-	    strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
-		snprintf(when, sizeof(when), "-");
-	snprintf(buf, len, " locked_until=%s lock_step=%u", when,
-	    (unsigned)res->lock_step);
-}
-
 /* A time for a log line: "2030-03-17T12:00:00Z", or "-". */
 static void
 fmt_until(char *buf, size_t len, int64_t until)
@@ -435,6 +416,22 @@ fmt_until(char *buf, size_t len, int64_t until)
 	if (until <= 0 || gmtime_r(&t, &tm) == NULL ||
 	    strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
 		snprintf(buf, len, "-");
+}
+
+/* " locked_until=2030-03-17T12:00:00Z lock_step=N" for a lock line:
+ * when the lock ends (admin_unlock: not by itself), and how many locks
+ * in a row it is. */
+static void
+fmt_lock(char *buf, size_t len, const struct auth_result *res)
+{
+	char when[32];
+
+	if (res->locked_until == STATE_LOCKED_FOREVER)
+		snprintf(when, sizeof(when), "admin_unlock");
+	else
+		fmt_until(when, sizeof(when), res->locked_until);
+	snprintf(buf, len, " locked_until=%s lock_step=%u", when,
+	    (unsigned)res->lock_step);
 }
 
 /* " source=KEY source_failures=N" for a failure counted against its

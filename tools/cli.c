@@ -781,3 +781,15 @@ cli_current_code(struct cli *cli, struct mfa_store *store, const char *user,
 		return CLI_FAIL;
 	}
 }
+
+/* A time as status prints it: "2026-11-28T07:15:35Z", or "never". */
+void
+cli_fmt_time(char *buf, size_t len, int64_t t)
+{
+	struct tm tm;
+	time_t tt = (time_t)t;
+
+	if (t <= 0 || gmtime_r(&tt, &tm) == NULL ||
+	    strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		snprintf(buf, len, "never");
+}

@@ -80,6 +80,8 @@ int cmd_db(struct cli *, int, char **);
 int cmd_enroll_batch(struct cli *, int, char **);
 int cmd_resync(struct cli *, int, char **);
 int cmd_report(struct cli *, int, char **);
+/* A time as status prints it: "2026-11-28T07:15:35Z", or "never". */
+void cli_fmt_time(char *buf, size_t len, int64_t t);
 int cmd_status_sources(struct cli *, int, char **);
 int cmd_unlock_source(struct cli *, int, char **);
 /* A new token for cli->acct: random id and secret (secret_bytes), bound

@@ -17,17 +17,6 @@
 #include "store.h"
 #include "throttle.h"
 
-static void
-fmt_time(char *buf, size_t len, int64_t t)
-{
-	struct tm tm;
-	time_t tt = (time_t)t;
-
-	if (t <= 0 || gmtime_r(&tt, &tm) == NULL ||
-	    strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
-		snprintf(buf, len, "never");
-}
-
 static int
 rec_cmp(const void *a, const void *b)
 {
@@ -42,9 +31,9 @@ print_rec(const struct source_rec *r, int64_t now, int json, int first)
 	char until[32], firstf[32], last[32];
 	int locked = source_locked(r, now);
 
-	fmt_time(until, sizeof(until), r->locked_until);
-	fmt_time(firstf, sizeof(firstf), r->first_fail);
-	fmt_time(last, sizeof(last), r->last_fail);
+	cli_fmt_time(until, sizeof(until), r->locked_until);
+	cli_fmt_time(firstf, sizeof(firstf), r->first_fail);
+	cli_fmt_time(last, sizeof(last), r->last_fail);
 	if (!json) {
 		printf("%s failures=%u throttled=%s%s first_failure=%s "
 		    "last_failure=%s\n", r->key, (unsigned)r->fail_count,

@@ -36,17 +36,6 @@ struct status {
 	int locked;
 };
 
-static void
-fmt_time(char *buf, size_t len, int64_t t)
-{
-	struct tm tm;
-	time_t tt = (time_t)t;
-
-	if (t <= 0 || gmtime_r(&tt, &tm) == NULL ||
-	    strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
-		snprintf(buf, len, "never");
-}
-
 static enum mfa_err
 status_read(struct cli *cli, struct mfa_store *store, const char *user,
     int64_t now, struct status *s)
@@ -127,10 +116,10 @@ print_text(const char *user, const struct status *s)
 	else {
 		char until[32];
 
-		fmt_time(until, sizeof(until), s->st.locked_until);
+		cli_fmt_time(until, sizeof(until), s->st.locked_until);
 		snprintf(locked, sizeof(locked), "until_%s", until);
 	}
-	fmt_time(last, sizeof(last), s->st.last_success);
+	cli_fmt_time(last, sizeof(last), s->st.last_success);
 	safe_text(host, sizeof(host), s->st.last_rhost);
 	if (s->active && (s->tok.flags & TOKEN_F_UID))
 		snprintf(uid, sizeof(uid), "%lu", (unsigned long)s->tok.uid);
@@ -184,7 +173,7 @@ json_time(const char *key, int64_t t)
 		printf("null");
 		return;
 	}
-	fmt_time(buf, sizeof(buf), t);
+	cli_fmt_time(buf, sizeof(buf), t);
 	json_string(buf);
 }
 
