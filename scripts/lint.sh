@@ -61,8 +61,8 @@ srcs=$(ls pam_mfa/*.c tools/*.c)
 #    needs at once; so is pam_mfa_helper (getgrnamCalled, getpwuidCalled).
 #    Names are looked up by pam_mfa/account.c alone.  admin_group's gid
 #    (tools/cli.c) and enroll-batch's and report's group members
-#    (tools/cmd_batch.c, tools/cmd_report.c; getgrnamCalled,
-#    getpwentCalled): the same single-threaded CLI.
+#    (tools/cli.c's cli_group_members; getgrnamCalled, getpwentCalled):
+#    the same single-threaded CLI.
 if ! wants cppcheck; then
 	:
 elif echo "==> cppcheck"; command -v cppcheck >/dev/null 2>&1; then
@@ -76,10 +76,7 @@ elif echo "==> cppcheck"; command -v cppcheck >/dev/null 2>&1; then
 	    --suppress=getpwuidCalled:tools/cli.c \
 	    --suppress=getpwuidCalled:tools/cmd_import.c \
 	    --suppress=getgrnamCalled:tools/cli.c \
-	    --suppress=getgrnamCalled:tools/cmd_batch.c \
-	    --suppress=getpwentCalled:tools/cmd_batch.c \
-	    --suppress=getgrnamCalled:tools/cmd_report.c \
-	    --suppress=getpwentCalled:tools/cmd_report.c \
+	    --suppress=getpwentCalled:tools/cli.c \
 	    --suppress=getgrnamCalled:tools/pam_mfa_helper.c \
 	    --suppress=getpwuidCalled:tools/pam_mfa_helper.c \
 	    --template='{file}:{line}: {severity}: {message} [{id}]' \

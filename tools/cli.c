@@ -793,3 +793,30 @@ cli_fmt_time(char *buf, size_t len, int64_t t)
 	    strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
 		snprintf(buf, len, "never");
 }
+
+int
+cli_group_members(const char *cmd, const char *group,
+    int (*fn)(const char *, void *), void *arg)
+{
+	struct passwd *pw;
+	struct group *gr;
+	gid_t gid;
+	char **m;
+	int ret = CLI_OK;
+
+	errno = 0;
+	if ((gr = getgrnam(group)) == NULL) {
+		fprintf(stderr, "pam-mfa: %s: %s: no such group in the name "
+		    "service\n", cmd, group);
+		return CLI_FAIL;
+	}
+	gid = gr->gr_gid;
+	for (m = gr->gr_mem; ret == CLI_OK && m != NULL && *m != NULL; m++)
+		ret = fn(*m, arg);
+	setpwent();
+	while (ret == CLI_OK && (pw = getpwent()) != NULL)
+		if (pw->pw_gid == gid)
+			ret = fn(pw->pw_name, arg);
+	endpwent();
+	return ret;
+}

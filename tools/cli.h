@@ -82,6 +82,12 @@ int cmd_resync(struct cli *, int, char **);
 int cmd_report(struct cli *, int, char **);
 /* A time as status prints it: "2026-11-28T07:15:35Z", or "never". */
 void cli_fmt_time(char *buf, size_t len, int64_t t);
+/* fn(name, arg) for each member of group as the name service has them:
+ * its listed members, then the accounts whose primary group it is; the
+ * first result that is not CLI_OK ends it.  CLI_FAIL, said on stderr
+ * for cmd, if there is no such group. */
+int cli_group_members(const char *cmd, const char *group,
+    int (*fn)(const char *, void *), void *arg);
 int cmd_status_sources(struct cli *, int, char **);
 int cmd_unlock_source(struct cli *, int, char **);
 /* A new token for cli->acct: random id and secret (secret_bytes), bound

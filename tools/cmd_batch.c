@@ -126,32 +126,11 @@ read_file(struct batch *b, const char *path)
 	return ret;
 }
 
-/* The group's listed members, then the accounts whose primary group it
- * is, as the name service has them. */
+/* A member of the group (cli_group_members). */
 static int
-read_group(struct batch *b, const char *group)
+add_member(const char *name, void *arg)
 {
-	struct passwd *pw;
-	struct group *gr;
-	gid_t gid;
-	char **m;
-	int ret = CLI_OK;
-
-	errno = 0;
-	if ((gr = getgrnam(group)) == NULL) {
-		fprintf(stderr, "pam-mfa: enroll-batch: %s: no such group in "
-		    "the name service\n", group);
-		return CLI_FAIL;
-	}
-	gid = gr->gr_gid;
-	for (m = gr->gr_mem; ret == CLI_OK && m != NULL && *m != NULL; m++)
-		ret = add_name(b, *m);
-	setpwent();
-	while (ret == CLI_OK && (pw = getpwent()) != NULL)
-		if (pw->pw_gid == gid)
-			ret = add_name(b, pw->pw_name);
-	endpwent();
-	return ret;
+	return add_name(arg, name);
 }
 
 /* The output directory, made the working directory: see rule 2. */
@@ -409,7 +388,8 @@ cmd_enroll_batch(struct cli *cli, int argc, char **argv)
 	if ((ret = cli_load_conf(cli)) != CLI_OK)
 		return ret;
 	if ((optind == argc - 1 && (ret = read_file(&b, argv[optind])) !=
-	    CLI_OK) || (group != NULL && (ret = read_group(&b, group)) !=
+	    CLI_OK) || (group != NULL && (ret = cli_group_members("enroll-batch", group,
+	    add_member, &b)) !=
 	    CLI_OK))
 		goto out;
 	ret = CLI_FAIL;

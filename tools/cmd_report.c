@@ -114,33 +114,11 @@ merge(struct report *r)
 	r->n = out + 1;
 }
 
-/* The group's listed members, then the accounts whose primary group it
- * is, as the name service has them (enroll-batch -g's rule). */
+/* A member of the group (cli_group_members). */
 static int
-read_group(struct report *r, const char *group)
+add_member(const char *name, void *arg)
 {
-	struct passwd *pw;
-	struct group *gr;
-	gid_t gid;
-	char **m;
-	int ret = CLI_OK;
-
-	errno = 0;
-	if ((gr = getgrnam(group)) == NULL) {
-		fprintf(stderr, "pam-mfa: report: %s: no such group in the "
-		    "name service\n", group);
-		return CLI_FAIL;
-	}
-	gid = gr->gr_gid;
-	for (m = gr->gr_mem; ret == CLI_OK && m != NULL && *m != NULL; m++)
-		ret = add(r, *m, strlen(*m), 1, 0, 0);
-	setpwent();
-	while (ret == CLI_OK && (pw = getpwent()) != NULL)
-		if (pw->pw_gid == gid)
-			ret = add(r, pw->pw_name, strlen(pw->pw_name), 1, 0,
-			    0);
-	endpwent();
-	return ret;
+	return add(arg, name, strlen(name), 1, 0, 0);
 }
 
 /* The name in "... FIELD NAME ..." (NAME up to a space or the end). */
@@ -319,7 +297,8 @@ cmd_report(struct cli *cli, int argc, char **argv)
 	    (ret = cli_open_store(cli, &store)) != CLI_OK)
 		return ret;
 	now = (int64_t)time(NULL);
-	ret = group != NULL ? read_group(&r, group) : read_store(&r, store);
+	ret = group != NULL ? cli_group_members("report", group, add_member,
+	    &r) : read_store(&r, store);
 	for (i = 0; ret == CLI_OK && i < nlogs; i++)
 		ret = read_log(&r, logs[i]);
 	if (ret != CLI_OK)
