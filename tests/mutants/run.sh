@@ -291,7 +291,9 @@ done <"$tmp/plan"
 lane() {
 	setlane "$1"
 	lp=0 lf=0
-	while read -r m; do
+	# The list on fd 3: what a mutant's build or tests read from
+	# standard input must not eat the rest of the lane.
+	while read -r m <&3; do
 		t0=$(date +%s)
 		check_mutant "$m" "$src"
 		if [ -z "$why" ]; then
@@ -324,7 +326,7 @@ lane() {
 			echo "FAIL: $name: $why"
 			lf=$((lf + 1))
 		fi
-	done <"$tmp/lane$1"
+	done 3<"$tmp/lane$1" </dev/null
 	echo "$lp $lf" >"$tmp/tally$1"
 }
 
@@ -350,6 +352,13 @@ while [ "$n" -le "$lanes" ]; do
 	failed=$((failed + lf))
 	n=$((n + 1))
 done
+# Every mutant listed has its row: none skipped.
+# shellcheck disable=SC2086
+nlist=$(printf '%s\n' $list | grep -c .)
+if [ $((passed + failed - 1)) -ne "$nlist" ]; then
+	echo "FAIL: $nlist mutants listed, $((passed + failed - 1)) run"
+	failed=$((failed + 1))
+fi
 echo "  mutants run in $(($(date +%s) - t0)) s"
 [ "$failed" -eq 0 ] || keep=1
 [ "$keep" -eq 1 ] && echo "scratch tree kept: $tmp"
