@@ -17,9 +17,13 @@
 # statements per login are counted from the server's log, not assumed.
 # Then pgloop takes the valid login apart (connection setup, a first
 # statement on a kept connection, one statement round trip, a login on an
-# open connection with synchronous_commit on and off) and pg_test_fsync
-# times the disk's fdatasync.  Run from the build
-# directory as root:
+# open connection with synchronous_commit on and off, and the login's two
+# real statements run outside the module, interleaved with its attempts)
+# and pg_test_fsync times the disk's fdatasync.  BENCH_PG_BEFORE=OBJ: an
+# earlier build's store_pgsql.so, whose pgloop rows (pgloop_before,
+# pgloop_before2) alternate with this one's (pgloop_sync_on,
+# pgloop_after2) in the same run.  The load average is recorded beside
+# pgloop's rows ("load").  Run from the build directory as root:
 #   sh ../bench/pgsql.sh   (BENCH_PG_K="1000 1000000", BENCH_PG_N=300)
 # Standalone it prints its own table; run.sh sets BENCH_RAW to gather the
 # raw lines into its one table.  The store object is the build tree's,
@@ -169,9 +173,23 @@ sql "ALTER SYSTEM SET log_min_messages = fatal" >/dev/null
 sql "SELECT pg_reload_conf()" >/dev/null
 
 # The valid login taken apart, on the largest table; its target's parts
-# (a round trip, an fdatasync on the cluster's file system) interleaved.
-"$build/bench/pgloop" "$d/mfa/pg.conf" "$M" "$N" "$pg" |
-    awk '{ print "pgloop_sync_on", $0 }' >>"$raw"
+# (a round trip, an fdatasync on the cluster's file system, the login's
+# real statements) interleaved.
+loop() {
+	echo "load $1 $(cut -d' ' -f1-3 /proc/loadavg)" >>"$raw"
+	"$build/bench/pgloop" "$d/mfa/pg.conf" "$M" "$N" "$pg" |
+	    awk -v p="$1" '{ print p, $0 }' >>"$raw"
+}
+if [ -n "${BENCH_PG_BEFORE:-}" ]; then
+	for r in "" 2; do
+		install -m 0755 "$BENCH_PG_BEFORE" "$fixed"
+		loop "pgloop_before$r"
+		install -m 0755 "$obj" "$fixed"
+		loop "$([ -z "$r" ] && echo pgloop_sync_on || echo pgloop_after2)"
+	done
+else
+	loop pgloop_sync_on
+fi
 sql "ALTER ROLE gw1 SET synchronous_commit = off" >/dev/null
 "$build/bench/pgloop" "$d/mfa/pg.conf" "$M" "$N" |
     awk '/_open_conn/ { print "pgloop_sync_off", $0 }' >>"$raw"
@@ -187,7 +205,7 @@ if [ -n "${BENCH_RAW:-}" ]; then
 fi
 awk '
 $1 == "rt" { rt[$2] = sprintf("%s conn + %s stmt", $3, $4); next }
-$1 ~ /^pgloop|^fsync_test/ { print; next }
+$1 ~ /^pgloop|^fsync_test|^load/ { print; next }
 $2 == 1 { key = $1 " " $3; n[key]++; p50[key, n[key]] = $6; p99[key, n[key]] = $7; rate[key, n[key]] = $5; ks[$3] = 1 }
 $2 == 2 && NF == 9 { two[$1 " " $3] = sprintf("%s/s p50 %s us %s", $5, $6, $9) }
 /_same_codes/ { same[$1 " " $3] = $5 " " $6 }
