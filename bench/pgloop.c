@@ -32,7 +32,9 @@
  *            flush inside) and off (without it), then prepared.  So the
  *            target measured with the real statements: their two round
  *            trips + the commit's flush, as it happened (real_target)
- *            and with the 8 kB fdatasync instead (real_target_fsync).
+ *            and with the 8 kB fdatasync instead (real_target_fsync),
+ *            and both prepared (real_target_prepared).  valid_cpu: the
+ *            attempt's CPU time in this thread (the module, libpq, TLS).
  * Codes are computed from each user's token and replay floor, read
  * before the timed loop.  Nothing is changed in the module for this.
  *   pgloop CONF K N [DIR]   lines: "name n p50_us p99_us"
@@ -53,6 +55,16 @@
 #include "conf.h"
 #include "otp.h"
 #include "store.h"
+
+/* This thread's CPU time: the attempt's own work, libpq and TLS in. */
+static double
+cpu_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (double)ts.tv_sec * 1e6 + (double)ts.tv_nsec / 1e3;
+}
 
 static double
 now_us(void)
@@ -179,6 +191,7 @@ main(int argc, char **argv)
 	static char page[8192];
 	double *t, *t2, *ts, *tf, *tr, t0, t1;
 	double *r1, *r2, *r2o, *r1p, *r2p, *rt, *rr, *rtf, *rrf, dummy;
+	double *rtp, *rrp, *cpu, c0;
 	PGconn *con = NULL, *coff = NULL;
 	PGresult *pr;
 	int fd = -1;
@@ -215,7 +228,10 @@ main(int argc, char **argv)
 	    (rt = calloc((size_t)n, sizeof(*rt))) == NULL ||
 	    (rr = calloc((size_t)n, sizeof(*rr))) == NULL ||
 	    (rtf = calloc((size_t)n, sizeof(*rtf))) == NULL ||
-	    (rrf = calloc((size_t)n, sizeof(*rrf))) == NULL)
+	    (rrf = calloc((size_t)n, sizeof(*rrf))) == NULL ||
+	    (rtp = calloc((size_t)n, sizeof(*rtp))) == NULL ||
+	    (rrp = calloc((size_t)n, sizeof(*rrp))) == NULL ||
+	    (cpu = calloc((size_t)n, sizeof(*cpu))) == NULL)
 		return 1;
 	if (fd >= 0) {
 		/* The real statements' connections: synchronous_commit on
@@ -233,9 +249,10 @@ main(int argc, char **argv)
 	}
 
 	/* A new connection per login, as the module makes them with
-	 * pg_reuse_s = 0. */
+	 * pg_reuse_s = 0 (PGLOOP_ATTEMPTS_ONLY: the attempts alone, for a
+	 * profile). */
 	conf->pg_reuse_s = 0;
-	for (i = 0; i < n; i++) {
+	for (i = 0; getenv("PGLOOP_ATTEMPTS_ONLY") == NULL && i < n; i++) {
 		snprintf(user, sizeof(user), "u%ld", (i * 7919) % k);
 		t0 = now_us();
 		if ((rc = store_open(conf, &s)) != MFA_OK)
@@ -249,11 +266,13 @@ main(int argc, char **argv)
 		t[i] = t1 - t0;
 		store_close(s);
 	}
-	report("first_stmt_new_conn", t, n);
-	for (i = 0; i < n; i++)
-		t[i] -= t2[i];
-	report("connect", t, n);
-	report("stmt_after_connect", t2, n);
+	if (getenv("PGLOOP_ATTEMPTS_ONLY") == NULL) {
+		report("first_stmt_new_conn", t, n);
+		for (i = 0; i < n; i++)
+			t[i] -= t2[i];
+		report("connect", t, n);
+		report("stmt_after_connect", t2, n);
+	}
 
 	/* A login's first statement on a kept connection (pg_reuse_s):
 	 * store_open, taking it from the pool, its check, the statement,
@@ -319,9 +338,11 @@ main(int argc, char **argv)
 			req.code = code;
 			req.code_len = strlen(code);
 			req.now = (int64_t)time(NULL);
+			c0 = cpu_us();
 			t0 = now_us();
 			rc = auth_attempt(conf, s, &req, &res);
 			t[i] = now_us() - t0;
+			cpu[i] = cpu_us() - c0;
 			if (rc != (pass == 0 ? MFA_OK : MFA_EBADCODE))
 				die(pass == 0 ? "valid" : "wrong", rc);
 			if (pass == 1 || fd < 0)
@@ -347,8 +368,11 @@ main(int argc, char **argv)
 			rr[i] = t[i] / rt[i];
 			rtf[i] = r1[i] + r2o[i] + tf[i];
 			rrf[i] = t[i] / rtf[i];
+			rtp[i] = r1p[i] + r2p[i];
+			rrp[i] = t[i] / rtp[i];
 		}
 		report(pass == 0 ? "valid_open_conn" : "wrong_open_conn", t, n);
+		report(pass == 0 ? "valid_cpu" : "wrong_cpu", cpu, n);
 		if (pass == 0 && fd >= 0) {
 			report("interleaved_select", ts, n);
 			report("interleaved_fdatasync_8k", tf, n);
@@ -371,6 +395,10 @@ main(int argc, char **argv)
 			qsort(rrf, (size_t)n, sizeof(*rrf), cmp);
 			printf("real_attempt_over_target_fsync %ld %.3f %.3f\n",
 			    n, rrf[n / 2], rrf[n * 99 / 100]);
+			report("real_target_prepared", rtp, n);
+			qsort(rrp, (size_t)n, sizeof(*rrp), cmp);
+			printf("real_attempt_over_target_prepared %ld %.3f "
+			    "%.3f\n", n, rrp[n / 2], rrp[n * 99 / 100]);
 		}
 	}
 	if (fd >= 0) {

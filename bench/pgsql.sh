@@ -130,9 +130,17 @@ for K in $PG_K; do
 		echo "pgsql: $K users in the tables (filler added in $(( $(date +%s) - t0 )) s): $(mdb "SELECT count(*) FROM pam_mfa.tokens") tokens, $(mdb "SELECT count(*) FROM pam_mfa.state") states" >&2
 	fi
 	# The driver logs in as u0..u999; its lines say K, the tables' size.
+	# With BENCH_PG_BEFORE, each run followed by one of the earlier
+	# store object (rows pg_*_before).
 	for r in 1 2 3; do
-		"$build/bench/driver" "$d/svc" "$M" "$N" 1 pg
-	done | awk -v K="$K" '{ $3 = K; print }' >>"$raw"
+		"$build/bench/driver" "$d/svc" "$M" "$N" 1 pg |
+		    awk -v K="$K" '{ $3 = K; print }' >>"$raw"
+		[ -n "${BENCH_PG_BEFORE:-}" ] || continue
+		install -m 0755 "$BENCH_PG_BEFORE" "$fixed"
+		"$build/bench/driver" "$d/svc" "$M" "$N" 1 pg | awk -v K="$K" \
+		    '$1 != "floor" { $1 = $1 "_before"; $3 = K; print }' >>"$raw"
+		install -m 0755 "$obj" "$fixed"
+	done
 	"$build/bench/driver" "$d/svc" "$M" "$N" 2 pg |
 	    awk -v K="$K" '{ $3 = K; print }' >>"$raw"
 	# The same logins with pg_reuse_s = 0: a new connection each.
@@ -190,6 +198,14 @@ if [ -n "${BENCH_PG_BEFORE:-}" ]; then
 else
 	loop pgloop_sync_on
 fi
+# BENCH_PG_PERF=1: where pgloop's time goes (perf, to stderr).
+if [ -n "${BENCH_PG_PERF:-}" ]; then
+	PGLOOP_ATTEMPTS_ONLY=1 perf record -q -g -o "$work/perf.data" -- \
+	    "$build/bench/pgloop" \
+	    "$d/mfa/pg.conf" "$M" "$N" >/dev/null 2>&1
+	perf report -q -i "$work/perf.data" --no-children --sort dso,sym \
+	    --stdio -g none 2>/dev/null | head -60 >&2
+fi
 sql "ALTER ROLE gw1 SET synchronous_commit = off" >/dev/null
 "$build/bench/pgloop" "$d/mfa/pg.conf" "$M" "$N" |
     awk '/_open_conn/ { print "pgloop_sync_off", $0 }' >>"$raw"
@@ -220,8 +236,8 @@ END {
 	printf "%-10s %8s %9s %9s %9s %8s  %s\n", "path", "K", "auths/s", "p50 us", "p99 us", "x floor", "round trips"
 	for (k in ks) {
 		fl = med(p50, "floor " k)
-		split("floor pg_valid pg_wrong pg_locked pg_valid_new pg_wrong_new pg_locked_new", order, " ")
-		for (i = 1; i <= 7; i++) {
+		split("floor pg_valid pg_wrong pg_locked pg_valid_before pg_wrong_before pg_locked_before pg_valid_new pg_wrong_new pg_locked_new", order, " ")
+		for (i = 1; i <= 10; i++) {
 			key = order[i] " " k
 			if (!((key, 1) in p50)) continue
 			printf "%-10s %8s %9.0f %9.1f %9.1f %8.1f  %s\n", order[i], k, med(rate, key), med(p50, key), med(p99, key), med(p50, key) / fl, rt[order[i]]
