@@ -200,11 +200,13 @@ else
 fi
 # BENCH_PG_PERF=1: where pgloop's time goes (perf, to stderr).
 if [ -n "${BENCH_PG_PERF:-}" ]; then
-	PGLOOP_ATTEMPTS_ONLY=1 perf record -q -g -o "$work/perf.data" -- \
-	    "$build/bench/pgloop" \
-	    "$d/mfa/pg.conf" "$M" "$N" >/dev/null 2>&1
-	perf report -q -i "$work/perf.data" --no-children --sort dso,sym \
-	    --stdio -g none 2>/dev/null | head -60 >&2
+	PGLOOP_ATTEMPTS_ONLY=1 perf record -q -F 10000 -o "$work/perf.data" \
+	    -- "$build/bench/pgloop" "$d/mfa/pg.conf" "$M" "$N" >/dev/null 2>&1
+	perf report -q -i "$work/perf.data" --sort dso --stdio 2>/dev/null |
+	    head -15 >&2
+	perf report -q -i "$work/perf.data" --sort dso,sym --stdio \
+	    --dsos store_pgsql.so,libmfacore.so.0.0.0,libpq.so.5.15,libcrypto.so.3,libssl.so.3,libc.so.6,pgloop \
+	    2>/dev/null | head -40 >&2
 fi
 sql "ALTER ROLE gw1 SET synchronous_commit = off" >/dev/null
 "$build/bench/pgloop" "$d/mfa/pg.conf" "$M" "$N" |

@@ -72,11 +72,13 @@
  *     name the server already has (42P05) is that text.  A connection
  *     whose statements were lost (DISCARD ALL, PgBouncer's transaction
  *     pooling giving another server connection: 26000) or whose cached
- *     plan no longer fits (0A000), or that refuses a prepare, runs its
- *     statements unprepared from then on: the statement that found it
- *     out is sent again unprepared, safe even for gw_commit, since an
- *     error ends the statement's implicit transaction with nothing
- *     written.  pg_reuse_s = 0 and pam-mfa: never prepared.
+ *     plan no longer fits (0A000, a migration changed a table under
+ *     it) runs its statements unprepared from then on: the statement
+ *     that found it out is sent again unprepared, safe even for
+ *     gw_commit, since an error ends the statement's implicit
+ *     transaction with nothing written.  A refused prepare: that
+ *     statement unprepared, this time.  pg_reuse_s = 0 and pam-mfa:
+ *     never prepared.
  * Tokens are stored as token.c encodes them, sealed with the key file:
  * the database never sees a secret or a backup code hash in clear.
  */
@@ -688,37 +690,38 @@ exec_once(struct pg_store *ps, enum prep prep, const char *sql, int n,
 		    sqlstate_is(first, "42P05"))
 			ps->prepared |= bit;
 		else
-			ps->prepared |= PREP_OFF;	/* unprepared, then */
+			bit = 0;	/* refused: unprepared this time */
 		PQclear(first);
 		first = NULL;
 	}
-again:
-	ps->warned = 0;
-	if (bit && !(ps->prepared & PREP_OFF))
-		sent = PQsendQueryPrepared(ps->conn, name, n, vals, lens, fmts,
-		    0);
-	else
-		sent = PQsendQueryParams(ps->conn, sql, n, NULL, vals, lens,
-		    fmts, 0);
-	if (!sent) {
-		rc = MFA_EUNAVAIL;	/* nothing sent */
-		goto fail;
-	}
-	*unsent = 0;
-	if ((rc = await(ps, lost, &first)) != MFA_OK)
-		goto fail;
-	ps->probe = 0;
-	ps->unproven = 0;		/* it answered */
-	if (PQresultStatus(first) != PGRES_TUPLES_OK) {
-		if (bit && !(ps->prepared & PREP_OFF) &&
-		    (sqlstate_is(first, "26000") ||
-		    sqlstate_is(first, "0A000"))) {
-			/* Not run (an error rolls its statement back):
-			 * again, unprepared, on this connection. */
-			PQclear(first);
-			ps->prepared = PREP_OFF;
-			goto again;
+	for (;;) {
+		ps->warned = 0;
+		if (bit)
+			sent = PQsendQueryPrepared(ps->conn, name, n, vals,
+			    lens, fmts, 0);
+		else
+			sent = PQsendQueryParams(ps->conn, sql, n, NULL, vals,
+			    lens, fmts, 0);
+		if (!sent) {
+			rc = MFA_EUNAVAIL;	/* nothing sent */
+			goto fail;
 		}
+		*unsent = 0;
+		if ((rc = await(ps, lost, &first)) != MFA_OK)
+			goto fail;
+		ps->probe = 0;
+		ps->unproven = 0;	/* it answered */
+		if (!bit || (!sqlstate_is(first, "26000") &&
+		    !sqlstate_is(first, "0A000")))
+			break;
+		/* Not run (an error rolls its statement back): again,
+		 * unprepared, on this connection. */
+		PQclear(first);
+		first = NULL;
+		ps->prepared = PREP_OFF;
+		bit = 0;
+	}
+	if (PQresultStatus(first) != PGRES_TUPLES_OK) {
 		rc = sql_error(first, write);
 		PQclear(first);
 		if (rc == MFA_EUNKNOWN || rc == MFA_ETIMEOUT)
