@@ -118,7 +118,7 @@ struct pg_store {
 	int pinned;			/* a deadline shared by several calls */
 	int64_t deadline;		/* CLOCK_MONOTONIC, ms */
 	int warned;			/* a WARNING came with the last result */
-	unsigned prepared;		/* conn's prepared statements (rule 7) */
+	unsigned prepared;		/* what conn has prepared (rule 7) */
 	struct keyfile kf;		/* read lazily */
 };
 
@@ -764,8 +764,7 @@ exec_as(struct pg_store *ps, enum prep prep, const char *sql, int n,
 		return rc;
 	ps->failed = 0;
 	ps->unproven = 0;
-	return exec_once(ps, prep, sql, n, vals, lens, write, 1, &unsent,
-	    out);
+	return exec_once(ps, prep, sql, n, vals, lens, write, 1, &unsent, out);
 }
 
 static enum mfa_err
