@@ -17,9 +17,13 @@
 # statements per login are counted from the server's log, not assumed.
 # Then pgloop takes the valid login apart (connection setup, a first
 # statement on a kept connection, one statement round trip, a login on an
-# open connection with synchronous_commit on and off) and pg_test_fsync
-# times the disk's fdatasync.  Run from the build
-# directory as root:
+# open connection with synchronous_commit on and off, and the login's two
+# real statements run outside the module, interleaved with its attempts)
+# and pg_test_fsync times the disk's fdatasync.  BENCH_PG_BEFORE=OBJ: an
+# earlier build's store_pgsql.so, whose pgloop rows (pgloop_before,
+# pgloop_before2) alternate with this one's (pgloop_sync_on,
+# pgloop_after2) in the same run.  The load average is recorded beside
+# pgloop's rows ("load").  Run from the build directory as root:
 #   sh ../bench/pgsql.sh   (BENCH_PG_K="1000 1000000", BENCH_PG_N=300)
 # Standalone it prints its own table; run.sh sets BENCH_RAW to gather the
 # raw lines into its one table.  The store object is the build tree's,
@@ -126,9 +130,17 @@ for K in $PG_K; do
 		echo "pgsql: $K users in the tables (filler added in $(( $(date +%s) - t0 )) s): $(mdb "SELECT count(*) FROM pam_mfa.tokens") tokens, $(mdb "SELECT count(*) FROM pam_mfa.state") states" >&2
 	fi
 	# The driver logs in as u0..u999; its lines say K, the tables' size.
+	# With BENCH_PG_BEFORE, each run followed by one of the earlier
+	# store object (rows pg_*_before).
 	for r in 1 2 3; do
-		"$build/bench/driver" "$d/svc" "$M" "$N" 1 pg
-	done | awk -v K="$K" '{ $3 = K; print }' >>"$raw"
+		"$build/bench/driver" "$d/svc" "$M" "$N" 1 pg |
+		    awk -v K="$K" '{ $3 = K; print }' >>"$raw"
+		[ -n "${BENCH_PG_BEFORE:-}" ] || continue
+		install -m 0755 "$BENCH_PG_BEFORE" "$fixed"
+		"$build/bench/driver" "$d/svc" "$M" "$N" 1 pg | awk -v K="$K" \
+		    '$1 != "floor" { $1 = $1 "_before"; $3 = K; print }' >>"$raw"
+		install -m 0755 "$obj" "$fixed"
+	done
 	"$build/bench/driver" "$d/svc" "$M" "$N" 2 pg |
 	    awk -v K="$K" '{ $3 = K; print }' >>"$raw"
 	# The same logins with pg_reuse_s = 0: a new connection each.
@@ -169,9 +181,33 @@ sql "ALTER SYSTEM SET log_min_messages = fatal" >/dev/null
 sql "SELECT pg_reload_conf()" >/dev/null
 
 # The valid login taken apart, on the largest table; its target's parts
-# (a round trip, an fdatasync on the cluster's file system) interleaved.
-"$build/bench/pgloop" "$d/mfa/pg.conf" "$M" "$N" "$pg" |
-    awk '{ print "pgloop_sync_on", $0 }' >>"$raw"
+# (a round trip, an fdatasync on the cluster's file system, the login's
+# real statements) interleaved.
+loop() {
+	echo "load $1 $(cut -d' ' -f1-3 /proc/loadavg)" >>"$raw"
+	"$build/bench/pgloop" "$d/mfa/pg.conf" "$M" "$N" "$pg" |
+	    awk -v p="$1" '{ print p, $0 }' >>"$raw"
+}
+if [ -n "${BENCH_PG_BEFORE:-}" ]; then
+	for r in "" 2; do
+		install -m 0755 "$BENCH_PG_BEFORE" "$fixed"
+		loop "pgloop_before$r"
+		install -m 0755 "$obj" "$fixed"
+		loop "$([ -z "$r" ] && echo pgloop_sync_on || echo pgloop_after2)"
+	done
+else
+	loop pgloop_sync_on
+fi
+# BENCH_PG_PERF=1: where pgloop's time goes (perf, to stderr).
+if [ -n "${BENCH_PG_PERF:-}" ]; then
+	PGLOOP_ATTEMPTS_ONLY=1 perf record -q -F 10000 -o "$work/perf.data" \
+	    -- "$build/bench/pgloop" "$d/mfa/pg.conf" "$M" "$N" >/dev/null 2>&1
+	perf report -q -i "$work/perf.data" --sort dso --stdio 2>/dev/null |
+	    head -15 >&2
+	perf report -q -i "$work/perf.data" --sort dso,sym --stdio \
+	    --dsos store_pgsql.so,libmfacore.so.0.0.0,libpq.so.5.15,libcrypto.so.3,libssl.so.3,libc.so.6,pgloop \
+	    2>/dev/null | head -40 >&2
+fi
 sql "ALTER ROLE gw1 SET synchronous_commit = off" >/dev/null
 "$build/bench/pgloop" "$d/mfa/pg.conf" "$M" "$N" |
     awk '/_open_conn/ { print "pgloop_sync_off", $0 }' >>"$raw"
@@ -187,7 +223,7 @@ if [ -n "${BENCH_RAW:-}" ]; then
 fi
 awk '
 $1 == "rt" { rt[$2] = sprintf("%s conn + %s stmt", $3, $4); next }
-$1 ~ /^pgloop|^fsync_test/ { print; next }
+$1 ~ /^pgloop|^fsync_test|^load/ { print; next }
 $2 == 1 { key = $1 " " $3; n[key]++; p50[key, n[key]] = $6; p99[key, n[key]] = $7; rate[key, n[key]] = $5; ks[$3] = 1 }
 $2 == 2 && NF == 9 { two[$1 " " $3] = sprintf("%s/s p50 %s us %s", $5, $6, $9) }
 /_same_codes/ { same[$1 " " $3] = $5 " " $6 }
@@ -202,8 +238,8 @@ END {
 	printf "%-10s %8s %9s %9s %9s %8s  %s\n", "path", "K", "auths/s", "p50 us", "p99 us", "x floor", "round trips"
 	for (k in ks) {
 		fl = med(p50, "floor " k)
-		split("floor pg_valid pg_wrong pg_locked pg_valid_new pg_wrong_new pg_locked_new", order, " ")
-		for (i = 1; i <= 7; i++) {
+		split("floor pg_valid pg_wrong pg_locked pg_valid_before pg_wrong_before pg_locked_before pg_valid_new pg_wrong_new pg_locked_new", order, " ")
+		for (i = 1; i <= 10; i++) {
 			key = order[i] " " k
 			if (!((key, 1) in p50)) continue
 			printf "%-10s %8s %9.0f %9.1f %9.1f %8.1f  %s\n", order[i], k, med(rate, key), med(p50, key), med(p99, key), med(p50, key) / fl, rt[order[i]]

@@ -226,6 +226,9 @@ END {
 		printf "  measured, PAM login on a kept connection (pg_reuse_s): %.1f\n", med(p50, "pg_valid " pko[npk])
 		printf "  interleaved, same load: SELECT %.1f, fdatasync 8 kB %.1f, target 2 x SELECT + fdatasync %.1f; valid attempt / its target, attempt by attempt: %.2f\n", dec["pgloop_sync_on interleaved_select"], dec["pgloop_sync_on interleaved_fdatasync_8k"], dec["pgloop_sync_on interleaved_target"], dec["pgloop_sync_on interleaved_attempt_over_target"]
 		printf "  first statement of a login on a kept connection (pool, check, statement, give back): %.1f\n", dec["pgloop_sync_on first_stmt_kept_conn"]
+		printf "  the login'"'"'s real statements outside the module, same load: SELECT of token and state %.1f, gw_commit %.1f (synchronous_commit off: %.1f; both prepared: %.1f + %.1f); target floor + both with the commit'"'"'s flush = %.1f (with fdatasync: %.1f); valid attempt / its real target, attempt by attempt: %.2f (%.2f)\n", dec["pgloop_sync_on real_select"], dec["pgloop_sync_on real_commit"], dec["pgloop_sync_on real_commit_nosync"], dec["pgloop_sync_on real_select_prepared"], dec["pgloop_sync_on real_commit_prepared"], fl + dec["pgloop_sync_on real_target"], fl + dec["pgloop_sync_on real_target_fsync"], dec["pgloop_sync_on real_attempt_over_target"], dec["pgloop_sync_on real_attempt_over_target_fsync"]
+		if (("pgloop_before valid_open_conn") in dec)
+			printf "  valid attempt, connection open, earlier store object / this one, alternating: %.1f / %.1f, %.1f / %.1f\n", dec["pgloop_before valid_open_conn"], von, dec["pgloop_before2 valid_open_conn"], dec["pgloop_after2 valid_open_conn"]
 	}
 	# The table of the README (copy and paste): p50 in us (ratio to the
 	# floor of the same run, median of the ratios of the runs).

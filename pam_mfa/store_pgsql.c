@@ -64,6 +64,21 @@
  *  6. Least privilege on the server (conf/postgresql/schema.sql): the
  *     module's role moves state only through gw_commit's allowed
  *     transitions; pam-mfa connects with pg_admin_conninfo.
+ *  7. On a connection that may be kept (pool_on), a login's statements
+ *     (the token's SELECT, begin's, gw_commit) are prepared, each once
+ *     per connection at its first use there (PQsendPrepare, one more
+ *     round trip, then PQsendQueryPrepared), so that a kept connection
+ *     saves their parse and plan too.  Named after their text's hash: a
+ *     name the server already has (42P05) is that text.  A connection
+ *     whose statements were lost (DISCARD ALL, PgBouncer's transaction
+ *     pooling giving another server connection: 26000) or whose cached
+ *     plan no longer fits (0A000, a migration changed a table under
+ *     it) runs its statements unprepared from then on: the statement
+ *     that found it out is sent again unprepared, safe even for
+ *     gw_commit, since an error ends the statement's implicit
+ *     transaction with nothing written.  A refused prepare: that
+ *     statement unprepared, this time.  pg_reuse_s = 0 and pam-mfa:
+ *     never prepared.
  * Tokens are stored as token.c encodes them, sealed with the key file:
  * the database never sees a secret or a backup code hash in clear.
  */
@@ -103,6 +118,7 @@ struct pg_store {
 	int pinned;			/* a deadline shared by several calls */
 	int64_t deadline;		/* CLOCK_MONOTONIC, ms */
 	int warned;			/* a WARNING came with the last result */
+	unsigned prepared;		/* what conn has prepared (rule 7) */
 	struct keyfile kf;		/* read lazily */
 };
 
@@ -352,6 +368,7 @@ struct kept {
 	unsigned timeout_ms;		/* and with (its startup options) */
 	pid_t pid;			/* the process that connected */
 	int64_t until;			/* CLOCK_MONOTONIC ms: idle till */
+	unsigned prepared;		/* its prepared statements */
 };
 static pthread_mutex_t pool_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_once_t pool_once = PTHREAD_ONCE_INIT;
@@ -481,6 +498,7 @@ pool_take(struct pg_store *ps)
 		if (got.conn == NULL || conn_sound(got.conn)) {
 			if (got.conn != NULL)
 				PQsetNoticeReceiver(got.conn, notice, ps);
+			ps->prepared = got.conn != NULL ? got.prepared : 0;
 			return got.conn;
 		}
 		PQfinish(got.conn);	/* broken while it idled: next */
@@ -492,7 +510,7 @@ pool_take(struct pg_store *ps)
 static void
 pool_give(struct pg_store *ps)
 {
-	struct kept k, drop = { NULL, NULL, 0, 0, 0 };
+	struct kept k, drop = { NULL, NULL, 0, 0, 0, 0 };
 	PGconn *c = ps->conn;
 
 	ps->conn = NULL;
@@ -506,6 +524,7 @@ pool_give(struct pg_store *ps)
 	k.timeout_ms = ps->timeout_ms;
 	k.pid = ps->pid;
 	k.until = mono_ms() + (int64_t)ps->reuse_s * 1000;
+	k.prepared = ps->prepared;
 	if (pthread_mutex_lock(&pool_lock) != 0) {
 		PQfinish(c);
 		free(k.conninfo);
@@ -544,21 +563,90 @@ sql_error(const PGresult *res, int write)
 	return MFA_EUNAVAIL;		/* read-only standby, schema missing */
 }
 
+/* The statements rule 7 prepares, by index: bits of ps->prepared. */
+enum prep { PREP_NONE = -1, PREP_TOKEN, PREP_BEGIN, PREP_COMMIT };
+#define PREP_OFF	(1U << 31)	/* this connection prepares nothing */
+
+/* A prepared statement's name: its text's hash (FNV-1a, 64 bits), so
+ * that one name is one text on any server connection. */
+static void
+prep_name(char *buf, size_t size, const char *sql)
+{
+	uint64_t h = 14695981039346656037ULL;
+
+	for (; *sql != '\0'; sql++)
+		h = (h ^ (unsigned char)*sql) * 1099511628211ULL;
+	snprintf(buf, size, "pam_mfa_%016llx", (unsigned long long)h);
+}
+
+/* Send what is queued and read every result by the deadline: *out gets
+ * the first (MFA_OK) or nothing; lost is what a lost connection means. */
+static enum mfa_err
+await(struct pg_store *ps, enum mfa_err lost, PGresult **out)
+{
+	PGresult *res, *first = NULL;
+	enum mfa_err rc;
+	int f;
+
+	*out = NULL;
+	while ((f = PQflush(ps->conn)) == 1) {
+		if ((rc = wait_sock(ps, POLLOUT | POLLIN)) != MFA_OK)
+			return rc;
+		if (!PQconsumeInput(ps->conn))
+			return lost;
+	}
+	if (f < 0)
+		return lost;
+	for (;;) {
+		while (PQisBusy(ps->conn)) {
+			if ((rc = wait_sock(ps, POLLIN)) == MFA_OK &&
+			    !PQconsumeInput(ps->conn))
+				rc = lost;
+			if (rc != MFA_OK) {
+				PQclear(first);
+				return rc;
+			}
+		}
+		if ((res = PQgetResult(ps->conn)) == NULL)
+			break;
+		if (first == NULL)
+			first = res;
+		else
+			PQclear(res);
+	}
+	if (first == NULL)
+		return lost;
+	*out = first;
+	return MFA_OK;
+}
+
+/* Whether res is an error with SQLSTATE code. */
+static int
+sqlstate_is(const PGresult *res, const char *code)
+{
+	const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+
+	return state != NULL && strcmp(state, code) == 0;
+}
+
 /*
  * Run one statement with n text parameters (lens[i] > 0: binary) by the
  * deadline; *out gets its PGRES_TUPLES_OK result.  write: a statement
  * that may change the database, whose outcome is unknown if the
- * connection is lost once it was sent.
+ * connection is lost once it was sent.  prep: which of rule 7's
+ * statements it is, or PREP_NONE.
  */
 static enum mfa_err
-exec_once(struct pg_store *ps, const char *sql, int n,
+exec_once(struct pg_store *ps, enum prep prep, const char *sql, int n,
     const char *const *vals, const int *lens, int write, int fresh,
     int *unsent, PGresult **out)
 {
 	int fmts[16] = { 0 };
-	PGresult *res, *first = NULL;
+	char name[32];
+	PGresult *first = NULL;
 	enum mfa_err rc, lost = write ? MFA_EUNKNOWN : MFA_EUNAVAIL;
-	int i, f;
+	unsigned bit = prep == PREP_NONE ? 0 : 1U << prep;
+	int i, sent;
 
 	*out = NULL;
 	*unsent = 1;
@@ -570,57 +658,69 @@ exec_once(struct pg_store *ps, const char *sql, int n,
 			return MFA_EUNAVAIL;
 		if (!fresh && (ps->conn = pool_take(ps)) != NULL)
 			ps->unproven = 1;
-		else if ((rc = pg_connect(ps, ps->conninfo)) != MFA_OK) {
-			ps->failed = 1;
-			return rc;
+		else {
+			ps->prepared = 0;
+			if ((rc = pg_connect(ps, ps->conninfo)) != MFA_OK) {
+				ps->failed = 1;
+				return rc;
+			}
 		}
 	}
 	for (i = 0; i < n; i++)
 		fmts[i] = lens != NULL && lens[i] > 0;
-	ps->warned = 0;
+	if (bit == 0 || (ps->prepared & PREP_OFF) || !pool_on(ps))
+		bit = 0;
+	else
+		prep_name(name, sizeof(name), sql);
 	/* A read on a kept connection not yet heard from in this login
-	 * gets a quarter of the deadline: silence then means it died. */
-	if (ps->unproven && !write)
+	 * gets a quarter of the deadline: silence then means it died (a
+	 * prepare is a read too, and the statement is still unsent). */
+	if (ps->unproven && (!write || (bit && !(ps->prepared & bit))))
 		ps->probe = mono_ms() + ps->timeout_ms / 4;
-	if (!PQsendQueryParams(ps->conn, sql, n, NULL, vals, lens, fmts, 0)) {
-		rc = MFA_EUNAVAIL;	/* nothing sent */
-		goto fail;
-	}
-	*unsent = 0;
-	while ((f = PQflush(ps->conn)) == 1) {
-		if ((rc = wait_sock(ps, POLLOUT | POLLIN)) != MFA_OK)
-			goto fail;
-		if (!PQconsumeInput(ps->conn)) {
-			rc = lost;
+	if (bit && !(ps->prepared & bit)) {
+		if (!PQsendPrepare(ps->conn, name, sql, n, NULL)) {
+			rc = MFA_EUNAVAIL;
 			goto fail;
 		}
-	}
-	if (f < 0) {
-		rc = lost;
-		goto fail;
+		if ((rc = await(ps, MFA_EUNAVAIL, &first)) != MFA_OK)
+			goto fail;
+		ps->probe = 0;
+		ps->unproven = 0;	/* it answered */
+		if (PQresultStatus(first) == PGRES_COMMAND_OK ||
+		    sqlstate_is(first, "42P05"))
+			ps->prepared |= bit;
+		else
+			bit = 0;	/* refused: unprepared this time */
+		PQclear(first);
+		first = NULL;
 	}
 	for (;;) {
-		while (PQisBusy(ps->conn)) {
-			if ((rc = wait_sock(ps, POLLIN)) != MFA_OK)
-				goto fail;
-			if (!PQconsumeInput(ps->conn)) {
-				rc = lost;
-				goto fail;
-			}
-		}
-		if ((res = PQgetResult(ps->conn)) == NULL)
-			break;
-		if (first == NULL)
-			first = res;
+		ps->warned = 0;
+		if (bit)
+			sent = PQsendQueryPrepared(ps->conn, name, n, vals,
+			    lens, fmts, 0);
 		else
-			PQclear(res);
+			sent = PQsendQueryParams(ps->conn, sql, n, NULL, vals,
+			    lens, fmts, 0);
+		if (!sent) {
+			rc = MFA_EUNAVAIL;	/* nothing sent */
+			goto fail;
+		}
+		*unsent = 0;
+		if ((rc = await(ps, lost, &first)) != MFA_OK)
+			goto fail;
+		ps->probe = 0;
+		ps->unproven = 0;	/* it answered */
+		if (!bit || (!sqlstate_is(first, "26000") &&
+		    !sqlstate_is(first, "0A000")))
+			break;
+		/* Not run (an error rolls its statement back): again,
+		 * unprepared, on this connection. */
+		PQclear(first);
+		first = NULL;
+		ps->prepared = PREP_OFF;
+		bit = 0;
 	}
-	if (first == NULL) {
-		rc = lost;
-		goto fail;
-	}
-	ps->probe = 0;
-	ps->unproven = 0;		/* it answered */
 	if (PQresultStatus(first) != PGRES_TUPLES_OK) {
 		rc = sql_error(first, write);
 		PQclear(first);
@@ -652,19 +752,26 @@ fail:
  * never run again: its outcome, if the connection broke, is unknown.
  */
 static enum mfa_err
-exec(struct pg_store *ps, const char *sql, int n, const char *const *vals,
-    const int *lens, int write, PGresult **out)
+exec_as(struct pg_store *ps, enum prep prep, const char *sql, int n,
+    const char *const *vals, const int *lens, int write, PGresult **out)
 {
 	enum mfa_err rc;
 	int unsent;
 
-	rc = exec_once(ps, sql, n, vals, lens, write, 0, &unsent, out);
+	rc = exec_once(ps, prep, sql, n, vals, lens, write, 0, &unsent, out);
 	if (rc == MFA_OK || !ps->unproven || ps->conn != NULL ||
 	    (write && !unsent) || mono_ms() >= ps->deadline)
 		return rc;
 	ps->failed = 0;
 	ps->unproven = 0;
-	return exec_once(ps, sql, n, vals, lens, write, 1, &unsent, out);
+	return exec_once(ps, prep, sql, n, vals, lens, write, 1, &unsent, out);
+}
+
+static enum mfa_err
+exec(struct pg_store *ps, const char *sql, int n, const char *const *vals,
+    const int *lens, int write, PGresult **out)
+{
+	return exec_as(ps, PREP_NONE, sql, n, vals, lens, write, out);
 }
 
 /* Numbers, without sscanf or atoi. */
@@ -959,8 +1066,9 @@ read_token(struct pg_store *ps, const char *user, int pending,
 
 	memset(tok, 0, sizeof(*tok));
 	arm(ps);
-	if ((rc = exec(ps, !pending ? sql_token : ps->admin ? sql_pending :
-	    sql_gw_pending, 1, vals, NULL, 0, &res)) != MFA_OK)
+	if ((rc = exec_as(ps, !pending ? PREP_TOKEN : PREP_NONE, !pending ?
+	    sql_token : ps->admin ? sql_pending : sql_gw_pending, 1, vals,
+	    NULL, 0, &res)) != MFA_OK)
 		return rc;
 	rc = PQntuples(res) == 1 ? token_from(res, 0, 0, tok) :
 	    MFA_ENOTENROLLED;
@@ -1035,7 +1143,8 @@ begin_common(void *be, const char *user, struct mfa_token *tok,
 	    "LEFT JOIN pam_mfa.tokens t ON t.username = q.u "
 	    "LEFT JOIN pam_mfa.state s ON s.username = q.u", cols);
 	arm(ps);
-	if ((rc = exec(ps, sql, 1, vals, NULL, 0, &res)) != MFA_OK)
+	if ((rc = exec_as(ps, PREP_BEGIN, sql, 1, vals, NULL, 0, &res)) !=
+	    MFA_OK)
 		return rc;
 	rc = MFA_ECORRUPT;
 	if (PQntuples(res) != 1 || PQnfields(res) != (int)NCOLS + 2)
@@ -1125,7 +1234,8 @@ pg_commit(void *txn, const struct mfa_state *st)
 	memcpy(sql + used, ")", 2);
 	if (!ps->pinned)
 		arm(ps);
-	rc = exec(ps, sql, (int)NCOLS + 2, vals, NULL, 1, &res);
+	rc = exec_as(ps, PREP_COMMIT, sql, (int)NCOLS + 2, vals, NULL, 1,
+	    &res);
 	if (rc == MFA_OK) {
 		if (PQntuples(res) != 1 || PQgetisnull(res, 0, 0))
 			rc = MFA_EUNKNOWN;

@@ -300,6 +300,7 @@ pam_mfa/store_pgsql.c	pg_source_fail	"t")	the source function's boolean answer: 
 pam_mfa/store_pgsql.c	pg_source_clear	"t")	the source clear function's boolean answer
 pam_mfa/store_pgsql.c	pg_any_sealed	strcmp(v, "	the database's boolean answer: does it hold a token
 pam_mfa/store_pgsql.c	pool_take	strcmp(pool[i].conninfo, ps->conninfo)	a kept connection's conninfo against the login's (the config's, no password allowed in it)
+pam_mfa/store_pgsql.c	sqlstate_is	strcmp(state, code)	SQLSTATE codes of the server's errors
 pam_mfa/store.c	store_names_finish	l->v[j - 1]	user names, for duplicates in rekey's list of unreadable tokens
 pam_mfa/store.c	store_names_add	l->v[l->n - 1]	user names, for duplicates in rekey's list of unreadable tokens
 pam_mfa/store.c	names_cmp	strcmp(*(char	user names, sorted for rekey's list

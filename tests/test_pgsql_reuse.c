@@ -10,7 +10,12 @@
  * relay frozen) is replaced within the deadline; a forked child makes
  * its own connection and its parent's goes on unharmed; two threads
  * logging in at once each hold their own, one code accepted once; ten at
- * once make ten, of which eight (the cap) are kept.
+ * once make ten, of which eight (the cap) are kept.  On a kept
+ * connection the login's statements run prepared (named, in the
+ * server's statement log), with pg_reuse_s = 0 unnamed; a prepared
+ * statement whose plan the server can no longer use (the state's row
+ * type changed under it) is run again unprepared, and the login goes
+ * through.
  */
 #include "config.h"
 
@@ -29,6 +34,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -229,6 +235,100 @@ t_many_logins_one_connection(void **st)
 	 * module too, linked with -z nodelete). */
 	assert_true(maps_hold("/pam_mfa.so"));
 	assert_true(maps_hold("store_pgsql.so"));
+}
+
+/* The server's statement log on (1) or back off (0). */
+static void
+statement_log(int on)
+{
+	assert_int_equal(cluster(NULL, 0, "sql", on ?
+	    "ALTER SYSTEM SET log_min_messages = warning" :
+	    "ALTER SYSTEM SET log_min_messages = fatal"), 0);
+	assert_int_equal(cluster(NULL, 0, "sql", on ?
+	    "ALTER SYSTEM SET log_statement = 'all'" :
+	    "ALTER SYSTEM RESET log_statement"), 0);
+	assert_int_equal(cluster(NULL, 0, "sql", "SELECT pg_reload_conf()"),
+	    0);
+	usleep(500 * 1000);		/* every backend has read it */
+}
+
+static long
+log_size(void)
+{
+	char path[512];
+	struct stat sb;
+
+	snprintf(path, sizeof(path), "%s/log/server.log",
+	    getenv("MFA_PG_DIR"));
+	assert_int_equal(stat(path, &sb), 0);
+	return (long)sb.st_size;
+}
+
+/* The server log's lines from byte off that hold a (and b). */
+static int
+log_count(long off, const char *a, const char *b)
+{
+	char path[512], line[8192];
+	FILE *f;
+	int n = 0;
+
+	snprintf(path, sizeof(path), "%s/log/server.log",
+	    getenv("MFA_PG_DIR"));
+	assert_non_null(f = fopen(path, "r"));
+	assert_int_equal(fseek(f, off, SEEK_SET), 0);
+	while (fgets(line, sizeof(line), f) != NULL)
+		if (strstr(line, a) != NULL &&
+		    (b == NULL || strstr(line, b) != NULL))
+			n++;
+	fclose(f);
+	return n;
+}
+
+/* Right after t_many_logins_one_connection: r0 has one kept connection,
+ * which has run the login's statements. */
+static void
+t_prepared_on_kept_connection(void **st)
+{
+	char code[16];
+	long off;
+
+	(void)st;
+	statement_log(1);
+	off = log_size();
+	code_for(code, 0);
+	assert_int_equal(mu_auth("r0", "rita", code), PAM_SUCCESS);
+	code_for(code, 0);
+	assert_int_equal(mu_auth("r0", "rita", code), PAM_SUCCESS);
+	assert_int_equal(log_count(off, "execute pam_mfa_", "pam_mfa.state"),
+	    2);
+	assert_int_equal(log_count(off, "execute pam_mfa_",
+	    "pam_mfa.gw_commit("), 2);
+	assert_int_equal(log_count(off, "execute <unnamed>", "pam_mfa."), 0);
+	/* pg_reuse_s = 0: unnamed, as before. */
+	off = log_size();
+	code_for(code, 1);
+	assert_int_equal(mu_auth("r1", "ross", code), PAM_SUCCESS);
+	assert_int_equal(log_count(off, "execute pam_mfa_", NULL), 0);
+	assert_int_equal(log_count(off, "execute <unnamed>",
+	    "pam_mfa.gw_commit("), 1);
+	/* The state's row type changed under the kept connection: its
+	 * prepared SELECT's plan no longer fits (0A000), the SELECT runs
+	 * again unprepared, the login succeeds, the connection goes on
+	 * unprepared; a replay is still refused. */
+	assert_int_equal(cluster(NULL, 0, "sql", "ALTER TABLE pam_mfa.state "
+	    "ALTER COLUMN last_rhost TYPE varchar"), 0);
+	off = log_size();
+	code_for(code, 0);
+	assert_int_equal(mu_auth("r0", "rita", code), PAM_SUCCESS);
+	assert_int_equal(log_count(off, "cached plan must not change result",
+	    NULL), 1);
+	assert_int_equal(log_count(off, "execute <unnamed>",
+	    "pam_mfa.gw_commit("), 1);
+	assert_int_equal(mu_auth("r0", "rita", code), PAM_AUTH_ERR);
+	assert_true(mu_log_wait("reason=replay user=rita", "service=r0"));
+	assert_int_equal(cluster(NULL, 0, "sql", "ALTER TABLE pam_mfa.state "
+	    "ALTER COLUMN last_rhost TYPE text"), 0);
+	statement_log(0);
 }
 
 static void
@@ -550,6 +650,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(t_many_logins_one_connection),
+		cmocka_unit_test(t_prepared_on_kept_connection),
 		cmocka_unit_test(t_reuse_off_keeps_none),
 		cmocka_unit_test(t_idle_past_reuse_closed),
 		cmocka_unit_test(t_fork_child_own_connection),
