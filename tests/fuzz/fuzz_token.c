@@ -86,8 +86,10 @@ check_seal(const struct mfa_token *tok, const struct mfa_keyring *kr)
 	struct mfa_token sealed, back, other;
 
 	sealed = *tok;
+	/* Cipher 4 for a token with a TOTP offset (resync), else 3. */
 	if (token_seal(&sealed, FUZZ_USER, kr) != MFA_OK ||
-	    sealed.cipher != 3 || sealed.key_id != kr->k[0].id ||
+	    sealed.cipher != (tok->totp_offset != 0 ? 4 : 3) ||
+	    sealed.key_id != kr->k[0].id ||
 	    sealed.secret_len != tok->secret_len)
 		abort();
 	if (token_encode(&sealed, enc) != MFA_OK ||
@@ -113,6 +115,11 @@ check_seal(const struct mfa_token *tok, const struct mfa_keyring *kr)
 	other = back;
 	other.replaces ^= 1;
 	if (token_unseal(&other, FUZZ_USER, kr) == MFA_OK)
+		abort();
+	/* And so is a resynchronised token's offset (cipher 4). */
+	other = back;
+	other.totp_offset ^= 1;
+	if (back.cipher == 4 && token_unseal(&other, FUZZ_USER, kr) == MFA_OK)
 		abort();
 	if (token_unseal(&back, FUZZ_USER, kr) != MFA_OK ||
 	    back.cipher != 0 || back.secret_len != tok->secret_len ||
@@ -146,8 +153,16 @@ token_rule(const struct mfa_token *t)
 	    (t->flags & ~(TOKEN_F_PENDING | TOKEN_F_UID)) == 0 &&
 	    (t->uid == 0 || (t->flags & TOKEN_F_UID)) &&
 	    (t->cipher == 0 || ((t->cipher == 1 || t->cipher == 2 ||
-	    t->cipher == 3) && t->key_id != 0)) &&
-	    (!(t->flags & TOKEN_F_UID) || t->cipher == 0 || t->cipher == 3);
+	    t->cipher == 3 || t->cipher == 4) && t->key_id != 0)) &&
+	    (!(t->flags & TOKEN_F_UID) || t->cipher == 0 || t->cipher == 3 ||
+	    t->cipher == 4) &&
+	    /* A TOTP offset (resync): bounded, in clear or under cipher 4,
+	     * which has one. */
+	    (t->totp_offset == 0 || (t->type == MFA_TOTP &&
+	    t->totp_offset <= TOKEN_OFFSET_MAX &&
+	    t->totp_offset >= -TOKEN_OFFSET_MAX &&
+	    (t->cipher == 0 || t->cipher == 4))) &&
+	    (t->cipher != 4 || t->totp_offset != 0);
 }
 
 /*
@@ -172,7 +187,7 @@ header_rule(const unsigned char *buf)
 		return MFA_EVERSION;
 	if (version != TOKEN_VERSION)
 		return MFA_ECORRUPT;
-	return buf[CIPHER_OFF] > 3 ? MFA_EVERSION : MFA_OK;
+	return buf[CIPHER_OFF] > 4 ? MFA_EVERSION : MFA_OK;
 }
 
 static void
@@ -212,7 +227,7 @@ check_decode(const unsigned char *buf)
 		abort();
 
 	keys_make(&kr);
-	if (tok.cipher >= 1 && tok.cipher <= 3) {
+	if (tok.cipher >= 1 && tok.cipher <= 4) {
 		back = tok;
 		rc = token_unseal(&back, FUZZ_USER, &kr);
 		if (tok.key_id != kr.k[0].id && rc != MFA_ECRYPTO)
