@@ -822,8 +822,8 @@ exempt(struct call *c)
 	if ((rc = verdict_set(c->pamh, VERDICT_EXEMPT)) != MFA_OK)
 		return report(c->pamh, c->conf, &c->args, &c->lc, rc, &res,
 		    "detail=verdict");
-	snprintf(detail, sizeof(detail), "detail=exempt_by_config%s%u",
-	    " grace_days_left=", days);
+	snprintf(detail, sizeof(detail),
+	    "detail=exempt_by_config grace_days_left=%u", days);
 	log_decision(c->pamh, LOG_NOTICE, "ignore", MFA_ENOTENROLLED, &c->lc,
 	    c->conf->enroll_deadline != 0 ? detail :
 	    "detail=exempt_by_config");
@@ -1003,6 +1003,11 @@ source_log_key(struct call *c)
 {
 	struct source src;
 
+	/* Throttle off: no source is ever refused, no line names one. */
+	if (c->conf->source_deny == 0) {
+		snprintf(c->lc.source, sizeof(c->lc.source), "-");
+		return;
+	}
 	source_parse(c->rhost, c->conf->source_ipv6_prefix, &src);
 	snprintf(c->lc.source, sizeof(c->lc.source), "%s",
 	    src.kind == SOURCE_NONE ? "-" : src.key);
