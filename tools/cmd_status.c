@@ -129,14 +129,16 @@ print_text(const char *user, const struct status *s)
 	    "failures=%u locked=%s lock_step=%u last_success=%s "
 	    "last_rhost=%s uid=%s",
 	    user, s->active ? "yes" : "no", s->pend_expired ? "expired" :
-	    s->pending ? "yes" : "no", tokdesc, s->backup_left, s->active ? s->tok.backup_count : 0,
+	    s->pending ? "yes" : "no", tokdesc, s->backup_left,
+	    s->active ? s->tok.backup_count : 0,
 	    (unsigned)s->st.fail_count, locked, (unsigned)s->st.lock_step,
 	    last,
 	    host[0] != '\0' ? host : "-", uid);
-	/* Only for a token that doesn't open, so a healthy line is as it
-	 * always was. */
+	/* Only for a resynchronised token (resync.h). */
 	if (s->active && s->tok.totp_offset != 0)
 		printf(" totp_offset=%+d", (int)s->tok.totp_offset);
+	/* Only for a token that doesn't open, so a healthy line is as it
+	 * always was. */
 	if (s->tok_err != MFA_OK)
 		printf(" token_error=%s", mfa_reason(s->tok_err));
 	if (s->pend_err != MFA_OK)
