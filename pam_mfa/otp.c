@@ -132,14 +132,44 @@ otp_generate(const struct mfa_token *tok, uint64_t step,
 	return MFA_OK;
 }
 
+/*
+ * Compare code with the codes of steps lo..hi (lo <= hi), every one of
+ * them, so that the time taken does not tell where a match was; *found,
+ * and *at the lowest step that matched.
+ */
+static enum mfa_err
+otp_match(const struct mfa_token *tok, const char *code, uint64_t lo,
+    uint64_t hi, bool *found, uint64_t *at)
+{
+	char cand[MFA_CODE_MAX + 1];
+	enum mfa_err rc;
+	uint64_t s;
+
+	*found = false;
+	for (s = lo;; s++) {
+		int eq;
+
+		if ((rc = otp_generate(tok, s, cand)) != MFA_OK)
+			break;
+		eq = crypto_equal(cand, code, tok->digits);
+		if (eq && !*found) {
+			*found = true;
+			*at = s;
+		}
+		if (s == hi)
+			break;
+	}
+	crypto_wipe(cand, sizeof(cand));
+	return rc;
+}
+
 enum mfa_err
 otp_verify(const struct mfa_token *tok, const struct otp_params *p,
     const char *code, size_t len, int64_t now, uint64_t next_step,
     uint64_t *matched)
 {
-	char cand[MFA_CODE_MAX + 1];
-	enum mfa_err rc = MFA_EINTERNAL;
-	uint64_t first, last, s;
+	enum mfa_err rc;
+	uint64_t first, last, below;
 	bool ok = false, replay = false;
 
 	*matched = 0;
@@ -172,23 +202,23 @@ otp_verify(const struct mfa_token *tok, const struct otp_params *p,
 		last = next_step + p->lookahead;
 	}
 
-	for (s = first;; s++) {
-		int eq;
-
-		if ((rc = otp_generate(tok, s, cand)) != MFA_OK)
-			goto out;
-		eq = crypto_equal(cand, code, tok->digits);
-		if (eq && s >= next_step && !ok) {
-			ok = true;
-			*matched = s;
-		} else if (eq && s < next_step) {
-			replay = true;
-		}
-		if (s == last)
-			break;
-	}
+	/*
+	 * The acceptable steps (from the floor up) first, all of them; the
+	 * steps below the floor only if none matched, to name a replay.  So
+	 * a valid code costs the acceptable steps' codes alone, and whether
+	 * it was valid is all the time taken tells (as the answer does).
+	 */
+	if (last >= next_step && (rc = otp_match(tok, code,
+	    first > next_step ? first : next_step, last, &ok,
+	    matched)) != MFA_OK)
+		goto out;
+	if (!ok && first < next_step && (rc = otp_match(tok, code, first,
+	    last < next_step ? last : next_step - 1, &replay,
+	    &below)) != MFA_OK)
+		goto out;
 	rc = ok ? MFA_OK : replay ? MFA_EREPLAY : MFA_EBADCODE;
 out:
-	crypto_wipe(cand, sizeof(cand));
+	if (rc != MFA_OK)
+		*matched = 0;
 	return rc;
 }

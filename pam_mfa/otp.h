@@ -27,8 +27,11 @@ int otp_code_wellformed(const struct mfa_token *tok, const char *code,
  * (HOTP) >= next_step are acceptable; on MFA_OK *matched is the lowest
  * acceptable one that matched, and the caller must raise its floor past it.
  * MFA_EREPLAY: the code matches only steps below the floor.  MFA_EBADCODE:
- * no match.  MFA_EINPUT: not a well-formed code.  Every candidate in the
- * window is computed and compared in constant time, matched or not.
+ * no match.  MFA_EINPUT: not a well-formed code.  Every acceptable
+ * candidate is computed and compared in constant time, matched or not;
+ * those below the floor only when none of them matched (a valid code
+ * costs the acceptable ones alone, and the time tells no more than the
+ * answer does).
  */
 enum mfa_err otp_verify(const struct mfa_token *tok,
     const struct otp_params *p, const char *code, size_t len, int64_t now,

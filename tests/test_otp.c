@@ -14,6 +14,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <liboath/oath.h>
+
 #include "otp.h"
 #include "token.h"
 
@@ -416,6 +418,61 @@ test_lowest_match(void **state)
 	assert_int_equal(m, s2);
 }
 
+/* The codes liboath computed: every oath_hotp_generate goes through here. */
+static unsigned hotp_calls;
+
+int __real_oath_hotp_generate(const char *, size_t, uint64_t, unsigned,
+    bool, size_t, char *);
+int __wrap_oath_hotp_generate(const char *, size_t, uint64_t, unsigned,
+    bool, size_t, char *);
+
+int
+__wrap_oath_hotp_generate(const char *secret, size_t len, uint64_t ctr,
+    unsigned digits, bool checksum, size_t off, char *out)
+{
+	hotp_calls++;
+	return __real_oath_hotp_generate(secret, len, ctr, digits, checksum,
+	    off, out);
+}
+
+/*
+ * What a code costs: a valid one the acceptable counters' codes alone (the
+ * floor to floor + lookahead), all of them wherever it matched; a wrong or
+ * replayed one those and the lookahead below the floor too.
+ */
+static void
+test_codes_computed(void **state)
+{
+	struct mfa_token tok;
+	char c[MFA_CODE_MAX + 1];
+	uint64_t m, at;
+
+	(void)state;
+	tok_init(&tok, MFA_HOTP, MFA_SHA1, 6, 0);
+	for (at = 100; at <= 110; at += 5) {
+		assert_int_equal(otp_generate(&tok, at, c), MFA_OK);
+		hotp_calls = 0;
+		assert_int_equal(verify(&tok, 0, 10, c, 1, 100, &m), MFA_OK);
+		assert_int_equal(m, at);
+		assert_int_equal(hotp_calls, 11);
+	}
+	/* 111 is past the lookahead; 95 is below the floor. */
+	assert_int_equal(otp_generate(&tok, 111, c), MFA_OK);
+	hotp_calls = 0;
+	assert_int_equal(verify(&tok, 0, 10, c, 1, 100, &m), MFA_EBADCODE);
+	assert_int_equal(hotp_calls, 21);
+	assert_int_equal(otp_generate(&tok, 95, c), MFA_OK);
+	hotp_calls = 0;
+	assert_int_equal(verify(&tok, 0, 10, c, 1, 100, &m), MFA_EREPLAY);
+	assert_int_equal(hotp_calls, 21);
+	assert_int_equal(m, 0);
+	/* Floor 0: nothing below it to compute. */
+	assert_int_equal(otp_generate(&tok, 3, c), MFA_OK);
+	hotp_calls = 0;
+	assert_int_equal(verify(&tok, 0, 10, c, 1, 0, &m), MFA_OK);
+	assert_int_equal(hotp_calls, 11);
+}
+
 static void
 test_hotp_lookahead(void **state)
 {
@@ -600,6 +657,7 @@ main(void)
 		cmocka_unit_test(test_malformed_codes),
 		cmocka_unit_test(test_clock),
 		cmocka_unit_test(test_generate_bad_token),
+		cmocka_unit_test(test_codes_computed),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
