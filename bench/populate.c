@@ -9,8 +9,11 @@
  * one login: a first login after enrollment.  The others get the state
  * file a user who has logged in before has (both slots written), so their
  * rows time the steady state.
- *   populate DIR K MODULE [F]   (F: 100 if not given; written to
- *                                 DIR/first_users for the driver)
+ *   populate DIR K MODULE [F [FLUSHONLY]]
+ *     F: 100 if not given; written to DIR/first_users for the driver.
+ *     FLUSHONLY: bench/pam_flushonly.so; with it, the service floor_flush
+ *     (that module, then pam_permit) and its FLUSH_FILES files in
+ *     DIR/flush.
  */
 #include "config.h"
 
@@ -31,6 +34,7 @@
 
 #define SECRET_HEX	"3132333435363738393031323334353637383930"
 #define TOTP_USERS	4000
+#define FLUSH_FILES	1000	/* as flushonly.c */
 
 static void
 die(const char *what)
@@ -76,8 +80,8 @@ main(int argc, char **argv)
 	char errmsg[CONF_ERRMSG_MAX];
 	FILE *f;
 
-	if ((argc != 4 && argc != 5) || (k = atol(argv[2])) < 1 ||
-	    (nfirst = argc == 5 ? atol(argv[4]) : 100) < 1)
+	if (argc < 4 || argc > 6 || (k = atol(argv[2])) < 1 ||
+	    (nfirst = argc >= 5 ? atol(argv[4]) : 100) < 1)
 		return 2;
 	dir = argv[1];
 	module = argv[3];
@@ -207,6 +211,19 @@ main(int argc, char **argv)
 	    "window=10\n", dir);
 	SERVICE("ga", "auth required pam_google_authenticator.so "
 	    "secret=%s/ga/${USER} user=root no_increment_hotp\n", dir);
+	if (argc == 6) {
+		static const char zero[1024];
+
+		snprintf(path, sizeof(path), "%s/flush", dir);
+		if (mkdir(path, 0700) != 0)
+			die(path);
+		for (i = 0; i < FLUSH_FILES; i++) {
+			snprintf(path, sizeof(path), "%s/flush/s%ld", dir, i);
+			put(path, zero, sizeof(zero), 0600);
+		}
+		SERVICE("floor_flush", "auth required %s %s/flush\n"
+		    "auth required pam_permit.so\n", argv[5], dir);
+	}
 	crypto_wipe(b32, strlen(b32));
 	free(b32);
 	keyring_wipe(&kr);

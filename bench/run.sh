@@ -64,7 +64,7 @@ for k in $K_LIST; do
 	# Each first-login user logs in once: two paths of N / 4 logins
 	# (at least 10) and 3 warm-ups, three runs.
 	nf=$((N / 4)); [ "$nf" -ge 10 ] || nf=10
-	./populate "$d" "$k" "$MODULE" $((6 * (nf + 3) + 10))
+	./populate "$d" "$k" "$MODULE" $((6 * (nf + 3) + 10)) ${FLUSHONLY:+"$FLUSHONLY"}
 	for r in 1 2 3; do
 		./driver "$d/svc" "$k" "$N" 1 >>"$raw"
 	done
@@ -87,12 +87,13 @@ fi
 	echo "syslog receiver: $(wc -l <"$BENCH_SYSLOG") lines received"
 fi
 
-fileorder="floor fdatasync getpwnam_miss mfa_valid mfa_valid_os mfa_wrong mfa_wrong_os mfa_replay mfa_locked mfa_first mfa_first_os mfa_totp_valid mfa_totp_valid_os mfa_totp_wrong mfa_totp_wrong_os oath_valid oath_wrong oath_totp_valid oath_totp_wrong ga_valid ga_wrong ga_totp_valid ga_totp_wrong cold_floor cold_mfa_valid cold_mfa_valid_os cold_oath_valid cold_ga_valid"
+fileorder="floor floor_flush fdatasync getpwnam_miss mfa_valid mfa_valid_os mfa_wrong mfa_wrong_os mfa_replay mfa_locked mfa_first mfa_first_os mfa_totp_valid mfa_totp_valid_os mfa_totp_wrong mfa_totp_wrong_os oath_valid oath_wrong oath_totp_valid oath_totp_wrong ga_valid ga_wrong ga_totp_valid ga_totp_wrong cold_floor cold_mfa_valid cold_mfa_valid_os cold_oath_valid cold_ga_valid"
 awk -v klist="$K_LIST" -v pgklist="$PG_K" -v fileorder="$fileorder" '
 BEGIN {
-	mdorder = "floor fdatasync mfa_valid mfa_wrong mfa_valid_os mfa_wrong_os mfa_totp_valid mfa_totp_wrong mfa_totp_valid_os mfa_totp_wrong_os mfa_first mfa_first_os mfa_replay mfa_locked oath_valid oath_wrong oath_totp_valid ga_valid ga_wrong ga_totp_valid getpwnam_miss cold_floor cold_mfa_valid cold_mfa_valid_os cold_oath_valid cold_ga_valid"
+	mdorder = "floor floor_flush fdatasync mfa_valid mfa_wrong mfa_valid_os mfa_wrong_os mfa_totp_valid mfa_totp_wrong mfa_totp_valid_os mfa_totp_wrong_os mfa_first mfa_first_os mfa_replay mfa_locked oath_valid oath_wrong oath_totp_valid ga_valid ga_wrong ga_totp_valid getpwnam_miss cold_floor cold_mfa_valid cold_mfa_valid_os cold_oath_valid cold_ga_valid"
 	mdlabel["floor"] = "floor (pam_permit)"
-	mdlabel["fdatasync"] = "one `pwrite` + `fdatasync` of a state slot"
+	mdlabel["floor_flush"] = "flushing floor: pam_permit after one flushed slot write (`bench/flushonly.c`)"
+	mdlabel["fdatasync"] = "one `pwrite` + `fdatasync` of a 512-byte slot, alone"
 	mdlabel["mfa_valid"] = "pam_mfa HOTP valid, `\"always\"` (default)"
 	mdlabel["mfa_wrong"] = "pam_mfa HOTP wrong, `\"always\"`"
 	mdlabel["mfa_valid_os"] = "pam_mfa HOTP valid, `\"os\"`"
@@ -252,6 +253,9 @@ END {
 		k = kord[ki]
 		fl = med(p50, "floor " k); fs = med(p50, "fdatasync " k)
 		printf "K = %s targets (p50): \"always\" <= floor + fdatasync + 15 = %.1f us: valid %.1f, wrong %.1f, TOTP valid %.1f, wrong %.1f, first login %.1f; \"os\" <= 1.4 x floor = %.1f us: valid %.1f, wrong %.1f, TOTP valid %.1f, wrong %.1f, first login %.1f\n", k, fl + fs + 15, med(p50, "mfa_valid " k), med(p50, "mfa_wrong " k), med(p50, "mfa_totp_valid " k), med(p50, "mfa_totp_wrong " k), med(p50, "mfa_first " k), 1.4 * fl, med(p50, "mfa_valid_os " k), med(p50, "mfa_wrong_os " k), med(p50, "mfa_totp_valid_os " k), med(p50, "mfa_totp_wrong_os " k), med(p50, "mfa_first_os " k)
+		ff = med(p50, "floor_flush " k)
+		if (ff > 0)
+			printf "K = %s the flushed path (p50): the flushing floor (one flushed slot write in a login, nothing else) is floor + %.1f us, where the write and its fdatasync alone take %.1f; pam_mfa \"always\" over the flushing floor: valid %.1f, wrong %.1f, TOTP valid %.1f, wrong %.1f, first login %.1f; its own work without the flush (\"os\" - floor): valid %.1f, wrong %.1f, TOTP valid %.1f, wrong %.1f, first login %.1f\n", k, ff - fl, fs, med(p50, "mfa_valid " k) - ff, med(p50, "mfa_wrong " k) - ff, med(p50, "mfa_totp_valid " k) - ff, med(p50, "mfa_totp_wrong " k) - ff, med(p50, "mfa_first " k) - ff, med(p50, "mfa_valid_os " k) - fl, med(p50, "mfa_wrong_os " k) - fl, med(p50, "mfa_totp_valid_os " k) - fl, med(p50, "mfa_totp_wrong_os " k) - fl, med(p50, "mfa_first_os " k) - fl
 	}
 	if (bad != "") print "\nWARNING: valid codes refused (timing meaningless):" bad
 }' "$raw"
