@@ -22,19 +22,38 @@ unset MFA_IN_HOSTLOG
 # A private /tmp: pam_wrapper makes its directory /tmp/pam.X with lstat
 # and then mkdir, racing every other test program that starts at the
 # same moment (make -j2); the loser shares, and at exit removes, the
-# winner's directory, whose logins then fail.  Not where the tests
-# themselves live under /tmp: the tmpfs would hide them.
-under=0
+# winner's directory, whose logins then fail.  Where the tests
+# themselves live under /tmp (a checkout there, make distcheck in it),
+# the tmpfs would hide them: each top directory of theirs under /tmp is
+# bound back at its path, reached through a descriptor of the host's
+# /tmp (mount -c: not canonicalised, which would name the new /tmp).
+keep=""
 for p in "$(pwd -P)" "$(cd "$(dirname "$0")" && pwd -P)" "${TMPDIR:-/tmp}" \
     "${MFA_SRCDIR:-/}" "${MFA_BUILDDIR:-/}"; do
 	case $p/ in
-	/tmp/?*) under=1 ;;
+	/tmp/?*)
+		t=${p#/tmp/}
+		keep="$keep${t%%/*}
+" ;;
 	esac
 done
-if [ "$under" -eq 0 ] && ! mount -t tmpfs -o mode=1777 tmpfs /tmp; then
+exec 8</tmp
+if ! mount -t tmpfs -o mode=1777 tmpfs /tmp; then
 	echo "hostlog.sh: can't mount a private /tmp" >&2
 	exit 99
 fi
+while IFS= read -r t; do
+	[ -n "$t" ] && [ ! -e "/tmp/$t" ] && [ -d "/proc/$$/fd/8/$t" ] ||
+	    continue
+	if ! { mkdir "/tmp/$t" &&
+	    mount -c --rbind "/proc/$$/fd/8/$t" "/tmp/$t"; }; then
+		echo "hostlog.sh: can't keep /tmp/$t in the private /tmp" >&2
+		exit 99
+	fi
+done <<EOF
+$keep
+EOF
+exec 8<&-
 sink=${LOGSINK:-$(dirname "$0")/logsink}
 dir=$(mktemp -d "${TMPDIR:-/tmp}/pam_mfa_hostlog.XXXXXX") || exit 99
 old=$dir/dev

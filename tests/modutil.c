@@ -13,6 +13,7 @@
 #include <setjmp.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <errno.h>
 #include <libpamtest.h>
 #include <limits.h>
 #include <security/pam_appl.h>
@@ -544,7 +545,10 @@ static int
 mu_teardown(void **st)
 {
 	(void)st;
-	tu_rm_rf(mu_dir);
+	/* Only the directory mu_main made goes: one given to it (the
+	 * helper's config directory, test_helper.sh's) is its caller's. */
+	if (getenv("MFA_TEST_HELPER_DIR") == NULL)
+		tu_rm_rf(mu_dir);
 	free(mu_dir);
 	return 0;
 }
@@ -597,13 +601,18 @@ mu_main(const char *name, const struct CMUnitTest *tests, size_t n,
 		mu_dir = strdup(getenv("MFA_TEST_HELPER_DIR"));
 	else
 		mu_dir = tu_tmpdir();
-	if (mu_dir == NULL || chmod(mu_dir, 0755) != 0)
+	if (mu_dir == NULL || chmod(mu_dir, 0755) != 0) {
+		fprintf(stderr, "the test directory %s: %s\n",
+		    mu_dir != NULL ? mu_dir : "(none)", strerror(errno));
 		return 1;
+	}
 	snprintf(mu_state_dir, sizeof(mu_state_dir), "%s/state", mu_dir);
 	snprintf(mu_conf_path, sizeof(mu_conf_path), "%s/mfa.conf", mu_dir);
 	snprintf(svc, sizeof(svc), "%s/svc", mu_dir);
-	if (mkdir(svc, 0755) != 0)
+	if (mkdir(svc, 0755) != 0) {
+		fprintf(stderr, "mkdir %s: %s\n", svc, strerror(errno));
 		return 1;
+	}
 	/* The config mu_enroll uses; fixtures may replace it. */
 	mu_write_conf(mu_conf_path, "");
 	fixtures();

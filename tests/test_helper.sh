@@ -127,6 +127,9 @@ before=$(n_lines 'pam_mfa_helper\[.*via=helper caller='"$IN")
 # through the helper are below, on the real clock.)
 for t in test_module test_onefield_pam test_guest_pam; do
 	check "$t through the helper as $IN" suite "$t"
+	# (the directory is this script's: a suite empties it, never
+	# removes it, wherever it lies, /tmp too)
+	check "... and left $CONFDIR in place" [ -d "$CONFDIR" ]
 done
 check "the suites went through the helper (its lines name $IN)" \
     [ "$(n_lines 'pam_mfa_helper\[.*via=helper caller='"$IN")" -gt \
