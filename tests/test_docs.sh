@@ -311,7 +311,8 @@ done
 
 # The README names only what exists.  Every snake_case name in
 # backquotes is in the tree (config keys, reasons, details, fields,
-# functions, tests), but for the names of other programs and the kernel listed here.
+# functions, tests), but for the names of other programs and the
+# kernel listed here.
 others='use_fully_qualified_names guest_halt_poll_ns'
 for w in $(grep -o '`[a-z][a-z0-9]*_[a-z0-9_]*`' "$src/README.md" |
     tr -d '`' | sort -u); do
