@@ -17,17 +17,17 @@
  * current, each user's steps in increasing order, as a phone gives
  * them), first logins after enrollment (users f0.., enrolled by
  * populate through the store, each used once: DIR/../first_users of
- * them), the cost of one
- * pwrite + fdatasync of a 512-byte slot (row fdatasync, see fsync_one:
- * one after each flushed HOTP login of mfa_valid and
- * mfa_wrong, untimed in theirs, so that it sees the same load of the
- * disk as they do; measured alone if they did not run), the flushing
- * floor (row floor_flush, when populate made its service: pam_permit
- * after bench/pam_flushonly.so, which does one such flushed write of a
- * file per user and nothing else), and cold processes (rows cold_*): each login a fork and an
- * exec of this driver, which loads libpam and runs one pam_start ->
- * pam_authenticate -> pam_end, as sshd runs PAM in a fresh process per
- * connection; timed from the fork to the wait.
+ * them), the cost of one pwrite + fdatasync of a 512-byte slot (row
+ * fdatasync, see fsync_one: one after each flushed HOTP login of
+ * mfa_valid and mfa_wrong, untimed in theirs, so that it sees the same
+ * load of the disk as they do; measured alone if they did not run), the
+ * flushing floor (row floor_flush, when populate made its service:
+ * pam_permit after bench/pam_flushonly.so, which does one such flushed
+ * write of a file per user and nothing else), and cold processes (rows
+ * cold_*): each login a fork and an exec of this driver, which loads
+ * libpam and runs one pam_start -> pam_authenticate -> pam_end, as sshd
+ * runs PAM in a fresh process per connection; timed from the fork to the
+ * wait.
  *   driver once SVC USER ANSWER CONFDIR    one login, exit 0 if accepted
  */
 #define _GNU_SOURCE
