@@ -99,6 +99,30 @@ check "... that says the rest was not checked" grep -q \
     "many:[0-9]*: include: more than 4096 auth lines: the rest not checked" "$WORK/out"
 check "... and the account line past them still read" sh -c \
     "! grep -q no-account '$WORK/out'"
+# Bounded output and work: 1,000 sufficient lines before 1,000 pam_mfa
+# lines are a million ways through; the first 1,000 findings are listed,
+# then one line says the rest are not.
+mkdir "$WORK/wide"
+i=0
+while [ $i -lt 1000 ]; do
+	echo "auth sufficient pam_permit.so"
+	i=$((i + 1))
+done >"$WORK/wide/open"
+i=0
+while [ $i -lt 1000 ]; do
+	echo "auth required pam_mfa.so"
+	i=$((i + 1))
+done >"$WORK/wide/codes"
+printf 'auth include open\nauth include codes\n' >"$WORK/wide/svc"
+timeout 120 "$cli" check --pam "$WORK/wide/svc" >"$WORK/out" 2>"$WORK/err"
+check "a million ways through: exit 1" [ $? -eq 1 ]
+check "... 1,000 findings listed and one more" \
+    [ "$(wc -l <"$WORK/out")" -eq 1001 ]
+check "... the last says the rest are not listed" sh -c \
+    "tail -n 1 '$WORK/out' | grep -qx '$WORK/wide/[a-z]*: too-many: more than 1000 findings: the rest are not listed'"
+check "... the others are findings about the stack" sh -c \
+    "head -n 1000 '$WORK/out' | grep -vc ': skipped: \\|: conf: ' | grep -qx 0"
+check "... counted on stderr" grep -q "1001 findings" "$WORK/err"
 "$cli" check --pam "$WORK/nowhere" >"$WORK/out" 2>&1
 check "a missing file: a finding, exit 1" [ $? -eq 1 ]
 check "a missing file: says so" grep -q "nowhere: unreadable: " "$WORK/out"

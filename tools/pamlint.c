@@ -60,6 +60,8 @@ static const char *const failing[] = {
 static const char *const passing[] = {
 	"success", "new_authtok_reqd", "ignore", NULL
 };
+#define NPASSING	(sizeof(passing) / sizeof(passing[0]) - 1)
+#define NFAILING	(sizeof(failing) / sizeof(failing[0]) - 1)
 
 /* Modules that never check the password a one-field split hands on. */
 static const char *const no_password[] = {
@@ -84,6 +86,12 @@ struct entry {
 	char args[TEXT_MAX];		/* " arg1 arg2 " */
 	int mfa;			/* module is pam_mfa.so */
 	struct stack *sub;		/* substack */
+	/* Its actions read once (entry_acts): every pam_mfa line after it
+	 * asks them again.  done: the first passing return whose action
+	 * is done, or -1; jumps: each passing, then failing, return's
+	 * jump (0: none). */
+	int done;
+	unsigned jumps[NPASSING + NFAILING];
 };
 
 struct stack {
@@ -112,6 +120,17 @@ finding(struct lint *l, const char *file, unsigned line, const char *fmt,
 	char what[1024];
 	va_list ap;
 
+	/* Bounded output, whatever the files (a thousand lines each
+	 * skipping a thousand pam_mfa lines). */
+	if (l->findings > PAMLINT_FINDINGS_MAX)
+		return;
+	if (l->findings == PAMLINT_FINDINGS_MAX) {
+		l->findings++;
+		snprintf(what, sizeof(what), "too-many: more than %d findings: "
+		    "the rest are not listed", PAMLINT_FINDINGS_MAX);
+		l->report(l->arg, file, 0, what);
+		return;
+	}
 	va_start(ap, fmt);
 	vsnprintf(what, sizeof(what), fmt, ap);
 	va_end(ap);
@@ -127,6 +146,8 @@ efinding(struct lint *l, const struct entry *e, const char *tag,
 	char what[900];
 	va_list ap;
 
+	if (l->findings > PAMLINT_FINDINGS_MAX)
+		return;
 	va_start(ap, fmt);
 	vsnprintf(what, sizeof(what), fmt, ap);
 	va_end(ap);
@@ -203,6 +224,28 @@ jump(const char *act)
 		return 0;
 	n = strtoul(act, &end, 10);
 	return *end == '\0' && n < 1000 ? (unsigned)n : 0;
+}
+
+/* Read e's actions into e->done and e->jumps. */
+static void
+entry_acts(struct entry *e)
+{
+	char act[64];
+	size_t j;
+
+	e->done = -1;
+	for (j = 0; j < NPASSING; j++) {
+		action(e->actions, passing[j], act, sizeof(act));
+		if (strcmp(act, "done") == 0) {
+			e->done = (int)j;
+			break;
+		}
+	}
+	for (j = 0; j < NPASSING + NFAILING; j++) {
+		action(e->actions, j < NPASSING ? passing[j] :
+		    failing[j - NPASSING], act, sizeof(act));
+		e->jumps[j] = jump(act);
+	}
 }
 
 /* Whether " args " holds the word w. */
@@ -432,6 +475,7 @@ parse(struct lint *l, const char *file, char *text, int type, int depth,
 			/* The substack as a whole: as if required. */
 			snprintf(e->actions, sizeof(e->actions), "%s",
 			    keywords[0].actions);
+			entry_acts(e);
 			if (load(l, file, start, w[2], type, depth + 1,
 			    sub) != 0)
 				return -1;
@@ -455,6 +499,7 @@ parse(struct lint *l, const char *file, char *text, int type, int depth,
 				    "%.*s", (int)(len - 2), w[1] + 1);
 			}
 		}
+		entry_acts(e);
 		e->mfa = strcmp(basename_of(e->module), "pam_mfa.so") == 0;
 	}
 	return 0;
@@ -570,30 +615,23 @@ check_reached(struct lint *l, const struct stack *s, size_t k,
 			    basename_of(c->file), c->line);
 			continue;
 		}
-		for (j = 0; passing[j] != NULL; j++) {
-			action(e->actions, passing[j], act, sizeof(act));
-			if (strcmp(act, "done") == 0)
-				break;
-		}
-		if (passing[j] != NULL) {
+		if (e->done >= 0) {
 			efinding(l, e, "skipped", "%s %s before %s (%s:%u): "
 			    "%s=done ends the stack without a code",
 			    e->control, basename_of(e->module), what,
-			    basename_of(c->file), c->line, passing[j]);
+			    basename_of(c->file), c->line, passing[e->done]);
 			continue;
 		}
 		/* Any return that jumps over c: passing ones, then
 		 * failing ones (a failure that jumps is not recorded). */
-		for (j = 0; j < 3 + sizeof(failing) / sizeof(failing[0]) - 1;
-		    j++) {
-			const char *key = j < 3 ? passing[j] : failing[j - 3];
-
-			action(e->actions, key, act, sizeof(act));
-			if ((n = jump(act)) != 0 && i + n >= k) {
+		for (j = 0; j < NPASSING + NFAILING; j++) {
+			if ((n = e->jumps[j]) != 0 && i + n >= k) {
 				efinding(l, e, "skipped", "%s %s jumps over %s "
 				    "(%s:%u): %s=%u", e->control,
 				    basename_of(e->module), what,
-				    basename_of(c->file), c->line, key, n);
+				    basename_of(c->file), c->line,
+				    j < NPASSING ? passing[j] :
+				    failing[j - NPASSING], n);
 				break;
 			}
 		}
