@@ -86,12 +86,15 @@ struct entry {
 	char args[TEXT_MAX];		/* " arg1 arg2 " */
 	int mfa;			/* module is pam_mfa.so */
 	struct stack *sub;		/* substack */
-	/* Its actions read once (entry_acts): every pam_mfa line after it
-	 * asks them again.  done: the first passing return whose action
-	 * is done, or -1; jumps: each passing, then failing, return's
-	 * jump (0: none). */
+	/* Its control and actions read once (entry_acts): every pam_mfa
+	 * line after it asks them again.  sufficient: the control is;
+	 * done: the first passing return whose action is done, or -1;
+	 * jumps: each passing, then failing, return's jump (0: none), and
+	 * reach the longest. */
+	int sufficient;
 	int done;
 	unsigned jumps[NPASSING + NFAILING];
+	unsigned reach;
 };
 
 struct stack {
@@ -226,25 +229,74 @@ jump(const char *act)
 	return *end == '\0' && n < 1000 ? (unsigned)n : 0;
 }
 
-/* Read e's actions into e->done and e->jumps. */
+/* The jump an action of len bytes at v names (as jump), or 0. */
+static unsigned
+span_jump(const char *v, size_t len)
+{
+	unsigned n = 0;
+	size_t i;
+
+	if (len == 0 || len > 3 || v[0] < '1' || v[0] > '9')
+		return 0;
+	for (i = 0; i < len; i++) {
+		if (v[i] < '0' || v[i] > '9')
+			return 0;
+		n = n * 10 + (unsigned)(v[i] - '0');
+	}
+	return n;
+}
+
+/*
+ * Read e's control into e->sufficient, and its actions into e->done and
+ * e->jumps in one pass, as action() reads them: a return's action is its
+ * first "key=" word's value, else the last "default=" word's, else bad.
+ */
 static void
 entry_acts(struct entry *e)
 {
-	char act[64];
-	size_t j;
+	const char *v[NPASSING + NFAILING], *def = NULL, *p = e->actions;
+	size_t vl[NPASSING + NFAILING], defl = 0, j;
 
-	e->done = -1;
-	for (j = 0; j < NPASSING; j++) {
-		action(e->actions, passing[j], act, sizeof(act));
-		if (strcmp(act, "done") == 0) {
-			e->done = (int)j;
-			break;
+	memset(v, 0, sizeof(v));
+	memset(vl, 0, sizeof(vl));
+	while (*p != '\0') {
+		size_t len = strcspn(p, " \t");
+		const char *eq = memchr(p, '=', len);
+
+		if (eq != NULL) {
+			size_t klen = (size_t)(eq - p);
+
+			for (j = 0; j < NPASSING + NFAILING; j++) {
+				const char *key = j < NPASSING ? passing[j] :
+				    failing[j - NPASSING];
+
+				if (v[j] == NULL && strlen(key) == klen &&
+				    strncmp(p, key, klen) == 0) {
+					v[j] = eq + 1;
+					vl[j] = len - klen - 1;
+				}
+			}
+			if (klen == 7 && strncmp(p, "default", 7) == 0) {
+				def = eq + 1;
+				defl = len - 8;
+			}
 		}
+		p += len;
+		p += strspn(p, " \t");
 	}
+	e->sufficient = strcmp(e->control, "sufficient") == 0;
+	e->done = -1;
+	e->reach = 0;
 	for (j = 0; j < NPASSING + NFAILING; j++) {
-		action(e->actions, j < NPASSING ? passing[j] :
-		    failing[j - NPASSING], act, sizeof(act));
-		e->jumps[j] = jump(act);
+		const char *a = v[j] != NULL ? v[j] : def != NULL ? def : "bad";
+		size_t al = v[j] != NULL ? vl[j] : def != NULL ? defl : 3;
+
+		if (e->done < 0 && j < NPASSING && al == 4 &&
+		    strncmp(a, "done", 4) == 0)
+			e->done = (int)j;
+		e->jumps[j] = span_jump(a, al);
+		if (e->jumps[j] > e->reach)
+			e->reach = e->jumps[j];
 	}
 }
 
@@ -608,7 +660,7 @@ check_reached(struct lint *l, const struct stack *s, size_t k,
 	for (i = 0; i < k; i++) {
 		const struct entry *e = &s->v[i];
 
-		if (strcmp(e->control, "sufficient") == 0) {
+		if (e->sufficient) {
 			efinding(l, e, "skipped", "sufficient %s before %s "
 			    "(%s:%u): its success ends the stack without "
 			    "a code", basename_of(e->module), what,
@@ -624,6 +676,8 @@ check_reached(struct lint *l, const struct stack *s, size_t k,
 		}
 		/* Any return that jumps over c: passing ones, then
 		 * failing ones (a failure that jumps is not recorded). */
+		if (i + e->reach < k)
+			continue;
 		for (j = 0; j < NPASSING + NFAILING; j++) {
 			if ((n = e->jumps[j]) != 0 && i + n >= k) {
 				efinding(l, e, "skipped", "%s %s jumps over %s "
