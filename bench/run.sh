@@ -140,7 +140,8 @@ function med(a, key, m,   v1, v2, v3, t) {
 	return v2
 }
 # The median over the runs of the p50 of a row divided by the p50 of base
-# (the floor) in the same run: the ratio measured side by side.
+# (the floor block run just before it) in the same run: the ratio
+# measured side by side.
 function ratio(key, base,   r, i) {
 	for (i = 1; i <= 3; i++) {
 		r[key, i] = 0
@@ -149,11 +150,17 @@ function ratio(key, base,   r, i) {
 	}
 	return med(r, key)
 }
+# The floor of a row: the block the driver ran just before it
+# (floor@NAME), else the floor of the run.
+function basefor(name, k) {
+	if (("floor@" name " " k, 1) in p50) return "floor@" name " " k
+	return (name ~ /^cold_/ ? "cold_floor " : name ~ /^floor_pg/ ? "floor_pg " : name ~ /^pg_/ ? "floor_pg " : "floor ") k
+}
 function row(name, k, fl, po, pg, rts,   key, v, xo, xg, base) {
 	key = name " " k
 	if (!((key, 1) in p50)) return
 	v = med(p50, key)
-	base = (name ~ /^cold_/ ? "cold_floor " : name ~ /^floor_pg/ ? "floor_pg " : name ~ /^pg_/ ? "floor_pg " : "floor ") k
+	base = basefor(name, k)
 	xo = po > 0 ? sprintf("%7.2f", v / po) : sprintf("%7s", "-")
 	xg = pg > 0 ? sprintf("%7.2f", v / pg) : sprintf("%7s", "-")
 	printf "%-18s %8s %10.0f %9.1f %9.1f %8.2f %s %s %7s  %s\n", name, k, med(rate, key), v, med(p99, key), ratio(key, base), xo, xg, med(rss, key), rts
@@ -162,7 +169,7 @@ function row(name, k, fl, po, pg, rts,   key, v, xo, xg, base) {
 function cell(name, k,   key, base) {
 	key = name " " k
 	if (!((key, 1) in p50)) return " - |"
-	base = (name ~ /^cold_/ ? "cold_floor " : "floor ") k
+	base = basefor(name, k)
 	if (name == "floor" || name == "cold_floor" || name == "fdatasync" || name == "getpwnam_miss")
 		return sprintf(" %.1f |", med(p50, key))
 	return sprintf(" %.1f (%.2f×) |", med(p50, key), ratio(key, base))
