@@ -76,21 +76,21 @@ check "an escape in the file: not printed" \
     sh -c "! grep -q \"\$(printf '\\033')\" '$WORK/out'"
 
 # The command line.
+# repeat N LINE: LINE, N times.
+repeat() {
+	r=0
+	while [ $r -lt "$1" ]; do
+		echo "$2"
+		r=$((r + 1))
+	done
+}
 # Bounded work: a fan of includes that adds up to more module lines than
 # the linter keeps is a finding, not a hang.
 mkdir "$WORK/fan"
-i=0
-while [ $i -lt 40 ]; do
-	echo "auth required pam_permit.so"
-	i=$((i + 1))
-done >"$WORK/fan/many"
+repeat 40 "auth required pam_permit.so" >"$WORK/fan/many"
 {
 	echo "auth required pam_mfa.so"
-	i=0
-	while [ $i -lt 120 ]; do
-		echo "auth include many"
-		i=$((i + 1))
-	done
+	repeat 120 "auth include many"
 	echo "account required pam_mfa.so"
 } >"$WORK/fan/svc"
 timeout 60 "$cli" check --pam "$WORK/fan/svc" >"$WORK/out" 2>&1
@@ -103,16 +103,8 @@ check "... and the account line past them still read" sh -c \
 # lines are a million ways through; the first 1,000 findings are listed,
 # then one line says the rest are not.
 mkdir "$WORK/wide"
-i=0
-while [ $i -lt 1000 ]; do
-	echo "auth sufficient pam_permit.so"
-	i=$((i + 1))
-done >"$WORK/wide/open"
-i=0
-while [ $i -lt 1000 ]; do
-	echo "auth required pam_mfa.so"
-	i=$((i + 1))
-done >"$WORK/wide/codes"
+repeat 1000 "auth sufficient pam_permit.so" >"$WORK/wide/open"
+repeat 1000 "auth required pam_mfa.so" >"$WORK/wide/codes"
 printf 'auth include open\nauth include codes\n' >"$WORK/wide/svc"
 timeout 120 "$cli" check --pam "$WORK/wide/svc" >"$WORK/out" 2>"$WORK/err"
 check "a million ways through: exit 1" [ $? -eq 1 ]
