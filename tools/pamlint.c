@@ -62,6 +62,7 @@ static const char *const passing[] = {
 };
 #define NPASSING	(sizeof(passing) / sizeof(passing[0]) - 1)
 #define NFAILING	(sizeof(failing) / sizeof(failing[0]) - 1)
+_Static_assert(NPASSING + NFAILING <= 32, "entry.ignores is a 32-bit mask");
 
 /* Modules that never check the password a one-field split hands on. */
 static const char *const no_password[] = {
@@ -90,11 +91,13 @@ struct entry {
 	 * line after it asks them again.  sufficient: the control is;
 	 * done: the first passing return whose action is done, or -1;
 	 * jumps: each passing, then failing, return's jump (0: none), and
-	 * reach the longest. */
+	 * reach the longest; ignores: bit j set if return j's action is
+	 * ignore. */
 	int sufficient;
 	int done;
 	unsigned jumps[NPASSING + NFAILING];
 	unsigned reach;
+	unsigned ignores;
 };
 
 struct stack {
@@ -191,45 +194,7 @@ stack_add(struct stack *s)
 	return &s->v[s->n++];
 }
 
-/* The action of key in an action list (default, else "bad"). */
-static void
-action(const char *actions, const char *key, char *out, size_t len)
-{
-	const char *p = actions, *def = NULL;
-	size_t klen = strlen(key);
-
-	snprintf(out, len, "bad");
-	while (*p != '\0') {
-		const char *end = p + strcspn(p, " \t");
-
-		if ((size_t)(end - p) > klen && strncmp(p, key, klen) == 0 &&
-		    p[klen] == '=') {
-			snprintf(out, len, "%.*s", (int)(end - p - klen - 1),
-			    p + klen + 1);
-			return;
-		}
-		if (strncmp(p, "default=", 8) == 0)
-			def = p + 8;
-		p = end + strspn(end, " \t");
-	}
-	if (def != NULL)
-		snprintf(out, len, "%.*s", (int)strcspn(def, " \t"), def);
-}
-
-/* A jump of N lines, or 0 if the action is not one. */
-static unsigned
-jump(const char *act)
-{
-	char *end;
-	unsigned long n;
-
-	if (act[0] < '1' || act[0] > '9')
-		return 0;
-	n = strtoul(act, &end, 10);
-	return *end == '\0' && n < 1000 ? (unsigned)n : 0;
-}
-
-/* The jump an action of len bytes at v names (as jump), or 0. */
+/* The jump of N lines (1-999) the action of len bytes at v names, or 0. */
 static unsigned
 span_jump(const char *v, size_t len)
 {
@@ -247,9 +212,9 @@ span_jump(const char *v, size_t len)
 }
 
 /*
- * Read e's control into e->sufficient, and its actions into e->done and
- * e->jumps in one pass, as action() reads them: a return's action is its
- * first "key=" word's value, else the last "default=" word's, else bad.
+ * Read e's control into e->sufficient, and its actions into e->done,
+ * e->jumps and e->ignores in one pass.  A return's action is its first
+ * "key=" word's value, else the last "default=" word's, else bad.
  */
 static void
 entry_acts(struct entry *e)
@@ -287,6 +252,7 @@ entry_acts(struct entry *e)
 	e->sufficient = strcmp(e->control, "sufficient") == 0;
 	e->done = -1;
 	e->reach = 0;
+	e->ignores = 0;
 	for (j = 0; j < NPASSING + NFAILING; j++) {
 		const char *a = v[j] != NULL ? v[j] : def != NULL ? def : "bad";
 		size_t al = v[j] != NULL ? vl[j] : def != NULL ? defl : 3;
@@ -297,6 +263,8 @@ entry_acts(struct entry *e)
 		e->jumps[j] = span_jump(a, al);
 		if (e->jumps[j] > e->reach)
 			e->reach = e->jumps[j];
+		if (al == 6 && strncmp(a, "ignore", 6) == 0)
+			e->ignores |= 1u << j;
 	}
 }
 
@@ -698,14 +666,17 @@ check_reached(struct lint *l, const struct stack *s, size_t k,
 		    "when it fails", what, c->control);
 		return;
 	}
-	for (j = 0; failing[j] != NULL; j++) {
-		action(c->actions, failing[j], act, sizeof(act));
-		if (strcmp(act, "ignore") == 0 || jump(act) != 0) {
-			efinding(l, c, "fails-open", "%s with %s: %s=%s lets a "
-			    "failure through", what, c->control, failing[j],
-			    act);
-			return;
-		}
+	for (j = NPASSING; j < NPASSING + NFAILING; j++) {
+		if (c->ignores & (1u << j))
+			snprintf(act, sizeof(act), "ignore");
+		else if (c->jumps[j] != 0)
+			snprintf(act, sizeof(act), "%u", c->jumps[j]);
+		else
+			continue;
+		efinding(l, c, "fails-open", "%s with %s: %s=%s lets a "
+		    "failure through", what, c->control, failing[j - NPASSING],
+		    act);
+		return;
 	}
 }
 
