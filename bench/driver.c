@@ -435,6 +435,25 @@ report(const char *name, int procs, long n, double *t, double wall,
 	fflush(stdout);
 }
 
+/* One process: p warmed up, then n attempts timed, reported as name. */
+static void
+run_one(const struct path *p, const char *name, long n, double *t)
+{
+	double wall;
+	long rss0, ok, i;
+
+	/* Warm up: the host has loaded everything once. */
+	(void)run(p, 3, t, 0, 1);
+	rss0 = rss_kb();
+	wall = now_us();
+	ok = run(p, n, t, (long)(random() % K), 7919);
+	wall = now_us() - wall;
+	if (p->kind == FSYNC)
+		for (wall = 0, i = 0; i < n; i++)
+			wall += t[i];
+	report(name, 1, n, t, wall, rss_kb() - rss0, ok);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -512,7 +531,6 @@ main(int argc, char **argv)
 	for (j = 0; j < sizeof(paths) / sizeof(paths[0]); j++) {
 		const struct path *p = &paths[j];
 		double wall;
-		long rss0, ok;
 
 		if (p->kind != FLOOR && only_pg != (p->svc[0] == 'p'))
 			continue;
@@ -541,27 +559,13 @@ main(int argc, char **argv)
 			 * taken to this block (run.sh), so that drift within
 			 * a run does not move it.
 			 */
-			const struct path *f = &paths[p->cold ? cold_floor : 0];
 			char name[128];
 
-			(void)run(f, 3, t, 0, 1);
-			wall = now_us();
-			ok = run(f, np, t, (long)(random() % K), 7919);
-			wall = now_us() - wall;
 			snprintf(name, sizeof(name), "floor@%s", p->name);
-			report(name, 1, np, t, wall, 0, ok);
+			run_one(&paths[p->cold ? cold_floor : 0], name, np, t);
 		}
 		if (procs == 1) {
-			/* Warm up: the host has loaded everything once. */
-			(void)run(p, 3, t, 0, 1);
-			rss0 = rss_kb();
-			wall = now_us();
-			ok = run(p, np, t, (long)(random() % K), 7919);
-			wall = now_us() - wall;
-			if (p->kind == FSYNC)
-				for (wall = 0, i = 0; i < np; i++)
-					wall += t[i];
-			report(p->name, 1, np, t, wall, rss_kb() - rss0, ok);
+			run_one(p, p->name, np, t);
 			continue;
 		}
 		/* Two gateways: every path; else valid and the floor (HOTP,
